@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "broker-config.h"
+
+G_BEGIN_DECLS
+
+/* What a captured connect is compared with. */
+typedef struct
+{
+  const char *application;  /* executable path */
+  const char *host;         /* name as the application gave it, or the address */
+  guint16 port;
+} BrokerFilterQuery;
+
+/* The filter engine: the rules in order, first match wins; no match means
+ * DIRECT (the connect is left alone).  Returns the index of the matching
+ * rule or -1, and appends why, rule by rule, to @explanation if not NULL. */
+int broker_filter_evaluate (const BrokerConfig      *config,
+                            const BrokerFilterQuery *query,
+                            GString                 *explanation);
+
+G_END_DECLS

@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "config.h"
+
+#include <stdio.h>
+
+#include "broker-config-loader.h"
+#include "broker-error.h"
+#include "broker-filter.h"
+#include "burrow-dbus.h"
+#include "burrowctl.h"
+
+#define BROKER_OBJECT_PATH "/io/github/burrow/Burrow/Broker"
+
+/* Parses a command's options; prints its --help.  Returns -1 to go on, or
+ * the exit status. */
+static int
+parse_options (int          *argc,
+               char       ***argv,
+               const char   *parameters,
+               const char   *summary,
+               GOptionEntry *entries)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (context, summary);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      fprintf (stderr, "burrowctl %s: %s\n", (*argv)[0], error->message);
+      return BURROWCTL_EXIT_USAGE;
+    }
+  return -1;
+}
+
+static BurrowDBusBroker1 *
+connect_broker (void)
+{
+  g_autoptr(GError) error = NULL;
+  BurrowDBusBroker1 *proxy;
+
+  proxy = burrow_dbus_broker1_proxy_new_for_bus_sync (G_BUS_TYPE_SESSION,
+                                                      G_DBUS_PROXY_FLAGS_NONE,
+                                                      BROKER_BUS_NAME, BROKER_OBJECT_PATH,
+                                                      NULL, &error);
+  if (proxy == NULL)
+    fprintf (stderr, "burrowctl: cannot reach the broker: %s\n", error->message);
+  return proxy;
+}
+
+static int
+report_error (GError *error)
+{
+  BrokerError code = error->domain == BROKER_ERROR ? error->code : BROKER_ERROR_FAILED;
+
+  g_dbus_error_strip_remote_error (error);
+  fprintf (stderr, "burrowctl: %s\n", error->message);
+  if (error->domain == G_DBUS_ERROR && error->code == G_DBUS_ERROR_SERVICE_UNKNOWN)
+    return BURROWCTL_EXIT_NO_BROKER;
+  return code == BROKER_ERROR_INVALID_ARGS ? BURROWCTL_EXIT_USAGE : BURROWCTL_EXIT_FAILED;
+}
+
+static const char *
+lookup_string (GVariant   *dict,
+               const char *key,
+               const char *fallback)
+{
+  const char *value = NULL;
+
+  return g_variant_lookup (dict, key, "&s", &value) ? value : fallback;
+}
+
+static void
+print_strv (const char         *label,
+            const char * const *values)
+{
+  if (values == NULL || values[0] == NULL)
+    {
+      printf ("%-18s (none)\n", label);
+      return;
+    }
+  for (guint i = 0; values[i] != NULL; i++)
+    printf ("%-18s %s\n", i == 0 ? label : "", values[i]);
+}
+
+static int
+cmd_status (int    argc,
+            char **argv)
+{
+  g_autoptr(BurrowDBusBroker1) broker = NULL;
+  g_autoptr(GVariant) status = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **files = NULL;
+  g_autofree const char **errors = NULL;
+  guint serial = 0, profiles = 0, rules = 0;
+  int exit_status = parse_options (&argc, &argv, "", "Shows the broker's state.", NULL);
+
+  if (exit_status >= 0)
+    return exit_status;
+  if ((broker = connect_broker ()) == NULL)
+    return BURROWCTL_EXIT_NO_BROKER;
+  if (!burrow_dbus_broker1_call_get_status_sync (broker, &status, NULL, &error))
+    return report_error (error);
+
+  g_variant_lookup (status, "config-files", "^a&s", &files);
+  g_variant_lookup (status, "config-errors", "^a&s", &errors);
+  g_variant_lookup (status, "config-serial", "u", &serial);
+  g_variant_lookup (status, "profiles", "u", &profiles);
+  g_variant_lookup (status, "rules", "u", &rules);
+  printf ("%-18s %s\n", "broker", lookup_string (status, "daemon-version", "?"));
+  printf ("%-18s %s\n", "configuration",
+        errors != NULL && errors[0] != NULL ? "ERROR (running on the last good one)" : "ok");
+  print_strv ("config files", files);
+  print_strv ("config errors", errors);
+  printf ("%-18s %u\n", "config serial", serial);
+  printf ("%-18s %u\n", "profiles", profiles);
+  printf ("%-18s %u\n", "rules", rules);
+  printf ("%-18s %s\n", "host-key policy", lookup_string (status, "host-key-policy", "?"));
+  return BURROWCTL_EXIT_OK;
+}
+
+static int
+cmd_reload (int    argc,
+            char **argv)
+{
+  g_autoptr(BurrowDBusBroker1) broker = NULL;
+  g_autoptr(GError) error = NULL;
+  int exit_status = parse_options (&argc, &argv, "",
+                                   "Makes the broker re-read its configuration files.  If one "
+                                   "is invalid, the broker keeps its\ncurrent configuration and "
+                                   "the error is printed as FILE:LINE: MESSAGE.", NULL);
+
+  if (exit_status >= 0)
+    return exit_status;
+  if ((broker = connect_broker ()) == NULL)
+    return BURROWCTL_EXIT_NO_BROKER;
+  if (!burrow_dbus_broker1_call_reload_sync (broker, NULL, &error))
+    return report_error (error);
+  printf ("configuration reloaded\n");
+  return BURROWCTL_EXIT_OK;
+}
+
+static void
+print_tunnels (GVariant   *profile,
+               const char *key,
+               const char *flag)
+{
+  g_autoptr(GVariant) tunnels = g_variant_lookup_value (profile, key, G_VARIANT_TYPE ("aa{sv}"));
+  GVariantIter iter;
+  GVariant *tunnel;
+
+  if (tunnels == NULL)
+    return;
+  g_variant_iter_init (&iter, tunnels);
+  while ((tunnel = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) owned = tunnel;
+      guint16 listen_port = 0, dst_port = 0;
+
+      g_variant_lookup (owned, "listen-port", "q", &listen_port);
+      g_variant_lookup (owned, "dst-port", "q", &dst_port);
+      printf ("  tunnel -%s %s/%s:%u", flag, lookup_string (owned, "type", "SOCKS"),
+              lookup_string (owned, "listen-address", ""), listen_port);
+      if (g_variant_lookup (owned, "dst-host", "&s", NULL))
+        printf (":%s:%u", lookup_string (owned, "dst-host", ""), dst_port);
+      printf ("\n");
+    }
+}
+
+static void
+print_profile (GVariant *profile,
+               gboolean  details)
+{
+  guint16 port = 0;
+  guint line = 0;
+
+  g_variant_lookup (profile, "port", "q", &port);
+  g_variant_lookup (profile, "line", "u", &line);
+  printf ("%-16s %s%s%s:%u  (%s, line %u)\n", lookup_string (profile, "id", ""),
+          lookup_string (profile, "user", ""), g_variant_lookup (profile, "user", "&s", NULL) ? "@" : "",
+          lookup_string (profile, "host", ""), port, lookup_string (profile, "origin", ""), line);
+  if (!details)
+    return;
+
+  g_autofree const char **methods = NULL;
+  g_autofree const char **identities = NULL;
+  guint keepalive = 0, idle = 0;
+
+  g_variant_lookup (profile, "authentication-methods", "^a&s", &methods);
+  g_variant_lookup (profile, "identity-files", "^a&s", &identities);
+  g_variant_lookup (profile, "keepalive-interval", "u", &keepalive);
+  g_variant_lookup (profile, "idle-timeout", "u", &idle);
+  printf ("  name             %s\n", lookup_string (profile, "name", ""));
+  printf ("  gateway-profile  %s\n", lookup_string (profile, "gateway-profile", "(none)"));
+  printf ("  keepalive        %u s\n  idle-timeout     %u s\n", keepalive, idle);
+  if (methods != NULL)
+    for (guint i = 0; methods[i] != NULL; i++)
+      printf ("  auth-method      %s\n", methods[i]);
+  if (identities != NULL)
+    for (guint i = 0; identities[i] != NULL; i++)
+      printf ("  identity-file    %s\n", identities[i]);
+  print_tunnels (profile, "local-tunnels", "L");
+  print_tunnels (profile, "remote-tunnels", "R");
+  print_tunnels (profile, "dynamic-tunnels", "D");
+}
+
+static int
+show_profile (BurrowDBusBroker1 *broker,
+              const char        *id)
+{
+  g_autoptr(GVariant) profile = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!burrow_dbus_broker1_call_get_profile_sync (broker, id, &profile, NULL, &error))
+    return report_error (error);
+  print_profile (profile, TRUE);
+  return BURROWCTL_EXIT_OK;
+}
+
+static int
+cmd_profiles (int    argc,
+              char **argv)
+{
+  g_autoptr(BurrowDBusBroker1) broker = NULL;
+  g_autoptr(GVariant) profiles = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantIter iter;
+  GVariant *profile;
+  int exit_status = parse_options (&argc, &argv, "[show ID]",
+                                   "Lists the connection profiles, or shows one in detail.", NULL);
+
+  if (exit_status >= 0)
+    return exit_status;
+  if (argc > 1 && (argc != 3 || !g_str_equal (argv[1], "show")))
+    {
+      fprintf (stderr, "burrowctl profiles: expected \"show ID\"\n");
+      return BURROWCTL_EXIT_USAGE;
+    }
+  if ((broker = connect_broker ()) == NULL)
+    return BURROWCTL_EXIT_NO_BROKER;
+  if (argc == 3)
+    return show_profile (broker, argv[2]);
+  if (!burrow_dbus_broker1_call_list_profiles_sync (broker, &profiles, NULL, &error))
+    return report_error (error);
+  g_variant_iter_init (&iter, profiles);
+  while ((profile = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      print_profile (profile, FALSE);
+      g_variant_unref (profile);
+    }
+  return BURROWCTL_EXIT_OK;
+}
+
+static void
+print_rule (int       index,
+            GVariant *rule)
+{
+  gboolean from_app = FALSE, fallback = FALSE;
+  guint line = 0;
+
+  g_variant_lookup (rule, "hostname-from-app", "b", &from_app);
+  g_variant_lookup (rule, "fallback-to-plain", "b", &fallback);
+  g_variant_lookup (rule, "line", "u", &line);
+  printf ("%2d  %-6s app=%s host=%s ports=%s", index + 1, lookup_string (rule, "action", "?"),
+          lookup_string (rule, "application", "*"), lookup_string (rule, "host", "*"),
+          lookup_string (rule, "ports", "*"));
+  if (g_variant_lookup (rule, "profile", "&s", NULL))
+    printf (" profile=%s", lookup_string (rule, "profile", ""));
+  if (from_app)
+    printf (" hostname-from-app");
+  if (fallback)
+    printf (" fallback-to-plain");
+  printf ("  (%s, line %u)\n", lookup_string (rule, "origin", ""), line);
+}
+
+static int
+list_rules (void)
+{
+  g_autoptr(BurrowDBusBroker1) broker = connect_broker ();
+  g_autoptr(GVariant) rules = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantIter iter;
+  GVariant *rule;
+  int index = 0;
+
+  if (broker == NULL)
+    return BURROWCTL_EXIT_NO_BROKER;
+  if (!burrow_dbus_broker1_call_list_rules_sync (broker, &rules, NULL, &error))
+    return report_error (error);
+  if (g_variant_n_children (rules) == 0)
+    printf ("no rules: every connection goes DIRECT\n");
+  g_variant_iter_init (&iter, rules);
+  while ((rule = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      print_rule (index++, rule);
+      g_variant_unref (rule);
+    }
+  return BURROWCTL_EXIT_OK;
+}
+
+static int
+test_rule_with_broker (GVariant *query)
+{
+  g_autoptr(BurrowDBusBroker1) broker = connect_broker ();
+  g_autoptr(GVariant) rule = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *explanation = NULL;
+  int index = -1;
+
+  if (broker == NULL)
+    return BURROWCTL_EXIT_NO_BROKER;
+  if (!burrow_dbus_broker1_call_test_rule_sync (broker, query, &index, &rule, &explanation, NULL,
+                                                &error))
+    return report_error (error);
+  printf ("%s", explanation);
+  if (index >= 0)
+    print_rule (index, rule);
+  return BURROWCTL_EXIT_OK;
+}
+
+static BrokerConfig *
+load_file_for_check (const char          *path,
+                     BrokerConfigOrigin   origin,
+                     const BrokerConfig  *base,
+                     GError             **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  return broker_config_loader_load (contents, length, path, origin, base, error);
+}
+
+static int
+cmd_rules (int    argc,
+           char **argv)
+{
+  g_autofree char *application = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *file = NULL;
+  int port = 0;
+  GOptionEntry entries[] = {
+    { "app", 0, 0, G_OPTION_ARG_FILENAME, &application, "The application's executable path", "PATH" },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &host, "The destination host (name or address)", "HOST" },
+    { "port", 0, 0, G_OPTION_ARG_INT, &port, "The destination port", "PORT" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &file,
+      "Test against this file instead of the broker's configuration", "FILE" },
+    { NULL }
+  };
+  int exit_status = parse_options (&argc, &argv, "[test --app PATH --host HOST --port PORT]",
+                                   "Lists the filter rules in evaluation order, or tells which "
+                                   "rule a connection would match and why.", entries);
+  g_auto(GVariantDict) query = G_VARIANT_DICT_INIT (NULL);
+
+  if (exit_status >= 0)
+    return exit_status;
+  if (argc == 1)
+    return list_rules ();
+  if (argc != 2 || !g_str_equal (argv[1], "test") || host == NULL || port < 1 || port > 65535)
+    {
+      fprintf (stderr, "burrowctl rules: expected \"test --host HOST --port PORT [--app PATH]\" "
+               "with a port from 1 to 65535\n");
+      return BURROWCTL_EXIT_USAGE;
+    }
+  if (file != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BrokerConfig) config = load_file_for_check (file, BROKER_CONFIG_ORIGIN_USER, NULL,
+                                                            &error);
+      g_autoptr(GString) explanation = g_string_new (NULL);
+      BrokerFilterQuery q = { application, host, (guint16) port };
+
+      if (config == NULL)
+        {
+          fprintf (stderr, "%s\n", error->message);
+          return BURROWCTL_EXIT_FAILED;
+        }
+      broker_filter_evaluate (config, &q, explanation);
+      printf ("%s", explanation->str);
+      return BURROWCTL_EXIT_OK;
+    }
+  if (application != NULL)
+    g_variant_dict_insert (&query, "application", "s", application);
+  g_variant_dict_insert (&query, "host", "s", host);
+  g_variant_dict_insert (&query, "port", "q", (guint16) port);
+  return test_rule_with_broker (g_variant_dict_end (&query));
+}
+
+static int
+cmd_check (int    argc,
+           char **argv)
+{
+  g_autofree char *global = NULL;
+  g_autoptr(BrokerConfig) base = NULL;
+  g_autoptr(BrokerConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  GOptionEntry entries[] = {
+    { "global", 0, 0, G_OPTION_ARG_FILENAME, &global,
+      "Check FILE as a user file merged over this global file", "GLOBAL" },
+    { NULL }
+  };
+  int exit_status = parse_options (&argc, &argv, "FILE",
+                                   "Validates a configuration file without a broker.  Errors are "
+                                   "printed as FILE:LINE: MESSAGE\nand the exit status is 1.",
+                                   entries);
+
+  if (exit_status >= 0)
+    return exit_status;
+  if (argc != 2)
+    {
+      fprintf (stderr, "burrowctl check: expected one FILE\n");
+      return BURROWCTL_EXIT_USAGE;
+    }
+  if (global != NULL)
+    base = load_file_for_check (global, BROKER_CONFIG_ORIGIN_GLOBAL, NULL, &error);
+  if (global == NULL || base != NULL)
+    config = load_file_for_check (argv[1], global != NULL ? BROKER_CONFIG_ORIGIN_USER :
+                                  BROKER_CONFIG_ORIGIN_GLOBAL, base, &error);
+  if (config == NULL)
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return BURROWCTL_EXIT_FAILED;
+    }
+  printf ("%s: ok (%u profiles, %u rules)\n", argv[1], config->profiles->len, config->rules->len);
+  return BURROWCTL_EXIT_OK;
+}
+
+static const BurrowctlCommand commands[] = {
+  { "status", "", "Show the broker's state and configuration errors", cmd_status },
+  { "reload", "", "Re-read the configuration files", cmd_reload },
+  { "profiles", "[show ID]", "List connection profiles, or show one", cmd_profiles },
+  { "rules", "[test …]", "List filter rules, or test which one matches", cmd_rules },
+  { "check", "FILE", "Validate a configuration file (no broker needed)", cmd_check },
+  { NULL }
+};
+
+const BurrowctlCommand *
+burrowctl_commands (void)
+{
+  return commands;
+}

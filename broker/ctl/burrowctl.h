@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit codes, documented in burrowctl --help and the README. */
+enum
+{
+  BURROWCTL_EXIT_OK = 0,
+  BURROWCTL_EXIT_FAILED = 1,      /* the broker refused, or the file is invalid */
+  BURROWCTL_EXIT_USAGE = 2,
+  BURROWCTL_EXIT_NO_BROKER = 3,
+};
+
+typedef int (*BurrowctlCommandFunc) (int argc, char **argv);
+
+typedef struct
+{
+  const char *name;
+  const char *parameters;
+  const char *summary;
+  BurrowctlCommandFunc run;
+} BurrowctlCommand;
+
+const BurrowctlCommand *burrowctl_commands (void);
+
+G_END_DECLS

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "burrow-broker"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdlib.h>
+
+#include "broker-manager.h"
+#include "broker-service.h"
+
+typedef struct
+{
+  GMainLoop *loop;
+  BrokerManager *manager;
+  BrokerService *service;
+  GDBusObjectManagerServer *objects;
+  gboolean replace;
+  gboolean name_acquired;
+  int exit_status;
+} Broker;
+
+static void
+on_bus_acquired (GDBusConnection *connection,
+                 const char      *name,
+                 gpointer         user_data)
+{
+  Broker *broker = user_data;
+  g_autoptr(BurrowDBusObjectSkeleton) object = burrow_dbus_object_skeleton_new (BROKER_OBJECT_PATH);
+
+  broker->objects = g_dbus_object_manager_server_new (BROKER_OBJECT_MANAGER_PATH);
+  burrow_dbus_object_skeleton_set_broker1 (object, BURROW_DBUS_BROKER1 (broker->service));
+  g_dbus_object_manager_server_export (broker->objects, G_DBUS_OBJECT_SKELETON (object));
+  g_dbus_object_manager_server_set_connection (broker->objects, connection);
+}
+
+static void
+on_name_acquired (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  Broker *broker = user_data;
+
+  broker->name_acquired = TRUE;
+  g_message ("owning %s", name);
+}
+
+static void
+on_name_lost (GDBusConnection *connection,
+              const char      *name,
+              gpointer         user_data)
+{
+  Broker *broker = user_data;
+
+  if (connection == NULL && broker->name_acquired)
+    g_message ("the session bus went away, exiting");
+  else if (connection == NULL)
+    g_printerr ("burrow-broker: cannot connect to the session bus\n");
+  else if (!broker->name_acquired)
+    g_printerr ("burrow-broker: %s is owned by another broker (use --replace)\n", name);
+  else
+    g_message ("replaced by another broker, exiting");
+  if (!broker->name_acquired)
+    broker->exit_status = EXIT_FAILURE;
+  g_main_loop_quit (broker->loop);
+}
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  Broker *broker = user_data;
+
+  g_message ("exiting on signal");
+  g_main_loop_quit (broker->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The bus name is taken only once the configuration has been read, so the
+ * first call of an activating client already sees it. */
+static void
+on_initial_load (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Broker *broker = user_data;
+  g_autoptr(GError) error = NULL;
+  GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT;
+
+  if (!broker_manager_reload_finish (BROKER_MANAGER (source), result, &error))
+    g_message ("starting with an empty configuration: %s", error->message);
+  if (broker->replace)
+    flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
+  g_bus_own_name (G_BUS_TYPE_SESSION, BROKER_BUS_NAME, flags,
+                  on_bus_acquired, on_name_acquired, on_name_lost, broker, NULL);
+}
+
+static char *
+config_path (const char *option,
+             const char *env_name,
+             char     *(*fallback) (void))
+{
+  if (option != NULL)
+    return g_strdup (option);
+  if (g_getenv (env_name) != NULL && *g_getenv (env_name) != '\0')
+    return g_strdup (g_getenv (env_name));
+  return fallback ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("- Burrow SSH connection broker");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *global_option = NULL;
+  g_autofree char *user_option = NULL;
+  g_autofree char *global_path = NULL;
+  g_autofree char *user_path = NULL;
+  gboolean version = FALSE;
+  Broker broker = { 0 };
+  GOptionEntry entries[] = {
+    { "replace", 'r', 0, G_OPTION_ARG_NONE, &broker.replace, "Replace a running broker", NULL },
+    { "global-config", 0, 0, G_OPTION_ARG_FILENAME, &global_option,
+      "The administrator's configuration (default $BURROW_GLOBAL_CONFIG or "
+      SYSCONFDIR "/burrow/broker-config.xml)", "FILE" },
+    { "user-config", 0, 0, G_OPTION_ARG_FILENAME, &user_option,
+      "The user's configuration (default $BURROW_USER_CONFIG or "
+      "$XDG_CONFIG_HOME/burrow/broker-config.xml)", "FILE" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("burrow-broker: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      g_print ("burrow-broker %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  global_path = config_path (global_option, "BURROW_GLOBAL_CONFIG",
+                             broker_manager_default_global_path);
+  user_path = config_path (user_option, "BURROW_USER_CONFIG", broker_manager_default_user_path);
+  broker.loop = g_main_loop_new (NULL, FALSE);
+  broker.manager = broker_manager_new (global_path, user_path);
+  broker.service = broker_service_new (broker.manager);
+  g_unix_signal_add (SIGTERM, on_quit_signal, &broker);
+  g_unix_signal_add (SIGINT, on_quit_signal, &broker);
+  broker_manager_reload_async (broker.manager, NULL, on_initial_load, &broker);
+
+  g_main_loop_run (broker.loop);
+
+  if (broker.objects != NULL)
+    g_dbus_object_manager_server_set_connection (broker.objects, NULL);
+  g_clear_object (&broker.objects);
+  g_clear_object (&broker.service);
+  g_clear_object (&broker.manager);
+  g_main_loop_unref (broker.loop);
+  return broker.exit_status;
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "burrow-test-broker.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#define BROKER_BUS_NAME "io.github.burrow.Burrow.Broker"
+
+/* Paths into the build tree, from the environment meson gives tests. */
+char *
+burrow_test_build_path (const char *first,
+                        ...)
+{
+  const char *root = g_getenv ("BURROW_BUILD_ROOT");
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  va_list args;
+
+  g_assert_nonnull (root);
+  g_ptr_array_add (parts, (gpointer) root);
+  va_start (args, first);
+  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (gpointer) p);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+static void
+write_service_file (BurrowTestBroker *self)
+{
+  g_autofree char *services = g_build_filename (self->dir, "services", NULL);
+  g_autofree char *path = g_build_filename (services, "io.github.burrow.Burrow.Broker.service",
+                                            NULL);
+  g_autofree char *exec = burrow_test_build_path ("broker", "burrow-broker", NULL);
+  g_autofree char *contents = g_strdup_printf ("[D-BUS Service]\n"
+                                               "Name=io.github.burrow.Burrow.Broker\n"
+                                               "Exec=%s\n", exec);
+
+  g_assert_cmpint (g_mkdir_with_parents (services, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  g_test_dbus_add_service_dir (self->bus, services);
+}
+
+/* The activated broker inherits the bus daemon's environment: point it at
+ * our configuration files before the bus starts. */
+BurrowTestBroker *
+burrow_test_broker_new (gboolean activatable)
+{
+  BurrowTestBroker *self = g_new0 (BurrowTestBroker, 1);
+  g_autoptr(GError) error = NULL;
+
+  self->dir = g_dir_make_tmp ("burrow-test-broker-XXXXXX", &error);
+  g_assert_no_error (error);
+  self->global_path = g_build_filename (self->dir, "global", "broker-config.xml", NULL);
+  self->user_path = g_build_filename (self->dir, "user", "burrow", "broker-config.xml", NULL);
+  g_setenv ("BURROW_GLOBAL_CONFIG", self->global_path, TRUE);
+  g_setenv ("BURROW_USER_CONFIG", self->user_path, TRUE);
+
+  self->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  if (activatable)
+    write_service_file (self);
+  g_test_dbus_up (self->bus);
+  self->connection = g_dbus_connection_new_for_address_sync (
+    g_test_dbus_get_bus_address (self->bus),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+  g_assert_no_error (error);
+  return self;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+
+        remove_tree (child);
+      }
+  g_remove (path);
+}
+
+/* Stopping the bus ends the activated broker with it (it loses the bus and
+ * exits), so no process outlives the test. */
+void
+burrow_test_broker_free (BurrowTestBroker *self)
+{
+  if (self == NULL)
+    return;
+  g_dbus_connection_close_sync (self->connection, NULL, NULL);
+  g_clear_object (&self->connection);
+  g_test_dbus_down (self->bus);
+  g_clear_object (&self->bus);
+  remove_tree (self->dir);
+  g_free (self->dir);
+  g_free (self->global_path);
+  g_free (self->user_path);
+  g_free (self);
+}
+
+static void
+write_file (const char *path,
+            const char *contents)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+void
+burrow_test_broker_write_global (BurrowTestBroker *self,
+                                 const char       *xml)
+{
+  write_file (self->global_path, xml);
+}
+
+void
+burrow_test_broker_write_user (BurrowTestBroker *self,
+                               const char       *xml)
+{
+  write_file (self->user_path, xml);
+}
+
+char *
+burrow_test_broker_read_user (BurrowTestBroker *self)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (self->user_path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+const char *
+burrow_test_broker_get_address (BurrowTestBroker *self)
+{
+  return g_test_dbus_get_bus_address (self->bus);
+}
+
+typedef struct
+{
+  gboolean timed_out;
+} WaitState;
+
+static gboolean
+on_wait_timeout (gpointer user_data)
+{
+  ((WaitState *) user_data)->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the default main context until @done says so, at most @timeout_ms. */
+gboolean
+burrow_test_wait_until (gboolean (*done) (gpointer),
+                        gpointer  data,
+                        guint     timeout_ms)
+{
+  WaitState state = { FALSE };
+  guint timeout = g_timeout_add (timeout_ms, on_wait_timeout, &state);
+
+  while (!done (data) && !state.timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!state.timed_out)
+    g_source_remove (timeout);
+  return done (data);
+}
+
+static GVariant *
+call_bus (BurrowTestBroker *self,
+          const char       *method,
+          GVariant         *args,
+          const char       *reply_type,
+          GError          **error)
+{
+  return g_dbus_connection_call_sync (self->connection, "org.freedesktop.DBus",
+                                      "/org/freedesktop/DBus", "org.freedesktop.DBus", method,
+                                      args, G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE,
+                                      -1, NULL, error);
+}
+
+/* The pid of the broker owning the name now, or 0 if none does. */
+guint32
+burrow_test_broker_get_pid (BurrowTestBroker *self)
+{
+  g_autoptr(GVariant) owner = NULL;
+  g_autoptr(GVariant) pid = NULL;
+  const char *name = NULL;
+  guint32 value = 0;
+
+  owner = call_bus (self, "GetNameOwner", g_variant_new ("(s)", BROKER_BUS_NAME), "(s)", NULL);
+  if (owner == NULL)
+    return 0;
+  g_variant_get (owner, "(&s)", &name);
+  pid = call_bus (self, "GetConnectionUnixProcessID", g_variant_new ("(s)", name), "(u)", NULL);
+  if (pid == NULL)
+    return 0;
+  g_variant_get (pid, "(u)", &value);
+  return value;
+}
+
+/* Stops the activated broker (SIGTERM) and waits, at most 5 s, until it has
+ * left the bus, so the next call activates a fresh one. */
+void
+burrow_test_broker_stop_daemon (BurrowTestBroker *self)
+{
+  guint32 pid = burrow_test_broker_get_pid (self);
+
+  if (pid == 0)
+    return;
+  g_assert_cmpint (kill ((pid_t) pid, SIGTERM), ==, 0);
+  for (guint i = 0; i < 500 && burrow_test_broker_get_pid (self) != 0; i++)
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpuint (burrow_test_broker_get_pid (self), ==, 0);
+}

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* A private session bus (GTestDBus; one per test process: GLib 2.74 hangs
+ * bringing a second one up) on which burrow-broker from the build
+ * tree is started by D-Bus activation, with its configuration files in a
+ * temporary directory. */
+typedef struct
+{
+  GTestDBus *bus;
+  char *dir;
+  char *global_path;
+  char *user_path;
+  GDBusConnection *connection;
+} BurrowTestBroker;
+
+BurrowTestBroker *burrow_test_broker_new          (gboolean          activatable);
+void              burrow_test_broker_free         (BurrowTestBroker *self);
+void              burrow_test_broker_write_global (BurrowTestBroker *self,
+                                                   const char       *xml);
+void              burrow_test_broker_write_user   (BurrowTestBroker *self,
+                                                   const char       *xml);
+char             *burrow_test_broker_read_user    (BurrowTestBroker *self);
+const char       *burrow_test_broker_get_address  (BurrowTestBroker *self);
+guint32           burrow_test_broker_get_pid      (BurrowTestBroker *self);
+void              burrow_test_broker_stop_daemon  (BurrowTestBroker *self);
+char             *burrow_test_build_path          (const char       *first,
+                                                   ...) G_GNUC_NULL_TERMINATED;
+gboolean          burrow_test_wait_until          (gboolean        (*done) (gpointer),
+                                                   gpointer          data,
+                                                   guint             timeout_ms);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowTestBroker, burrow_test_broker_free)
+
+G_END_DECLS

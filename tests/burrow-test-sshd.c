@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "burrow-test-sshd"
+
+#include "burrow-test-sshd.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#define SSHD_PATH "/usr/sbin/sshd"
+#define LOOPBACK "127.0.0.1"
+#define MAX_START_ATTEMPTS 5
+#define READY_TIMEOUT_US (10 * G_USEC_PER_SEC)
+#define PROBE_INTERVAL_MS 50
+#define PROBE_TIMEOUT_S 2
+#define EXIT_TIMEOUT_MS 5000
+#define LOG_TAIL_BYTES 4096
+
+struct _BurrowTestSshd
+{
+  /* Only sshd's exit watch lives here, so waiting never runs the caller's
+   * sources and never needs the caller's main loop. */
+  GMainContext *context;
+  GSubprocess *process;
+  gboolean exited;
+  guint16 port;
+  char *dir;
+  char *config;
+  char *host_key;
+  char *client_key;
+  char *authorized_keys;
+  char *known_hosts;
+  char *pid_file;
+  char *log;
+  char *fingerprint;
+};
+
+static gboolean
+set_flag (gpointer user_data)
+{
+  gboolean *flag = user_data;
+
+  *flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the private context until sshd's exit has been seen or @timeout_ms
+ * have passed; doubles as the pause between readiness probes. */
+static gboolean
+wait_exited (BurrowTestSshd *self,
+             guint           timeout_ms)
+{
+  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
+  gboolean timed_out = FALSE;
+
+  g_source_set_callback (timeout, set_flag, &timed_out, NULL);
+  g_source_attach (timeout, self->context);
+  while (!self->exited && !timed_out)
+    g_main_context_iteration (self->context, TRUE);
+  g_source_destroy (timeout);
+
+  return self->exited;
+}
+
+static void
+on_sshd_exited (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  BurrowTestSshd *self = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  self->exited = TRUE;
+}
+
+#ifdef __linux__
+/* From /proc/PID/stat, "PID (COMM) STATE PPID …"; COMM may hold ')'. */
+static GPid
+read_parent_pid (const char *pid)
+{
+  g_autofree char *path = g_build_filename ("/proc", pid, "stat", NULL);
+  g_autofree char *stat = NULL;
+  const char *end_of_comm;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL)
+      || (end_of_comm = strrchr (stat, ')')) == NULL
+      || strlen (end_of_comm) < 5)
+    return 0;
+
+  return (GPid) g_ascii_strtoll (end_of_comm + 4, NULL, 10);
+}
+
+static GArray *
+list_children (GPid parent)
+{
+  GArray *children = g_array_new (FALSE, FALSE, sizeof (GPid));
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL)
+    {
+      GPid pid;
+
+      if (!g_ascii_isdigit (name[0]) || read_parent_pid (name) != parent)
+        continue;
+      pid = (GPid) g_ascii_strtoll (name, NULL, 10);
+      g_array_append_val (children, pid);
+    }
+
+  return children;
+}
+
+/* Gone from /proc means its parent has reaped it, not merely that it died. */
+static gboolean
+wait_reaped (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d", (int) pid);
+
+  for (guint waited_ms = 0; waited_ms < EXIT_TIMEOUT_MS; waited_ms += 10)
+    {
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        return TRUE;
+      g_usleep (10 * 1000);
+    }
+
+  return FALSE;
+}
+
+/* Sessions sshd forked outlive its listener, and their orphans become
+ * zombies that PID 1 here is slow to reap.  Ending them leaf first leaves
+ * each parent alive to reap its child. */
+static void
+end_descendants (GPid parent)
+{
+  g_autoptr(GArray) children = NULL;
+
+  /* 0 means sshd is already gone: never let it select PID 1 and kthreadd. */
+  if (parent <= 1)
+    return;
+
+  children = list_children (parent);
+  for (guint i = 0; i < children->len; i++)
+    {
+      GPid child = g_array_index (children, GPid, i);
+
+      end_descendants (child);
+      kill (child, SIGTERM);
+      if (!wait_reaped (child))
+        {
+          kill (child, SIGKILL);
+          wait_reaped (child);
+        }
+    }
+}
+#endif
+
+/* TRUE once the process is gone.  If even SIGKILL does not end it, the pending
+ * exit watch still points at @self, so the caller must not free it. */
+static gboolean
+terminate (BurrowTestSshd *self)
+{
+  if (self->process == NULL || self->exited)
+    return TRUE;
+
+#ifdef __linux__
+  end_descendants (burrow_test_sshd_get_pid (self));
+#endif
+  g_subprocess_send_signal (self->process, SIGTERM);
+  if (wait_exited (self, EXIT_TIMEOUT_MS))
+    return TRUE;
+
+  g_message ("sshd ignored SIGTERM for %u ms, killing it", EXIT_TIMEOUT_MS);
+  g_subprocess_force_exit (self->process);
+  return wait_exited (self, EXIT_TIMEOUT_MS);
+}
+
+/* No GLib call removes a tree; the dir only ever holds files, but a test may
+ * have added a subdirectory.  Symlinks are unlinked, never followed. */
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK)
+      && g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      dir = g_dir_open (path, 0, NULL);
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      if (g_rmdir (path) != 0)
+        g_message ("Cannot remove %s: %s", path, g_strerror (errno));
+      return;
+    }
+
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    g_message ("Cannot remove %s: %s", path, g_strerror (errno));
+}
+
+void
+burrow_test_sshd_stop (BurrowTestSshd *self)
+{
+  if (self == NULL)
+    return;
+
+  if (!terminate (self))
+    {
+      g_warning ("sshd (pid %s) survived SIGKILL; leaking %s",
+                 g_subprocess_get_identifier (self->process), self->dir);
+      return;
+    }
+
+  if (self->dir != NULL)
+    remove_tree (self->dir);
+
+  g_clear_object (&self->process);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->dir);
+  g_free (self->config);
+  g_free (self->host_key);
+  g_free (self->client_key);
+  g_free (self->authorized_keys);
+  g_free (self->known_hosts);
+  g_free (self->pid_file);
+  g_free (self->log);
+  g_free (self->fingerprint);
+  g_free (self);
+}
+
+/* Runs a short-lived tool (ssh-keygen) and returns its stdout. */
+static char *
+run_tool (GError     **error,
+          const char  *first_arg,
+          ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *arg;
+  va_list args;
+
+  va_start (args, first_arg);
+  for (arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               error);
+  if (process == NULL
+      || !g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, error))
+    return NULL;
+
+  if (!g_subprocess_get_successful (process))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "%s failed: %s", first_arg, err);
+      return NULL;
+    }
+
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+generate_key (const char  *path,
+              const char  *comment,
+              GError     **error)
+{
+  g_autofree char *out = NULL;
+
+  out = run_tool (error, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment,
+                  "-f", path, NULL);
+  return out != NULL;
+}
+
+/* "256 SHA256:abc… comment (ED25519)" → "SHA256:abc…" */
+static char *
+read_fingerprint (const char  *public_key,
+                  GError     **error)
+{
+  g_autofree char *out = NULL;
+  g_auto(GStrv) fields = NULL;
+
+  out = run_tool (error, "ssh-keygen", "-l", "-E", "sha256", "-f", public_key, NULL);
+  if (out == NULL)
+    return NULL;
+
+  fields = g_strsplit (out, " ", 3);
+  if (g_strv_length (fields) < 2 || !g_str_has_prefix (fields[1], "SHA256:"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "Unexpected ssh-keygen -l output for %s: %s", public_key, out);
+      return NULL;
+    }
+
+  return g_strdup (fields[1]);
+}
+
+static gboolean
+check_tools (GError **error)
+{
+  g_autofree char *keygen = g_find_program_in_path ("ssh-keygen");
+
+  if (!g_file_test (SSHD_PATH, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "%s is not installed (package openssh-server)", SSHD_PATH);
+      return FALSE;
+    }
+  if (keygen == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           "ssh-keygen is not installed (package openssh-client)");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* sshd as root chroots its pre-auth child into /run/sshd and refuses to start
+ * without it.  As another user it does not chroot, so a failure to create it
+ * (no permission) does not matter then. */
+static gboolean
+ensure_privsep_dir (GError **error)
+{
+  int saved_errno;
+
+  if (g_mkdir_with_parents ("/run/sshd", 0755) == 0)
+    return TRUE;
+
+  saved_errno = errno;
+  if (geteuid () != 0)
+    {
+      g_debug ("Cannot create /run/sshd (%s); not needed as non-root",
+               g_strerror (saved_errno));
+      return TRUE;
+    }
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               "Cannot create /run/sshd: %s", g_strerror (saved_errno));
+  return FALSE;
+}
+
+static BurrowTestSshd *
+sshd_new (GError **error)
+{
+  g_autoptr(BurrowTestSshd) self = g_new0 (BurrowTestSshd, 1);
+
+  self->context = g_main_context_new ();
+  /* The name lets `pgrep -f burrow-sshd` find a leaked server: the config
+   * path is in sshd's command line. */
+  self->dir = g_dir_make_tmp ("burrow-sshd-XXXXXX", error);
+  if (self->dir == NULL)
+    return NULL;
+
+  self->config = g_build_filename (self->dir, "sshd_config", NULL);
+  self->host_key = g_build_filename (self->dir, "ssh_host_ed25519_key", NULL);
+  self->client_key = g_build_filename (self->dir, "client_ed25519", NULL);
+  self->authorized_keys = g_strconcat (self->client_key, ".pub", NULL);
+  self->known_hosts = g_build_filename (self->dir, "known_hosts", NULL);
+  self->pid_file = g_build_filename (self->dir, "sshd.pid", NULL);
+  self->log = g_build_filename (self->dir, "sshd.log", NULL);
+
+  return g_steal_pointer (&self);
+}
+
+static gboolean
+make_keys (BurrowTestSshd  *self,
+           GError         **error)
+{
+  g_autofree char *host_public = g_strconcat (self->host_key, ".pub", NULL);
+
+  if (!generate_key (self->host_key, "burrow-test-host", error)
+      || !generate_key (self->client_key, "burrow-test-client", error))
+    return FALSE;
+
+  self->fingerprint = read_fingerprint (host_public, error);
+  return self->fingerprint != NULL;
+}
+
+/* The kernel hands out a free ephemeral (high) port; sshd may still lose it
+ * to someone else before it binds, which the caller retries. */
+static guint16
+pick_free_port (GError **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL || !g_socket_bind (socket, any_port, FALSE, error))
+    return 0;
+
+  bound = g_socket_get_local_address (socket, error);
+  if (bound == NULL)
+    return 0;
+
+  g_socket_close (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* Paths are quoted: g_dir_make_tmp() honours $TMPDIR, which may hold spaces. */
+static gboolean
+write_config (BurrowTestSshd  *self,
+              GError         **error)
+{
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf ("ListenAddress " LOOPBACK "\n"
+                          "Port %u\n"
+                          "HostKey \"%s\"\n"
+                          "PidFile \"%s\"\n"
+                          "AuthorizedKeysFile \"%s\"\n"
+                          "StrictModes no\n"
+                          "PermitRootLogin prohibit-password\n"
+                          "PubkeyAuthentication yes\n"
+                          "PasswordAuthentication no\n"
+                          "KbdInteractiveAuthentication no\n"
+                          "UsePAM no\n"
+                          "LogLevel VERBOSE\n"
+                          "AllowTcpForwarding yes\n"
+                          "GatewayPorts no\n"
+                          /* ~/.ssh/rc is the server-side way to read the
+                           * real ~/.ssh; the motd makes output vary. */
+                          "PermitUserRC no\n"
+                          "PrintMotd no\n"
+                          "PrintLastLog no\n"
+                          "Subsystem sftp internal-sftp\n",
+                          self->port, self->host_key, self->pid_file,
+                          self->authorized_keys);
+
+  return g_file_set_contents (self->config, text, -1, error);
+}
+
+static gboolean
+write_known_hosts (BurrowTestSshd  *self,
+                   GError         **error)
+{
+  g_autofree char *host_public = g_strconcat (self->host_key, ".pub", NULL);
+  g_autofree char *key = NULL;
+  g_autofree char *line = NULL;
+
+  if (!g_file_get_contents (host_public, &key, NULL, error))
+    return FALSE;
+
+  line = g_strdup_printf ("[" LOOPBACK "]:%u %s\n", self->port, g_strstrip (key));
+  return g_file_set_contents (self->known_hosts, line, -1, error);
+}
+
+#ifdef __linux__
+/* Runs in the forked child before exec: a test that aborts must not leave
+ * sshd listening. */
+static void
+die_with_parent (G_GNUC_UNUSED gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+#endif
+
+static gboolean
+spawn_sshd (BurrowTestSshd  *self,
+            GError         **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+
+  /* The launcher appends to the log; each attempt starts it afresh so a
+   * failure is judged on that attempt's lines only. */
+  if (!g_file_set_contents (self->log, "", 0, error))
+    return FALSE;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, self->log);
+#ifdef __linux__
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+#endif
+  /* sshd re-executes itself for each connection and insists on an absolute
+   * path for that. */
+  self->process = g_subprocess_launcher_spawn (launcher, error, SSHD_PATH,
+                                               "-D", "-e", "-f", self->config, NULL);
+  if (self->process == NULL)
+    return FALSE;
+
+  self->exited = FALSE;
+  g_main_context_push_thread_default (self->context);
+  g_subprocess_wait_async (self->process, NULL, on_sshd_exited, self);
+  g_main_context_pop_thread_default (self->context);
+
+  return TRUE;
+}
+
+static char *
+read_log_tail (BurrowTestSshd *self)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (self->log, &text, &length, NULL))
+    return g_strdup ("(no log)");
+  if (length > LOG_TAIL_BYTES)
+    return g_strdup (text + length - LOG_TAIL_BYTES);
+
+  return g_steal_pointer (&text);
+}
+
+/* sshd writes its PidFile only once its listener is bound, so a PidFile with
+ * our child's pid proves the port is ours and not some other server's. */
+static gboolean
+pid_file_is_ours (BurrowTestSshd *self)
+{
+  g_autofree char *text = NULL;
+  const char *identifier = g_subprocess_get_identifier (self->process);
+
+  if (identifier == NULL || !g_file_get_contents (self->pid_file, &text, NULL, NULL))
+    return FALSE;
+
+  return g_ascii_strtoll (text, NULL, 10) == g_ascii_strtoll (identifier, NULL, 10);
+}
+
+static gboolean
+banner_is_ssh2 (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (LOOPBACK, port);
+  g_autoptr(GSocketConnection) connection = NULL;
+  char banner[256] = "";
+  gsize length = 0;
+  gssize got;
+  GInputStream *input;
+
+  /* A proxy from the environment must never see test traffic. */
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_timeout (client, PROBE_TIMEOUT_S);
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, NULL);
+  if (connection == NULL)
+    return FALSE;
+
+  input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  while (length < sizeof banner - 1 && memchr (banner, '\n', length) == NULL)
+    {
+      got = g_input_stream_read (input, banner + length, sizeof banner - 1 - length,
+                                 NULL, NULL);
+      if (got <= 0)
+        break;
+      length += got;
+    }
+  banner[length] = '\0';
+
+  return g_str_has_prefix (banner, "SSH-2.0-");
+}
+
+static gboolean
+lost_port_race (const char *log)
+{
+  return strstr (log, "Address already in use") != NULL
+         || strstr (log, "Cannot bind any address") != NULL;
+}
+
+/* FALSE with *@retry set when sshd lost its port and another one may work. */
+static gboolean
+wait_ready (BurrowTestSshd  *self,
+            gint64           deadline,
+            gboolean        *retry,
+            GError         **error)
+{
+  g_autofree char *log = NULL;
+
+  *retry = FALSE;
+  for (;;)
+    {
+      if (!self->exited && pid_file_is_ours (self) && banner_is_ssh2 (self->port))
+        return TRUE;
+      if (self->exited || g_get_monotonic_time () >= deadline)
+        break;
+      wait_exited (self, PROBE_INTERVAL_MS);
+    }
+
+  log = read_log_tail (self);
+  if (self->exited)
+    {
+      *retry = lost_port_race (log);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "sshd on " LOOPBACK ":%u exited during start-up; its log:\n%s",
+                   self->port, log);
+    }
+  else
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "sshd on " LOOPBACK ":%u did not answer with an SSH-2.0 banner "
+                   "in time; its log:\n%s", self->port, log);
+    }
+
+  return FALSE;
+}
+
+static gboolean
+start_on_free_port (BurrowTestSshd  *self,
+                    GError         **error)
+{
+  gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
+  gboolean retry = TRUE;
+
+  for (guint attempt = 1; retry && attempt <= MAX_START_ATTEMPTS; attempt++)
+    {
+      /* A retry means the last sshd has exited and its exit was seen. */
+      g_clear_error (error);
+      g_clear_object (&self->process);
+
+      self->port = pick_free_port (error);
+      if (self->port == 0
+          || !write_config (self, error)
+          || !write_known_hosts (self, error)
+          || !spawn_sshd (self, error))
+        return FALSE;
+
+      if (wait_ready (self, deadline, &retry, error))
+        return TRUE;
+      g_debug ("sshd attempt %u on port %u failed%s", attempt, self->port,
+               retry ? ", retrying on another port" : "");
+    }
+
+  return FALSE;
+}
+
+BurrowTestSshd *
+burrow_test_sshd_start (GError **error)
+{
+  g_autoptr(BurrowTestSshd) self = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_tools (error) || !ensure_privsep_dir (error))
+    return NULL;
+
+  self = sshd_new (error);
+  if (self == NULL
+      || !make_keys (self, error)
+      || !start_on_free_port (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+guint16
+burrow_test_sshd_get_port (BurrowTestSshd *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->port;
+}
+
+const char *
+burrow_test_sshd_get_host (BurrowTestSshd *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return LOOPBACK;
+}
+
+GPid
+burrow_test_sshd_get_pid (BurrowTestSshd *self)
+{
+  const char *identifier;
+
+  g_return_val_if_fail (self != NULL, 0);
+  identifier = self->exited ? NULL : g_subprocess_get_identifier (self->process);
+  return identifier != NULL ? (GPid) g_ascii_strtoll (identifier, NULL, 10) : 0;
+}
+
+const char *
+burrow_test_sshd_get_dir (BurrowTestSshd *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->dir;
+}
+
+const char *
+burrow_test_sshd_get_client_key (BurrowTestSshd *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->client_key;
+}
+
+const char *
+burrow_test_sshd_get_known_hosts (BurrowTestSshd *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->known_hosts;
+}
+
+const char *
+burrow_test_sshd_get_host_key_fingerprint (BurrowTestSshd *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->fingerprint;
+}
+
+const char *
+burrow_test_sshd_get_log (BurrowTestSshd *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->log;
+}
+
+GStrv
+burrow_test_sshd_client_argv (BurrowTestSshd     *self,
+                              const char         *user,
+                              const char * const *extra)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_autofree char *known_hosts = NULL;
+  g_autofree char *port = NULL;
+  g_autofree char *destination = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  /* Quoted because ssh splits option values on spaces; see write_config(). */
+  known_hosts = g_strdup_printf ("UserKnownHostsFile=\"%s\"", self->known_hosts);
+  port = g_strdup_printf ("%u", self->port);
+  destination = g_strdup_printf ("%s@" LOOPBACK, user != NULL ? user : g_get_user_name ());
+
+  /* -F /dev/null also stops ssh from creating ~/.ssh. */
+  builder = g_strv_builder_new ();
+  g_strv_builder_add_many (builder,
+                           "ssh", "-F", "/dev/null",
+                           "-i", self->client_key,
+                           "-o", "IdentitiesOnly=yes",
+                           "-o", known_hosts,
+                           "-o", "GlobalKnownHostsFile=/dev/null",
+                           "-o", "StrictHostKeyChecking=yes",
+                           "-o", "BatchMode=yes",
+                           "-o", "ConnectTimeout=5",
+                           "-p", port,
+                           destination,
+                           NULL);
+  if (extra != NULL)
+    g_strv_builder_addv (builder, (const char **) extra);
+
+  return g_strv_builder_end (builder);
+}
