@@ -5,9 +5,9 @@
 
 #include "broker-manager.h"
 
+#include "broker-config-file.h"
 #include "broker-config-loader.h"
 #include "broker-error.h"
-#include "broker-xml.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -53,54 +53,6 @@ operation_free (Operation *op)
   g_free (op);
 }
 
-/* A missing file reads as empty; a huge one is refused before reading it. */
-static gboolean
-read_config_file (const char  *path,
-                  char       **contents,
-                  gsize       *length,
-                  GError     **error)
-{
-  GStatBuf st;
-
-  *contents = NULL;
-  *length = 0;
-  if (g_stat (path, &st) != 0)
-    {
-      if (errno == ENOENT)
-        return TRUE;
-      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_CONFIG, "%s:1: %s", path,
-                   g_strerror (errno));
-      return FALSE;
-    }
-  if (st.st_size > BROKER_XML_MAX_SIZE)
-    {
-      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_CONFIG,
-                   "%s:1: the file is larger than %d bytes", path, BROKER_XML_MAX_SIZE);
-      return FALSE;
-    }
-  if (!g_file_get_contents (path, contents, length, NULL))
-    {
-      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_CONFIG, "%s:1: cannot read the file",
-                   path);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static BrokerConfig *
-load_file (const char          *path,
-           BrokerConfigOrigin   origin,
-           const BrokerConfig  *base,
-           GError             **error)
-{
-  g_autofree char *contents = NULL;
-  gsize length;
-
-  if (!read_config_file (path, &contents, &length, error))
-    return NULL;
-  return broker_config_loader_load (contents, length, path, origin, base, error);
-}
-
 static gboolean
 write_user_file (const char  *path,
                  GBytes      *bytes,
@@ -134,7 +86,7 @@ edit_user_file (Operation           *op,
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(BrokerConfig) config = NULL;
 
-  if (!read_config_file (op->user_path, &contents, &length, error))
+  if (!broker_config_file_read (op->user_path, TRUE, &contents, &length, error))
     return NULL;
   document = broker_config_document_new (contents, length, op->user_path, error);
   if (document == NULL || !broker_config_edit_apply (op->edit, document, global, error))
@@ -158,11 +110,13 @@ run_operation (GTask        *task,
   g_autoptr(BrokerConfig) config = NULL;
   GError *error = NULL;
 
-  global = load_file (op->global_path, BROKER_CONFIG_ORIGIN_GLOBAL, NULL, &error);
+  global = broker_config_file_load (op->global_path, TRUE, BROKER_CONFIG_ORIGIN_GLOBAL, NULL,
+                                    &error);
   if (global != NULL && op->edit != NULL)
     config = edit_user_file (op, global, &error);
   else if (global != NULL)
-    config = load_file (op->user_path, BROKER_CONFIG_ORIGIN_USER, global, &error);
+    config = broker_config_file_load (op->user_path, TRUE, BROKER_CONFIG_ORIGIN_USER, global,
+                                      &error);
 
   if (config == NULL)
     g_task_return_error (task, error);
@@ -203,8 +157,8 @@ operation_done (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  BrokerManager *self = BROKER_MANAGER (source);
   g_autoptr(GTask) task = user_data;
+  BrokerManager *self = g_task_get_source_object (task);
   Operation *op = g_task_get_task_data (task);
   g_autoptr(BrokerConfig) config = NULL;
   g_autoptr(GError) error = NULL;
@@ -240,7 +194,9 @@ run_next (BrokerManager *self)
   task = g_queue_pop_head (&self->pending);
   op = g_task_get_task_data (task);
   self->busy = TRUE;
-  worker = g_task_new (self, NULL, operation_done, task);
+  /* The worker task has no source object: the pool thread drops the last
+   * reference to it, and must never be the one to finalize the manager. */
+  worker = g_task_new (NULL, NULL, operation_done, task);
   g_task_set_source_tag (worker, run_next);
   g_task_set_task_data (worker, op, NULL);
   g_task_run_in_thread (worker, run_operation);

@@ -55,6 +55,36 @@ on_get_entity (void          *user_data,
   return NULL;
 }
 
+/* libxml2 stamps an element with the line where its start tag *ends*; the
+ * seeds write rules over several lines, and an error should point at the
+ * line with "<rule".  An attribute value cannot contain '<', so the nearest
+ * '<' before the parser's position is the tag's own. */
+static void
+on_start_element (void           *user_data,
+                  const xmlChar  *localname,
+                  const xmlChar  *prefix,
+                  const xmlChar  *uri,
+                  int             nb_namespaces,
+                  const xmlChar **namespaces,
+                  int             nb_attributes,
+                  int             nb_defaulted,
+                  const xmlChar **attributes)
+{
+  xmlParserCtxt *ctxt = user_data;
+  const xmlChar *p;
+  guint newlines = 0;
+
+  xmlSAX2StartElementNs (ctxt, localname, prefix, uri, nb_namespaces, namespaces,
+                         nb_attributes, nb_defaulted, attributes);
+  if (ctxt->node == NULL || ctxt->input == NULL || ctxt->node->line >= 65535)
+    return;
+  for (p = ctxt->input->cur; p > ctxt->input->base && *p != '<'; p--)
+    if (*p == '\n')
+      newlines++;
+  if (*p == '<' && newlines < ctxt->node->line)
+    ctxt->node->line -= newlines;
+}
+
 static void
 on_unparsed_entity_decl (void          *user_data,
                          const xmlChar *name,
@@ -162,6 +192,7 @@ broker_xml_parse (const char  *data,
   ctxt->sax->unparsedEntityDecl = on_unparsed_entity_decl;
   ctxt->sax->getEntity = on_get_entity;
   ctxt->sax->serror = on_structured_error;
+  ctxt->sax->startElementNs = on_start_element;
 
   doc = xmlCtxtReadMemory (ctxt, data, (int) length, filename, "UTF-8",
                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |

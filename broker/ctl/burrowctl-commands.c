@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "broker-config-loader.h"
+#include "broker-config-file.h"
 #include "broker-error.h"
 #include "broker-filter.h"
 #include "burrow-dbus.h"
@@ -319,20 +319,6 @@ test_rule_with_broker (GVariant *query)
   return BURROWCTL_EXIT_OK;
 }
 
-static BrokerConfig *
-load_file_for_check (const char          *path,
-                     BrokerConfigOrigin   origin,
-                     const BrokerConfig  *base,
-                     GError             **error)
-{
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-
-  if (!g_file_get_contents (path, &contents, &length, error))
-    return NULL;
-  return broker_config_loader_load (contents, length, path, origin, base, error);
-}
-
 static int
 cmd_rules (int    argc,
            char **argv)
@@ -367,8 +353,9 @@ cmd_rules (int    argc,
   if (file != NULL)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(BrokerConfig) config = load_file_for_check (file, BROKER_CONFIG_ORIGIN_USER, NULL,
-                                                            &error);
+      g_autoptr(BrokerConfig) config = broker_config_file_load (file, FALSE,
+                                                                BROKER_CONFIG_ORIGIN_USER, NULL,
+                                                                &error);
       g_autoptr(GString) explanation = g_string_new (NULL);
       BrokerFilterQuery q = { application, host, (guint16) port };
 
@@ -414,10 +401,10 @@ cmd_check (int    argc,
       return BURROWCTL_EXIT_USAGE;
     }
   if (global != NULL)
-    base = load_file_for_check (global, BROKER_CONFIG_ORIGIN_GLOBAL, NULL, &error);
+    base = broker_config_file_load (global, FALSE, BROKER_CONFIG_ORIGIN_GLOBAL, NULL, &error);
   if (global == NULL || base != NULL)
-    config = load_file_for_check (argv[1], global != NULL ? BROKER_CONFIG_ORIGIN_USER :
-                                  BROKER_CONFIG_ORIGIN_GLOBAL, base, &error);
+    config = broker_config_file_load (argv[1], FALSE, global != NULL ? BROKER_CONFIG_ORIGIN_USER :
+                                      BROKER_CONFIG_ORIGIN_GLOBAL, base, &error);
   if (config == NULL)
     {
       fprintf (stderr, "%s\n", error->message);
