@@ -9,6 +9,7 @@ static const GDBusErrorEntry broker_error_entries[] = {
   { BROKER_ERROR_NOT_FOUND, "io.github.burrow.Burrow.Error.NotFound" },
   { BROKER_ERROR_READ_ONLY, "io.github.burrow.Burrow.Error.ReadOnly" },
   { BROKER_ERROR_INVALID_ARGS, "io.github.burrow.Burrow.Error.InvalidArgs" },
+  { BROKER_ERROR_HOST_KEY_REFUSED, "io.github.burrow.Burrow.Error.HostKeyRefused" },
 };
 
 /* Registered with GDBus so that the same GError reaches burrowctl and the GUI

@@ -15,6 +15,7 @@ typedef enum
   BROKER_ERROR_NOT_FOUND,
   BROKER_ERROR_READ_ONLY,
   BROKER_ERROR_INVALID_ARGS,
+  BROKER_ERROR_HOST_KEY_REFUSED,
 } BrokerError;
 
 GQuark broker_error_quark (void);
