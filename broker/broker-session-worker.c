@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "burrow-session"
+
+#include "broker-session-worker.h"
+
+#include "broker-error.h"
+#include "broker-host-keys.h"
+
+#include <glib-unix.h>
+#include <stdbool.h>
+
+static const char * const state_names[] = {
+  "disconnected", "connecting", "waiting-for-user", "connected", "failed"
+};
+
+typedef enum
+{
+  PHASE_CONNECT,
+  PHASE_HOST_KEY,
+  PHASE_AUTH_NONE,
+  PHASE_AUTH,
+  PHASE_CONNECTED,
+  PHASE_DONE,
+} Phase;
+
+/* Shared by the worker's closures and the main thread: stop() sets
+ * stopped on the main thread, where every notification is delivered, so a
+ * notification never reaches a caller that has gone. */
+typedef struct
+{
+  gboolean stopped;
+  BrokerSessionNotify notify;
+  gpointer user_data;
+} Mailbox;
+
+struct _BrokerSessionWorker
+{
+  BrokerSessionParams *params;
+  GMainContext *main_context;
+  Mailbox *mailbox;            /* rc-box */
+
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+
+  ssh_session ssh;
+  ssh_event event;
+  GSource *fd_source;
+  Phase phase;
+  guint method;                /* index into params->auth_methods */
+  guint identity;              /* next identity file to try */
+  gboolean tried_agent;
+  GString *tried;              /* what authentication attempted, for the error */
+};
+
+static void step (BrokerSessionWorker *self);
+
+BrokerSessionParams *
+broker_session_params_new (void)
+{
+  BrokerSessionParams *params = g_new0 (BrokerSessionParams, 1);
+
+  params->timeout = 10;
+  params->policy = BROKER_HOST_KEY_POLICY_ASK;
+  return params;
+}
+
+void
+broker_session_params_free (BrokerSessionParams *params)
+{
+  if (params == NULL)
+    return;
+  g_free (params->profile);
+  g_free (params->host);
+  g_free (params->user);
+  g_strfreev (params->auth_methods);
+  g_strfreev (params->identity_files);
+  g_strfreev (params->known_hosts);
+  g_free (params->save_known_hosts);
+  g_free (params->ssh_dir);
+  g_free (params);
+}
+
+const char *
+broker_session_state_to_string (BrokerSessionState state)
+{
+  return state_names[state];
+}
+
+typedef struct
+{
+  Mailbox *mailbox;
+  BrokerSessionState state;
+  char *reason;
+  char *fingerprint;
+} Letter;
+
+static void
+letter_free (Letter *letter)
+{
+  g_rc_box_release (letter->mailbox);
+  g_free (letter->reason);
+  g_free (letter->fingerprint);
+  g_free (letter);
+}
+
+static gboolean
+deliver (gpointer data)
+{
+  Letter *letter = data;
+
+  if (!letter->mailbox->stopped)
+    letter->mailbox->notify (letter->state, letter->reason, letter->fingerprint,
+                             letter->mailbox->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post (BrokerSessionWorker *self,
+      BrokerSessionState   state,
+      const char          *reason,
+      const char          *fingerprint)
+{
+  Letter *letter = g_new0 (Letter, 1);
+
+  letter->mailbox = g_rc_box_acquire (self->mailbox);
+  letter->state = state;
+  letter->reason = g_strdup (reason);
+  letter->fingerprint = g_strdup (fingerprint);
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver, letter,
+                              (GDestroyNotify) letter_free);
+}
+
+static void
+clear_fd_source (BrokerSessionWorker *self)
+{
+  if (self->fd_source != NULL)
+    {
+      g_source_destroy (self->fd_source);
+      g_clear_pointer (&self->fd_source, g_source_unref);
+    }
+}
+
+static void
+finish (BrokerSessionWorker *self,
+        BrokerSessionState   state,
+        const char          *reason)
+{
+  clear_fd_source (self);
+  if (self->ssh != NULL && ssh_is_connected (self->ssh))
+    ssh_disconnect (self->ssh);
+  self->phase = PHASE_DONE;
+  if (state == BROKER_SESSION_FAILED)
+    g_message ("%s: %s", self->params->profile, reason);
+  post (self, state, reason, NULL);
+}
+
+static void
+fail_with_error (BrokerSessionWorker *self,
+                 const char          *what)
+{
+  g_autofree char *reason = g_strdup_printf ("%s %s@%s:%u: %s", what, self->params->user,
+                                             self->params->host, self->params->port,
+                                             ssh_get_error (self->ssh));
+
+  finish (self, BROKER_SESSION_FAILED, reason);
+}
+
+static gboolean
+on_socket_ready (int          fd,
+                 GIOCondition condition,
+                 gpointer     user_data)
+{
+  BrokerSessionWorker *self = user_data;
+
+  g_clear_pointer (&self->fd_source, g_source_unref);
+  step (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits for what libssh says it is waiting for: no busy polling. */
+static void
+wait_for_socket (BrokerSessionWorker *self)
+{
+  int flags = ssh_get_poll_flags (self->ssh);
+  GIOCondition condition = G_IO_IN | G_IO_HUP | G_IO_ERR;
+  int fd = ssh_get_fd (self->ssh);
+
+  if (flags & SSH_WRITE_PENDING)
+    condition |= G_IO_OUT;
+  clear_fd_source (self);
+  if (fd < 0)
+    {
+      fail_with_error (self, "cannot connect to");
+      return;
+    }
+  self->fd_source = g_unix_fd_source_new (fd, condition);
+  g_source_set_callback (self->fd_source, G_SOURCE_FUNC (on_socket_ready), self, NULL);
+  g_source_attach (self->fd_source, self->context);
+}
+
+static void
+step_connect (BrokerSessionWorker *self)
+{
+  int rc = ssh_connect (self->ssh);
+
+  if (rc == SSH_AGAIN)
+    wait_for_socket (self);
+  else if (rc != SSH_OK)
+    fail_with_error (self, "cannot connect to");
+  else
+    {
+      self->phase = PHASE_HOST_KEY;
+      step (self);
+    }
+}
+
+/* Nothing of the authentication is sent before this has accepted the key. */
+static void
+step_host_key (BrokerSessionWorker *self)
+{
+  BrokerSessionParams *params = self->params;
+  g_autoptr(SshKey) key = NULL;
+  g_autoptr(BrokerHostKeyResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  BrokerHostKeyDecision decision;
+
+  if (ssh_get_server_publickey (self->ssh, &key) != SSH_OK)
+    {
+      fail_with_error (self, "no host key from");
+      return;
+    }
+  result = broker_host_keys_check (key, params->host, params->port,
+                                   (const char * const *) params->known_hosts, &error);
+  if (result == NULL)
+    {
+      finish (self, BROKER_SESSION_FAILED, error->message);
+      return;
+    }
+  decision = broker_host_keys_decide (params->policy, result->status);
+  if (decision == BROKER_HOST_KEY_ASK)
+    {
+      /* Agents (prompts) are not wired yet: say so rather than guess. */
+      g_autofree char *reason =
+        g_strdup_printf ("the host key of %s (%s %s) is not known and no agent is registered "
+                         "to confirm it", result->host, result->key_type, result->fingerprint);
+
+      finish (self, BROKER_SESSION_FAILED, reason);
+      return;
+    }
+  if (decision == BROKER_HOST_KEY_REFUSE)
+    {
+      broker_host_keys_set_refusal (result, params->policy, &error);
+      finish (self, BROKER_SESSION_FAILED, error->message);
+      return;
+    }
+  post (self, BROKER_SESSION_CONNECTING, NULL, result->fingerprint);
+  self->phase = PHASE_AUTH_NONE;
+  step (self);
+}
+
+static void
+connected (BrokerSessionWorker *self)
+{
+  self->phase = PHASE_CONNECTED;
+  self->event = ssh_event_new ();
+  ssh_event_add_session (self->event, self->ssh);
+  g_message ("%s: connected to %s@%s:%u", self->params->profile, self->params->user,
+             self->params->host, self->params->port);
+  post (self, BROKER_SESSION_CONNECTED, NULL, NULL);
+  wait_for_socket (self);
+}
+
+static void
+step_auth_none (BrokerSessionWorker *self)
+{
+  int rc = ssh_userauth_none (self->ssh, NULL);
+
+  if (rc == SSH_AUTH_AGAIN)
+    wait_for_socket (self);
+  else if (rc == SSH_AUTH_SUCCESS)
+    connected (self);
+  else if (rc == SSH_AUTH_ERROR)
+    fail_with_error (self, "authentication failed for");
+  else
+    {
+      self->phase = PHASE_AUTH;
+      step (self);
+    }
+}
+
+/* One attempt of the current method: SSH_AUTH_DENIED moves on. */
+static int
+try_publickey (BrokerSessionWorker *self)
+{
+  BrokerSessionParams *params = self->params;
+
+  if (!self->tried_agent && g_getenv ("SSH_AUTH_SOCK") != NULL)
+    {
+      int rc = ssh_userauth_agent (self->ssh, NULL);
+
+      if (rc != SSH_AUTH_AGAIN)
+        {
+          self->tried_agent = TRUE;
+          g_string_append (self->tried, " ssh-agent");
+        }
+      if (rc != SSH_AUTH_DENIED)
+        return rc;
+    }
+  while (params->identity_files[self->identity] != NULL)
+    {
+      const char *path = params->identity_files[self->identity];
+      g_autoptr(SshKey) key = NULL;
+      int rc;
+
+      if (ssh_pki_import_privkey_file (path, NULL, NULL, NULL, &key) != SSH_OK)
+        {
+          /* Unreadable, or needs a passphrase: prompts arrive with agents. */
+          g_string_append_printf (self->tried, " %s (not readable without a passphrase)", path);
+          self->identity++;
+          continue;
+        }
+      rc = ssh_userauth_publickey (self->ssh, NULL, key);
+      if (rc == SSH_AUTH_AGAIN)
+        return rc;
+      g_string_append_printf (self->tried, " %s", path);
+      self->identity++;
+      if (rc != SSH_AUTH_DENIED)
+        return rc;
+    }
+  return SSH_AUTH_DENIED;
+}
+
+static void
+step_auth (BrokerSessionWorker *self)
+{
+  GStrv methods = self->params->auth_methods;
+
+  for (; methods[self->method] != NULL; self->method++)
+    {
+      const char *method = methods[self->method];
+      int rc;
+
+      if (!g_str_equal (method, "publickey"))
+        {
+          g_string_append_printf (self->tried, " %s (needs an agent to ask the user)", method);
+          continue;
+        }
+      rc = try_publickey (self);
+      if (rc == SSH_AUTH_AGAIN)
+        {
+          wait_for_socket (self);
+          return;
+        }
+      if (rc == SSH_AUTH_SUCCESS)
+        {
+          connected (self);
+          return;
+        }
+      if (rc == SSH_AUTH_ERROR)
+        {
+          fail_with_error (self, "authentication failed for");
+          return;
+        }
+    }
+
+  g_autofree char *reason = g_strdup_printf ("authentication failed for %s@%s:%u (tried:%s)",
+                                             self->params->user, self->params->host,
+                                             self->params->port,
+                                             self->tried->len > 0 ? self->tried->str : " nothing");
+  finish (self, BROKER_SESSION_FAILED, reason);
+}
+
+/* Connected: process what the server sends (and notice when it goes). */
+static void
+step_connected (BrokerSessionWorker *self)
+{
+  if (ssh_event_dopoll (self->event, 0) == SSH_ERROR || !ssh_is_connected (self->ssh))
+    {
+      g_autofree char *reason = g_strdup_printf ("the connection to %s:%u was closed",
+                                                 self->params->host, self->params->port);
+
+      finish (self, BROKER_SESSION_FAILED, reason);
+      return;
+    }
+  wait_for_socket (self);
+}
+
+static void
+step (BrokerSessionWorker *self)
+{
+  switch (self->phase)
+    {
+    case PHASE_CONNECT:
+      step_connect (self);
+      break;
+    case PHASE_HOST_KEY:
+      step_host_key (self);
+      break;
+    case PHASE_AUTH_NONE:
+      step_auth_none (self);
+      break;
+    case PHASE_AUTH:
+      step_auth (self);
+      break;
+    case PHASE_CONNECTED:
+      step_connected (self);
+      break;
+    case PHASE_DONE:
+    default:
+      break;
+    }
+}
+
+static void
+configure (BrokerSessionWorker *self)
+{
+  BrokerSessionParams *params = self->params;
+  unsigned int port = params->port;
+  long timeout = params->timeout;
+  bool no = false;
+
+  ssh_options_set (self->ssh, SSH_OPTIONS_HOST, params->host);
+  ssh_options_set (self->ssh, SSH_OPTIONS_PORT, &port);
+  ssh_options_set (self->ssh, SSH_OPTIONS_USER, params->user);
+  ssh_options_set (self->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
+  /* The profile is the configuration: no ~/.ssh/config, and libssh's own
+   * lookups stay inside the directory the broker chose. */
+  ssh_options_set (self->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
+  ssh_options_set (self->ssh, SSH_OPTIONS_SSH_DIR, params->ssh_dir);
+  ssh_options_set (self->ssh, SSH_OPTIONS_KNOWNHOSTS, params->save_known_hosts);
+  ssh_set_blocking (self->ssh, 0);
+}
+
+static gboolean
+start_in_worker (gpointer user_data)
+{
+  BrokerSessionWorker *self = user_data;
+
+  self->ssh = ssh_new ();
+  configure (self);
+  post (self, BROKER_SESSION_CONNECTING, NULL, NULL);
+  step (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+run_thread (gpointer user_data)
+{
+  BrokerSessionWorker *self = user_data;
+
+  g_main_context_push_thread_default (self->context);
+  g_main_loop_run (self->loop);
+  clear_fd_source (self);
+  if (self->ssh != NULL && ssh_is_connected (self->ssh))
+    ssh_disconnect (self->ssh);
+  g_clear_pointer (&self->event, ssh_event_free);
+  g_clear_pointer (&self->ssh, ssh_free);
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+/* Takes ownership of @params.  @notify runs on the caller's thread-default
+ * main context. */
+BrokerSessionWorker *
+broker_session_worker_start (BrokerSessionParams *params,
+                             BrokerSessionNotify  notify,
+                             gpointer             user_data)
+{
+  BrokerSessionWorker *self = g_new0 (BrokerSessionWorker, 1);
+  g_autofree char *name = g_strdup_printf ("ssh %s", params->profile);
+
+  self->params = params;
+  self->main_context = g_main_context_ref_thread_default ();
+  self->mailbox = g_rc_box_new0 (Mailbox);
+  self->mailbox->notify = notify;
+  self->mailbox->user_data = user_data;
+  self->tried = g_string_new (NULL);
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->thread = g_thread_new (name, run_thread, self);
+  g_main_context_invoke (self->context, start_in_worker, self);
+  return self;
+}
+
+static gboolean
+quit_in_worker (gpointer user_data)
+{
+  BrokerSessionWorker *self = user_data;
+
+  g_main_loop_quit (self->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Disconnects and joins the thread.  The worker never blocks, so this
+ * returns promptly; afterwards no notification is delivered. */
+void
+broker_session_worker_stop (BrokerSessionWorker *self)
+{
+  if (self == NULL)
+    return;
+  self->mailbox->stopped = TRUE;
+  g_main_context_invoke (self->context, quit_in_worker, self);
+  g_thread_join (self->thread);
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->context);
+  g_main_context_unref (self->main_context);
+  g_rc_box_release (self->mailbox);
+  g_string_free (self->tried, TRUE);
+  broker_session_params_free (self->params);
+  g_free (self);
+}
