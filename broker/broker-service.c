@@ -8,6 +8,7 @@
 #include "broker-config-variant.h"
 #include "broker-error.h"
 #include "broker-filter.h"
+#include "broker-session.h"
 
 #define INTERFACE_VERSION 1
 
@@ -18,6 +19,9 @@ struct _BrokerService
   BurrowDBusBroker1Skeleton parent_instance;
 
   BrokerManager *manager;
+  GDBusObjectManagerServer *objects;
+  GHashTable *sessions;        /* profile id → BrokerSession, one per profile */
+  guint next_session;
 };
 
 static void broker_service_iface_init (BurrowDBusBroker1Iface *iface);
@@ -64,9 +68,13 @@ build_status (BrokerService *self)
     broker_manager_get_user_path (self->manager),
     NULL
   };
-  g_autoptr(GPtrArray) known_hosts = g_ptr_array_copy (config->known_hosts, NULL, NULL);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) known_hosts = NULL;
 
-  g_ptr_array_add (known_hosts, NULL);
+  /* Not g_ptr_array_copy(): the copy would inherit the free function. */
+  for (guint i = 0; i < config->known_hosts->len; i++)
+    g_strv_builder_add (builder, config->known_hosts->pdata[i]);
+  known_hosts = g_strv_builder_end (builder);
   g_variant_dict_insert (&dict, "version", "u", INTERFACE_VERSION);
   g_variant_dict_insert (&dict, "daemon-version", "s", PACKAGE_VERSION);
   g_variant_dict_insert (&dict, "config-files", "^as", files);
@@ -76,10 +84,10 @@ build_status (BrokerService *self)
   g_variant_dict_insert (&dict, "rules", "u", config->rules->len);
   g_variant_dict_insert (&dict, "host-key-policy", "s",
                          broker_host_key_policy_to_string (config->host_key_policy));
-  g_variant_dict_insert (&dict, "known-hosts", "^as", known_hosts->pdata);
+  g_variant_dict_insert (&dict, "known-hosts", "^as", known_hosts);
   g_variant_dict_insert (&dict, "capture-enable-at-startup", "b",
                          config->capture_enable_at_startup);
-  g_variant_dict_insert (&dict, "sessions", "u", 0);
+  g_variant_dict_insert (&dict, "sessions", "u", g_hash_table_size (self->sessions));
   g_variant_dict_insert (&dict, "tunnels", "u", 0);
   return g_variant_dict_end (&dict);
 }
@@ -278,6 +286,76 @@ handle_set_capture_settings (BurrowDBusBroker1     *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static BrokerSession *
+ensure_session (BrokerService *self,
+                BrokerProfile *profile)
+{
+  BrokerSession *session = g_hash_table_lookup (self->sessions, profile->id);
+  g_autoptr(BurrowDBusObjectSkeleton) object = NULL;
+  g_autofree char *path = NULL;
+
+  if (session != NULL)
+    return session;
+  session = broker_session_new (profile);
+  path = g_strdup_printf (BROKER_OBJECT_MANAGER_PATH "/Session/%u", ++self->next_session);
+  object = burrow_dbus_object_skeleton_new (path);
+  burrow_dbus_object_skeleton_set_session1 (object, BURROW_DBUS_SESSION1 (session));
+  if (self->objects != NULL)
+    g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
+  g_hash_table_insert (self->sessions, g_strdup (profile->id), session);
+  return session;
+}
+
+static gboolean
+handle_connect (BurrowDBusBroker1     *iface,
+                GDBusMethodInvocation *invocation,
+                const char            *id)
+{
+  BrokerService *self = BROKER_SERVICE (iface);
+  BrokerConfig *config = current_config (self);
+  BrokerProfile *profile = broker_config_find_profile (config, id);
+  BrokerSession *session;
+
+  if (profile == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, BROKER_ERROR, BROKER_ERROR_NOT_FOUND,
+                                             "there is no profile \"%s\"", id);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  session = ensure_session (self, profile);
+  broker_session_connect (session, config);
+  burrow_dbus_broker1_complete_connect (
+    iface, invocation, g_dbus_interface_skeleton_get_object_path (G_DBUS_INTERFACE_SKELETON (session)));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_disconnect (BurrowDBusBroker1     *iface,
+                   GDBusMethodInvocation *invocation,
+                   const char            *id)
+{
+  BrokerService *self = BROKER_SERVICE (iface);
+  BrokerSession *session = g_hash_table_lookup (self->sessions, id);
+
+  if (session == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, BROKER_ERROR, BROKER_ERROR_NOT_FOUND,
+                                             "profile \"%s\" has no session", id);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  broker_session_disconnect (session);
+  burrow_dbus_broker1_complete_disconnect (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* Sessions appear on the bus below the object manager. */
+void
+broker_service_set_object_manager (BrokerService            *self,
+                                   GDBusObjectManagerServer *objects)
+{
+  g_set_object (&self->objects, objects);
+}
+
 static void
 sync_properties (BrokerService *self)
 {
@@ -329,6 +407,8 @@ broker_service_dispose (GObject *object)
 {
   BrokerService *self = BROKER_SERVICE (object);
 
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_object (&self->objects);
   g_clear_object (&self->manager);
   G_OBJECT_CLASS (broker_service_parent_class)->dispose (object);
 }
@@ -353,9 +433,12 @@ broker_service_iface_init (BurrowDBusBroker1Iface *iface)
   iface->handle_test_rule = handle_test_rule;
   iface->handle_get_capture_settings = handle_get_capture_settings;
   iface->handle_set_capture_settings = handle_set_capture_settings;
+  iface->handle_connect = handle_connect;
+  iface->handle_disconnect = handle_disconnect;
 }
 
 static void
 broker_service_init (BrokerService *self)
 {
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }

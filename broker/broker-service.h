@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 #define BROKER_TYPE_SERVICE (broker_service_get_type ())
 G_DECLARE_FINAL_TYPE (BrokerService, broker_service, BROKER, SERVICE, BurrowDBusBroker1Skeleton)
 
-BrokerService *broker_service_new (BrokerManager *manager);
+BrokerService *broker_service_new                (BrokerManager            *manager);
+void           broker_service_set_object_manager (BrokerService            *self,
+                                                  GDBusObjectManagerServer *objects);
 
 G_END_DECLS

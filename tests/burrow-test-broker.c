@@ -220,3 +220,37 @@ burrow_test_broker_stop_daemon (BurrowTestBroker *self)
     g_usleep (10 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpuint (burrow_test_broker_get_pid (self), ==, 0);
 }
+
+void
+burrow_test_ctl_result_clear (BurrowTestCtlResult *result)
+{
+  g_clear_pointer (&result->out, g_free);
+  g_clear_pointer (&result->err, g_free);
+}
+
+/* Runs the built burrowctl; @address is the bus to use, or NULL for none. */
+void
+burrow_test_run_ctl (BurrowTestCtlResult *result,
+                     const char          *address,
+                     const char * const  *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, burrow_test_build_path ("broker", "ctl", "burrowctl", NULL));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                address != NULL ? address : "unix:path=/nonexistent/burrow-test-bus",
+                                TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &result->out, &result->err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  result->status = g_subprocess_get_exit_status (process);
+}

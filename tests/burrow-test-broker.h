@@ -34,6 +34,20 @@ gboolean          burrow_test_wait_until          (gboolean        (*done) (gpoi
                                                    gpointer          data,
                                                    guint             timeout_ms);
 
+/* What a run of the built burrowctl printed and returned. */
+typedef struct
+{
+  int status;
+  char *out;
+  char *err;
+} BurrowTestCtlResult;
+
+void burrow_test_ctl_result_clear (BurrowTestCtlResult *result);
+void burrow_test_run_ctl          (BurrowTestCtlResult *result,
+                                   const char          *address,
+                                   const char * const  *args);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowTestBroker, burrow_test_broker_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BurrowTestCtlResult, burrow_test_ctl_result_clear)
 
 G_END_DECLS

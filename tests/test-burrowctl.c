@@ -4,51 +4,6 @@
 
 #include "burrow-test-broker.h"
 
-typedef struct
-{
-  int status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear (Result *result)
-{
-  g_free (result->out);
-  g_free (result->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
-/* Runs the built burrowctl; @address is the bus to use, or NULL for none. */
-static void
-run_ctl (Result             *result,
-         const char         *address,
-         const char * const *args)
-{
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_ptr_array_add (argv, burrow_test_build_path ("broker", "ctl", "burrowctl", NULL));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (args[i]));
-  g_ptr_array_add (argv, NULL);
-  if (address != NULL)
-    g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
-  else
-    g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
-                                  "unix:path=/nonexistent/burrow-test-bus", TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &result->out, &result->err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  result->status = g_subprocess_get_exit_status (process);
-}
-
 static char *
 example_path (void)
 {
@@ -58,11 +13,11 @@ example_path (void)
 static void
 test_check_accepts_example (void)
 {
-  g_auto(Result) result = { 0 };
+  g_auto(BurrowTestCtlResult) result = { 0 };
   g_autofree char *path = example_path ();
   const char *args[] = { "check", path, NULL };
 
-  run_ctl (&result, NULL, args);
+  burrow_test_run_ctl (&result, NULL, args);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_nonnull (strstr (result.out, "ok (2 profiles, 2 rules)"));
 }
@@ -70,7 +25,7 @@ test_check_accepts_example (void)
 static void
 test_check_names_the_line (void)
 {
-  g_auto(Result) result = { 0 };
+  g_auto(BurrowTestCtlResult) result = { 0 };
   g_autofree char *dir = g_dir_make_tmp ("burrowctl-check-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "broken.xml", NULL);
   g_autofree char *expected = g_strdup_printf ("%s:5: ", path);
@@ -83,7 +38,7 @@ test_check_names_the_line (void)
                                       "  </profiles>\n"
                                       "  <filter-engine><rule action=\"SOMETIMES\"/></filter-engine>\n"
                                       "</secsh-broker>\n", -1, NULL));
-  run_ctl (&result, NULL, args);
+  burrow_test_run_ctl (&result, NULL, args);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_true (g_str_has_prefix (result.err, expected));
   g_assert_nonnull (strstr (result.err, "SOMETIMES"));
@@ -101,30 +56,30 @@ test_usage (void)
 
   for (guint i = 0; commands[i] != NULL; i++)
     {
-      g_auto(Result) result = { 0 };
+      g_auto(BurrowTestCtlResult) result = { 0 };
       const char *args[] = { commands[i], "--help", NULL };
 
-      run_ctl (&result, NULL, args);
+      burrow_test_run_ctl (&result, NULL, args);
       g_assert_cmpint (result.status, ==, 0);
       g_assert_nonnull (strstr (result.out, "Usage:"));
     }
   {
-    g_auto(Result) result = { 0 };
+    g_auto(BurrowTestCtlResult) result = { 0 };
 
-    run_ctl (&result, NULL, help);
+    burrow_test_run_ctl (&result, NULL, help);
     g_assert_cmpint (result.status, ==, 0);
     g_assert_nonnull (strstr (result.out, "Exit status"));
   }
   {
-    g_auto(Result) result = { 0 };
+    g_auto(BurrowTestCtlResult) result = { 0 };
 
-    run_ctl (&result, NULL, none);
+    burrow_test_run_ctl (&result, NULL, none);
     g_assert_cmpint (result.status, ==, 2);
   }
   {
-    g_auto(Result) result = { 0 };
+    g_auto(BurrowTestCtlResult) result = { 0 };
 
-    run_ctl (&result, NULL, unknown);
+    burrow_test_run_ctl (&result, NULL, unknown);
     g_assert_cmpint (result.status, ==, 2);
     g_assert_nonnull (strstr (result.err, "frobnicate"));
   }
@@ -133,10 +88,10 @@ test_usage (void)
 static void
 test_no_broker (void)
 {
-  g_auto(Result) result = { 0 };
+  g_auto(BurrowTestCtlResult) result = { 0 };
   const char *args[] = { "status", NULL };
 
-  run_ctl (&result, NULL, args);
+  burrow_test_run_ctl (&result, NULL, args);
   g_assert_cmpint (result.status, ==, 3);
   g_assert_nonnull (strstr (result.err, "cannot reach the broker"));
 }
@@ -164,50 +119,50 @@ test_with_broker (void)
   burrow_test_broker_write_user (broker, user_config);
   address = burrow_test_broker_get_address (broker);
   {
-    g_auto(Result) result = { 0 };
+    g_auto(BurrowTestCtlResult) result = { 0 };
     const char *args[] = { "status", NULL };
 
-    run_ctl (&result, address, args);
+    burrow_test_run_ctl (&result, address, args);
     g_assert_cmpint (result.status, ==, 0);
     g_assert_nonnull (strstr (result.out, "configuration      ok"));
     g_assert_nonnull (strstr (result.out, broker->user_path));
   }
   {
-    g_auto(Result) result = { 0 };
+    g_auto(BurrowTestCtlResult) result = { 0 };
     const char *args[] = { "profiles", "show", "paper", NULL };
 
-    run_ctl (&result, address, args);
+    burrow_test_run_ctl (&result, address, args);
     g_assert_cmpint (result.status, ==, 0);
     g_assert_nonnull (strstr (result.out, "tunnel -L FTP/127.0.0.1:1234:127.0.0.1:21"));
   }
   {
-    g_auto(Result) result = { 0 };
+    g_auto(BurrowTestCtlResult) result = { 0 };
     const char *args[] = { "rules", "test", "--app", "/usr/bin/thunderbird", "--host",
                            "imap.example.com", "--port", "993", NULL };
 
-    run_ctl (&result, address, args);
+    burrow_test_run_ctl (&result, address, args);
     g_assert_cmpint (result.status, ==, 0);
     g_assert_nonnull (strstr (result.out, "port 993 is not in \"23\""));
     g_assert_nonnull (strstr (result.out, "matches, action TUNNEL"));
     g_assert_nonnull (strstr (result.out, "profile=paper"));
   }
   {
-    g_auto(Result) result = { 0 };
+    g_auto(BurrowTestCtlResult) result = { 0 };
     g_autofree char *expected = g_strdup_printf ("%s:3: ", broker->user_path);
     const char *args[] = { "reload", NULL };
 
     burrow_test_broker_write_user (broker, "<secsh-broker>\n<profiles>\n<profile id=\"x\"/>\n"
                                    "</profiles></secsh-broker>\n");
-    run_ctl (&result, address, args);
+    burrow_test_run_ctl (&result, address, args);
     g_assert_cmpint (result.status, ==, 1);
     g_assert_nonnull (strstr (result.err, expected));
   }
   {
-    g_auto(Result) result = { 0 };
+    g_auto(BurrowTestCtlResult) result = { 0 };
     const char *args[] = { "profiles", NULL };
 
     /* The broken file was not taken: the last good profiles are still there. */
-    run_ctl (&result, address, args);
+    burrow_test_run_ctl (&result, address, args);
     g_assert_cmpint (result.status, ==, 0);
     g_assert_nonnull (strstr (result.out, "paper"));
   }

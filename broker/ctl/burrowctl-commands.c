@@ -84,6 +84,37 @@ print_strv (const char         *label,
     printf ("%-18s %s\n", i == 0 ? label : "", values[i]);
 }
 
+static void
+print_sessions (void)
+{
+  g_autoptr(GDBusObjectManager) objects = NULL;
+  g_autolist(GDBusObject) list = NULL;
+  guint count = 0;
+
+  objects = burrow_dbus_object_manager_client_new_for_bus_sync (
+    G_BUS_TYPE_SESSION, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, BROKER_BUS_NAME,
+    "/io/github/burrow/Burrow", NULL, NULL);
+  if (objects == NULL)
+    return;
+  list = g_dbus_object_manager_get_objects (objects);
+  for (GList *l = list; l != NULL; l = l->next)
+    {
+      g_autoptr(BurrowDBusSession1) session = burrow_dbus_object_get_session1 (l->data);
+      const char *reason;
+
+      if (session == NULL)
+        continue;
+      reason = burrow_dbus_session1_get_failure_reason (session);
+      printf ("%-18s %s: %s %s@%s:%u%s%s\n", count++ == 0 ? "sessions" : "",
+              burrow_dbus_session1_get_profile (session), burrow_dbus_session1_get_state (session),
+              burrow_dbus_session1_get_user (session), burrow_dbus_session1_get_host (session),
+              burrow_dbus_session1_get_port (session), reason != NULL && *reason ? " — " : "",
+              reason != NULL ? reason : "");
+    }
+  if (count == 0)
+    printf ("%-18s (none)\n", "sessions");
+}
+
 static int
 cmd_status (int    argc,
             char **argv)
@@ -117,6 +148,7 @@ cmd_status (int    argc,
   printf ("%-18s %u\n", "profiles", profiles);
   printf ("%-18s %u\n", "rules", rules);
   printf ("%-18s %s\n", "host-key policy", lookup_string (status, "host-key-policy", "?"));
+  print_sessions ();
   return BURROWCTL_EXIT_OK;
 }
 
@@ -414,12 +446,128 @@ cmd_check (int    argc,
   return BURROWCTL_EXIT_OK;
 }
 
+typedef struct
+{
+  BurrowDBusSession1 *session;
+  gboolean timed_out;
+} ConnectWait;
+
+static gboolean
+connect_settled (ConnectWait *wait)
+{
+  const char *state = burrow_dbus_session1_get_state (wait->session);
+
+  return g_strcmp0 (state, "connected") == 0 || g_strcmp0 (state, "failed") == 0 ||
+         g_strcmp0 (state, "disconnected") == 0;
+}
+
+static gboolean
+on_connect_timeout (gpointer user_data)
+{
+  ((ConnectWait *) user_data)->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Follows the session's State until it settles, at most @seconds. */
+static int
+wait_for_session (BurrowDBusSession1 *session,
+                  const char         *profile,
+                  int                 seconds)
+{
+  ConnectWait wait = { session, FALSE };
+  guint timeout = g_timeout_add_seconds (seconds, on_connect_timeout, &wait);
+  const char *state;
+
+  while (!connect_settled (&wait) && !wait.timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!wait.timed_out)
+    g_source_remove (timeout);
+  state = burrow_dbus_session1_get_state (session);
+  if (g_strcmp0 (state, "connected") == 0)
+    {
+      printf ("%s: connected to %s@%s:%u (%s)\n", profile, burrow_dbus_session1_get_user (session),
+              burrow_dbus_session1_get_host (session), burrow_dbus_session1_get_port (session),
+              burrow_dbus_session1_get_host_key_fingerprint (session));
+      return BURROWCTL_EXIT_OK;
+    }
+  if (wait.timed_out)
+    fprintf (stderr, "burrowctl: %s: still %s after %d s\n", profile, state, seconds);
+  else
+    fprintf (stderr, "burrowctl: %s: %s\n", profile,
+             burrow_dbus_session1_get_failure_reason (session));
+  return BURROWCTL_EXIT_FAILED;
+}
+
+static int
+cmd_connect (int    argc,
+             char **argv)
+{
+  g_autoptr(BurrowDBusBroker1) broker = NULL;
+  g_autoptr(BurrowDBusSession1) session = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  int seconds = 30;
+  GOptionEntry entries[] = {
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &seconds, "Wait at most this long (default 30)",
+      "SECONDS" },
+    { NULL }
+  };
+  int exit_status = parse_options (&argc, &argv, "PROFILE",
+                                   "Opens the profile's shared SSH session and waits until it "
+                                   "is connected or has failed.", entries);
+
+  if (exit_status >= 0)
+    return exit_status;
+  if (argc != 2 || seconds < 1)
+    {
+      fprintf (stderr, "burrowctl connect: expected one PROFILE\n");
+      return BURROWCTL_EXIT_USAGE;
+    }
+  if ((broker = connect_broker ()) == NULL)
+    return BURROWCTL_EXIT_NO_BROKER;
+  if (!burrow_dbus_broker1_call_connect_sync (broker, argv[1], &path, NULL, &error))
+    return report_error (error);
+  session = burrow_dbus_session1_proxy_new_sync (
+    g_dbus_proxy_get_connection (G_DBUS_PROXY (broker)), G_DBUS_PROXY_FLAGS_NONE,
+    BROKER_BUS_NAME, path, NULL, &error);
+  if (session == NULL)
+    return report_error (error);
+  return wait_for_session (session, argv[1], seconds);
+}
+
+static int
+cmd_disconnect (int    argc,
+                char **argv)
+{
+  g_autoptr(BurrowDBusBroker1) broker = NULL;
+  g_autoptr(GError) error = NULL;
+  int exit_status = parse_options (&argc, &argv, "PROFILE",
+                                   "Closes the profile's SSH session and every channel on it.",
+                                   NULL);
+
+  if (exit_status >= 0)
+    return exit_status;
+  if (argc != 2)
+    {
+      fprintf (stderr, "burrowctl disconnect: expected one PROFILE\n");
+      return BURROWCTL_EXIT_USAGE;
+    }
+  if ((broker = connect_broker ()) == NULL)
+    return BURROWCTL_EXIT_NO_BROKER;
+  if (!burrow_dbus_broker1_call_disconnect_sync (broker, argv[1], NULL, &error))
+    return report_error (error);
+  printf ("%s: disconnected\n", argv[1]);
+  return BURROWCTL_EXIT_OK;
+}
+
 static const BurrowctlCommand commands[] = {
   { "status", "", "Show the broker's state and configuration errors", cmd_status },
   { "reload", "", "Re-read the configuration files", cmd_reload },
   { "profiles", "[show ID]", "List connection profiles, or show one", cmd_profiles },
   { "rules", "[test …]", "List filter rules, or test which one matches", cmd_rules },
   { "check", "FILE", "Validate a configuration file (no broker needed)", cmd_check },
+  { "connect", "PROFILE", "Open a profile's SSH session and wait for it", cmd_connect },
+  { "disconnect", "PROFILE", "Close a profile's SSH session", cmd_disconnect },
   { NULL }
 };
 
