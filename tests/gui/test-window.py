@@ -358,12 +358,18 @@ class Session:
         return max(0.0, self.startup_end - time.monotonic())
 
 
+def describe_desktop():
+    desktop = Atspi.get_desktop(0)
+    apps = [desktop.get_child_at_index(i) for i in range(desktop.get_child_count())]
+    return ', '.join(f'{a.get_name()!r} (pid {a.get_process_id()})' for a in apps if a)
+
+
 def step_app(s):
     s.app = poll(lambda: find_app(s.proc.pid), s.startup_left())
     if s.app is None:
         return False, (f'no accessible application with pid {s.proc.pid} '
                        f'after {STARTUP_SECONDS} s (burrow exit status: '
-                       f'{s.proc.poll()})')
+                       f'{s.proc.poll()}); on the desktop: {describe_desktop()}')
     # Roles and names of this window do not change, so caching them halves
     # the round trips of each tree walk; states (selection) do change, and
     # nothing here runs the main loop that would keep them fresh in a cache.
