@@ -108,6 +108,20 @@ start (Fixture             *fixture,
                                       on_notify, fixture);
 }
 
+/* Connects once, waits until the session settles, and closes it. */
+static BrokerSessionState
+connect_once (Fixture             *fixture,
+              const char          *known_hosts,
+              BrokerHostKeyPolicy  policy,
+              const char          *identity)
+{
+  BrokerSessionWorker *worker = start (fixture, known_hosts, policy, identity);
+
+  g_assert_true (burrow_test_wait_until (settled, fixture, 15000));
+  broker_session_worker_stop (worker);
+  return fixture->last;
+}
+
 static char *
 last_reason (Fixture *fixture)
 {
@@ -170,16 +184,13 @@ static void
 test_unknown_key_strict (Fixture       *fixture,
                          gconstpointer  data)
 {
-  BrokerSessionWorker *worker;
   g_autofree char *reason = NULL;
 
   if (skip_without_sshd (fixture))
     return;
-  worker = start (fixture, fixture->save_file, BROKER_HOST_KEY_POLICY_STRICT,
-                  burrow_test_sshd_get_client_key (fixture->sshd));
-  g_assert_true (burrow_test_wait_until (settled, fixture, 15000));
-  broker_session_worker_stop (worker);
-  g_assert_cmpint (fixture->last, ==, BROKER_SESSION_FAILED);
+  g_assert_cmpint (connect_once (fixture, fixture->save_file, BROKER_HOST_KEY_POLICY_STRICT,
+                                 burrow_test_sshd_get_client_key (fixture->sshd)),
+                   ==, BROKER_SESSION_FAILED);
   reason = last_reason (fixture);
   g_assert_nonnull (strstr (reason, "is not known"));
   g_assert_nonnull (strstr (reason, burrow_test_sshd_get_host_key_fingerprint (fixture->sshd)));
@@ -190,16 +201,13 @@ static void
 test_unknown_key_ask_without_agent (Fixture       *fixture,
                                     gconstpointer  data)
 {
-  BrokerSessionWorker *worker;
   g_autofree char *reason = NULL;
 
   if (skip_without_sshd (fixture))
     return;
-  worker = start (fixture, fixture->save_file, BROKER_HOST_KEY_POLICY_ASK,
-                  burrow_test_sshd_get_client_key (fixture->sshd));
-  g_assert_true (burrow_test_wait_until (settled, fixture, 15000));
-  broker_session_worker_stop (worker);
-  g_assert_cmpint (fixture->last, ==, BROKER_SESSION_FAILED);
+  g_assert_cmpint (connect_once (fixture, fixture->save_file, BROKER_HOST_KEY_POLICY_ASK,
+                                 burrow_test_sshd_get_client_key (fixture->sshd)),
+                   ==, BROKER_SESSION_FAILED);
   reason = last_reason (fixture);
   g_assert_nonnull (strstr (reason, "no agent is registered"));
   assert_no_authentication_sent (fixture);
@@ -209,7 +217,6 @@ static void
 test_changed_key_refused (Fixture       *fixture,
                           gconstpointer  data)
 {
-  BrokerSessionWorker *worker;
   g_autoptr(SshKey) impostor = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *reason = NULL;
@@ -223,11 +230,10 @@ test_changed_key_refused (Fixture       *fixture,
                                         fixture->save_file, &error));
   impostor_fingerprint = broker_host_keys_fingerprint (impostor);
   /* Even the most permissive policy refuses a changed key. */
-  worker = start (fixture, fixture->save_file, BROKER_HOST_KEY_POLICY_ACCEPT_UNKNOWN,
-                  burrow_test_sshd_get_client_key (fixture->sshd));
-  g_assert_true (burrow_test_wait_until (settled, fixture, 15000));
-  broker_session_worker_stop (worker);
-  g_assert_cmpint (fixture->last, ==, BROKER_SESSION_FAILED);
+  g_assert_cmpint (connect_once (fixture, fixture->save_file,
+                                 BROKER_HOST_KEY_POLICY_ACCEPT_UNKNOWN,
+                                 burrow_test_sshd_get_client_key (fixture->sshd)),
+                   ==, BROKER_SESSION_FAILED);
   reason = last_reason (fixture);
   g_assert_nonnull (strstr (reason, "CHANGED"));
   g_assert_nonnull (strstr (reason, impostor_fingerprint));
@@ -239,15 +245,13 @@ static void
 test_accept_unknown_does_not_save (Fixture       *fixture,
                                    gconstpointer  data)
 {
-  BrokerSessionWorker *worker;
 
   if (skip_without_sshd (fixture))
     return;
-  worker = start (fixture, fixture->save_file, BROKER_HOST_KEY_POLICY_ACCEPT_UNKNOWN,
-                  burrow_test_sshd_get_client_key (fixture->sshd));
-  g_assert_true (burrow_test_wait_until (settled, fixture, 15000));
-  broker_session_worker_stop (worker);
-  g_assert_cmpint (fixture->last, ==, BROKER_SESSION_CONNECTED);
+  g_assert_cmpint (connect_once (fixture, fixture->save_file,
+                                 BROKER_HOST_KEY_POLICY_ACCEPT_UNKNOWN,
+                                 burrow_test_sshd_get_client_key (fixture->sshd)),
+                   ==, BROKER_SESSION_CONNECTED);
   g_assert_false (g_file_test (fixture->save_file, G_FILE_TEST_EXISTS));
 }
 
@@ -255,7 +259,6 @@ static void
 test_wrong_identity (Fixture       *fixture,
                      gconstpointer  data)
 {
-  BrokerSessionWorker *worker;
   g_autoptr(SshKey) stranger = NULL;
   g_autofree char *path = g_build_filename (burrow_test_sshd_get_dir (fixture->sshd), "stranger",
                                             NULL);
@@ -265,11 +268,9 @@ test_wrong_identity (Fixture       *fixture,
     return;
   g_assert_cmpint (ssh_pki_generate (SSH_KEYTYPE_ED25519, 0, &stranger), ==, SSH_OK);
   g_assert_cmpint (ssh_pki_export_privkey_file (stranger, NULL, NULL, NULL, path), ==, SSH_OK);
-  worker = start (fixture, burrow_test_sshd_get_known_hosts (fixture->sshd),
-                  BROKER_HOST_KEY_POLICY_STRICT, path);
-  g_assert_true (burrow_test_wait_until (settled, fixture, 15000));
-  broker_session_worker_stop (worker);
-  g_assert_cmpint (fixture->last, ==, BROKER_SESSION_FAILED);
+  g_assert_cmpint (connect_once (fixture, burrow_test_sshd_get_known_hosts (fixture->sshd),
+                  BROKER_HOST_KEY_POLICY_STRICT, path),
+                   ==, BROKER_SESSION_FAILED);
   reason = last_reason (fixture);
   g_assert_nonnull (strstr (reason, "authentication failed"));
   g_assert_nonnull (strstr (reason, path));

@@ -87,6 +87,26 @@ def poll(predicate, seconds):
 
 # ---------------------------------------------------------- environment
 
+def display_problem():
+    """Returns why the X display cannot be used, or None. xvfb-run -a can
+    lose the race for a display number to another X server started at the
+    same moment, leaving DISPLAY pointing at a server we may not open."""
+    display = os.environ.get('DISPLAY')
+    if not display:
+        return 'no display'
+    try:
+        xlib = ctypes.CDLL('libX11.so.6')
+    except OSError as error:
+        return f'no libX11: {error}'
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    connection = xlib.XOpenDisplay(None)
+    if not connection:
+        return f'cannot open X display {display}'
+    xlib.XCloseDisplay(connection)
+    return None
+
+
 def a11y_bus_problem():
     """Returns why the accessibility bus cannot be used, or None. Asking
     org.a11y.Bus for its address also activates the bus if needed."""
@@ -364,12 +384,26 @@ def describe_desktop():
     return ', '.join(f'{a.get_name()!r} (pid {a.get_process_id()})' for a in apps if a)
 
 
+def wait_for_app(s):
+    """Our burrow's accessible application; None once burrow has exited
+    (no point in waiting on) or the startup budget is spent."""
+    exited = object()
+
+    def attempt():
+        return exited if s.proc.poll() is not None else find_app(s.proc.pid)
+
+    found = poll(attempt, s.startup_left())
+    return None if found is exited else found
+
+
 def step_app(s):
-    s.app = poll(lambda: find_app(s.proc.pid), s.startup_left())
+    s.app = wait_for_app(s)
     if s.app is None:
+        # An X server lost mid-run points at the harness, not at burrow.
         return False, (f'no accessible application with pid {s.proc.pid} '
-                       f'after {STARTUP_SECONDS} s (burrow exit status: '
-                       f'{s.proc.poll()}); on the desktop: {describe_desktop()}')
+                       f'(burrow exit status: {s.proc.poll()}; display: '
+                       f'{display_problem() or "fine"}); '
+                       f'on the desktop: {describe_desktop()}')
     # Roles and names of this window do not change, so caching them halves
     # the round trips of each tree walk; states (selection) do change, and
     # nothing here runs the main loop that would keep them fresh in a cache.
@@ -507,9 +541,9 @@ def run_steps(tap, session):
 
 def main():
     relax_own_fatal_warnings()
-    if not os.environ.get('DISPLAY'):
-        skip_all('no display')
-    problem = a11y_bus_problem()
+    # A missing or unusable display or bus is the environment's lack, not a
+    # Burrow failure: say so and skip.
+    problem = display_problem() or a11y_bus_problem()
     if problem:
         skip_all(problem)
     build_root, out_dir = build_paths()
