@@ -16,6 +16,8 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  /* What window lists and screen readers call the application. */
+  g_set_application_name (_("Burrow"));
 
   app = burrow_application_new ();
 

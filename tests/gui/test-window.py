@@ -27,6 +27,7 @@ PAGES = ('Connection Profiles', 'Connection Capture', 'Filter Rules')
 STARTUP_SECONDS = 15      # whole budget for burrow to start and lay out
 SWITCH_SECONDS = 5        # budget for a page switch after a click
 POLL_INTERVAL = 0.1
+DISPLAY_ATTEMPTS = 30     # at POLL_INTERVAL: ample for an Xvfb reset
 EXIT_SECONDS = 5          # how long burrow gets to exit on SIGTERM
 MAX_TREE_DEPTH = 40       # the window tree is ~25 deep today
 MAX_TREE_NODES = 5000     # ~250 today; a bound, not a budget
@@ -87,24 +88,25 @@ def poll(predicate, seconds):
 
 # ---------------------------------------------------------- environment
 
-def display_problem():
-    """Returns why the X display cannot be used, or None. xvfb-run -a can
-    lose the race for a display number to another X server started at the
-    same moment, leaving DISPLAY pointing at a server we may not open."""
-    display = os.environ.get('DISPLAY')
-    if not display:
-        return 'no display'
+def hold_display():
+    """Opens a connection to the X display and keeps it: Xvfb (as xvfb-run
+    starts it, without -noreset) resets whenever its last client leaves,
+    and a client connecting during a reset is refused. Without this hold,
+    the connection libatspi opens and closes in Atspi.init() is enough for
+    burrow to fail with "cannot open display" now and then.
+    Returns (connection, None) or (None, why the display is unusable)."""
     try:
         xlib = ctypes.CDLL('libX11.so.6')
     except OSError as error:
-        return f'no libX11: {error}'
+        return None, f'no libX11: {error}'
     xlib.XOpenDisplay.restype = ctypes.c_void_p
-    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
-    connection = xlib.XOpenDisplay(None)
-    if not connection:
-        return f'cannot open X display {display}'
-    xlib.XCloseDisplay(connection)
-    return None
+    # Another client leaving may have started a reset just now: retry.
+    for _ in range(DISPLAY_ATTEMPTS):
+        connection = xlib.XOpenDisplay(None)
+        if connection:
+            return connection, None
+        time.sleep(POLL_INTERVAL)
+    return None, f'cannot open X display {os.environ.get("DISPLAY")}'
 
 
 def a11y_bus_problem():
@@ -399,10 +401,8 @@ def wait_for_app(s):
 def step_app(s):
     s.app = wait_for_app(s)
     if s.app is None:
-        # An X server lost mid-run points at the harness, not at burrow.
         return False, (f'no accessible application with pid {s.proc.pid} '
-                       f'(burrow exit status: {s.proc.poll()}; display: '
-                       f'{display_problem() or "fine"}); '
+                       f'(burrow exit status: {s.proc.poll()}); '
                        f'on the desktop: {describe_desktop()}')
     # Roles and names of this window do not change, so caching them halves
     # the round trips of each tree walk; states (selection) do change, and
@@ -543,7 +543,11 @@ def main():
     relax_own_fatal_warnings()
     # A missing or unusable display or bus is the environment's lack, not a
     # Burrow failure: say so and skip.
-    problem = display_problem() or a11y_bus_problem()
+    if not os.environ.get('DISPLAY'):
+        skip_all('no display')
+    # Held, never closed: exiting closes it, after burrow has gone.
+    _held_display, problem = hold_display()
+    problem = problem or a11y_bus_problem()
     if problem:
         skip_all(problem)
     build_root, out_dir = build_paths()
