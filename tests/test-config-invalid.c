@@ -134,6 +134,11 @@ static const InvalidCase invalid_cases[] = {
   { "84-known-hosts-no-path.xml", 6, "<known-hosts> needs a path" },
   { "85-connection-capture-bad.xml", 5,
     "<connection-capture enable-at-startup=\"on\">: expected YES or NO" },
+  /* An <!ATTLIST> default would hand <rule> an action the file never wrote. */
+  { "86-dtd-attlist-default.xml", 1, "declarations inside <!DOCTYPE" },
+  { "87-namespace-name-markup.xml", 4, "a namespace name may not contain" },
+  { "88-two-filter-engines.xml", 5, "<filter-engine> appears twice in <secsh-broker> (first on line 3)" },
+  { "89-repeated-keepalive.xml", 6, "<keepalive-interval> appears twice in <profile> (first on line 5)" },
 };
 
 static void
