@@ -4,6 +4,7 @@
 #include "broker-config-loader.h"
 
 #include "broker-error.h"
+#include "broker-name.h"
 #include "broker-xml.h"
 
 #include <gio/gio.h>
@@ -114,23 +115,10 @@ read_port (Loader     *loader,
   return TRUE;
 }
 
-/* Names end up on command lines, in known_hosts and in D-Bus strings: no
- * blanks, no control characters, nothing an option parser could mistake. */
 static gboolean
 is_clean_name (const char *value)
 {
-  if (value == NULL || *value == '\0' || *value == '-' || strlen (value) > 255)
-    return FALSE;
-  if (!g_utf8_validate (value, -1, NULL))
-    return FALSE;
-  for (const char *p = value; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
-        return FALSE;
-    }
-  return TRUE;
+  return broker_name_problem (value) == NULL;
 }
 
 static gboolean

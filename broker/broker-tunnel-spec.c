@@ -2,6 +2,7 @@
 #include "broker-tunnel-spec.h"
 
 #include "broker-error.h"
+#include "broker-name.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 /* Far more than the longest sensible spec (a 255-byte host, two IPv6
  * addresses, two ports), little enough to quote in a message. */
 #define MAX_SPEC_BYTES 1024
-#define MAX_NAME_BYTES 255
 #define MAX_QUOTED_CHARS 100
 
 static const char * const option_names[] = { "-L", "-R", "-D" };
@@ -197,19 +197,10 @@ parse_port (const Parser *parser,
 static const char *
 name_problem (const char *name)
 {
-  if (*name == '\0')
-    return "is empty";
-  if (strlen (name) > MAX_NAME_BYTES)
-    return "is longer than 255 bytes";
-  if (*name == '-')
-    return "starts with '-'";
-  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
+  const char *problem = broker_name_problem (name);
 
-      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
-        return "contains a blank or a control character";
-    }
+  if (problem != NULL)
+    return problem;
   if (strpbrk (name, "[]@") != NULL)
     return "contains '[', ']' or '@'";
   return NULL;
