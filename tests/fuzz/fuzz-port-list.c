@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "broker-error.h"
+#include "fuzz-require.h"
 #include "broker-port-list.h"
 
 #define MAX_PROBES 64
@@ -14,19 +15,13 @@
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
 
-/* abort(), not g_assert: the fuzzer must stop here whatever G_DISABLE_ASSERT
- * says, and the message names both sides of the round trip. */
 static void
 require (gboolean    condition,
          const char *what,
          const char *input,
          const char *printed)
 {
-  if (condition)
-    return;
-  g_printerr ("fuzz-port-list: %s\n  input:   \"%s\"\n  printed: \"%s\"\n",
-              what, input, printed != NULL ? printed : "(none)");
-  abort ();
+  fuzz_require_round_trip ("fuzz-port-list", condition, what, input, printed);
 }
 
 static void

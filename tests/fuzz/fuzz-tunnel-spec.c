@@ -12,24 +12,19 @@
 #include <string.h>
 
 #include "broker-error.h"
+#include "fuzz-require.h"
 #include "broker-tunnel-spec.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
 
-/* abort(), not g_assert: the fuzzer must stop here whatever G_DISABLE_ASSERT
- * says, and the message names both sides of the round trip. */
 static void
 require (gboolean    condition,
          const char *what,
          const char *input,
          const char *printed)
 {
-  if (condition)
-    return;
-  g_printerr ("fuzz-tunnel-spec: %s\n  input:   \"%s\"\n  printed: \"%s\"\n",
-              what, input, printed != NULL ? printed : "(none)");
-  abort ();
+  fuzz_require_round_trip ("fuzz-tunnel-spec", condition, what, input, printed);
 }
 
 static void
