@@ -2,6 +2,7 @@
 #include "broker-config-variant.h"
 
 #include "broker-error.h"
+#include "broker-name.h"
 
 #include <string.h>
 
@@ -205,6 +206,81 @@ add_tunnels (BrokerProfile     *profile,
       g_ptr_array_add (profile->tunnels, g_steal_pointer (&tunnel));
     }
   return TRUE;
+}
+
+/* Keys of Broker1.OpenTunnel() that are not the tunnel's own. */
+static const char * const open_tunnel_keys[] = {
+  "kind", "detach", "ssh-host", "ssh-user", "ssh-port", NULL
+};
+
+static gboolean
+check_tunnel (const BrokerTunnelConfig  *tunnel,
+              GError                   **error)
+{
+  const char *problem;
+
+  if (tunnel->kind == BROKER_TUNNEL_KIND_DYNAMIC)
+    return TRUE;
+  if (tunnel->dst_host == NULL || tunnel->dst_port == 0)
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+                   "a %s tunnel needs \"dst-host\" and a non-zero \"dst-port\"",
+                   broker_tunnel_kind_to_string (tunnel->kind));
+      return FALSE;
+    }
+  problem = broker_name_problem (tunnel->dst_host);
+  if (problem != NULL)
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS, "dst-host \"%s\": %s",
+                   tunnel->dst_host, problem);
+      return FALSE;
+    }
+  if (tunnel->kind == BROKER_TUNNEL_KIND_REMOTE && tunnel->listen_port == 0)
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+                   "a remote tunnel needs a non-zero \"listen-port\"");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The spec of Broker1.OpenTunnel(): "kind" and the keys of a profile's
+ * tunnel dictionaries. */
+BrokerTunnelConfig *
+broker_tunnel_config_from_variant (GVariant  *dict,
+                                   GError   **error)
+{
+  g_autoptr(BrokerTunnelConfig) tunnel = NULL;
+  const char *kind_name = NULL;
+  BrokerTunnelKind kind = BROKER_TUNNEL_KIND_LOCAL;
+  GVariantIter entries;
+  const char *key;
+  GVariant *value;
+
+  if (!g_variant_lookup (dict, "kind", "&s", &kind_name) ||
+      !(g_str_equal (kind_name, "local") || g_str_equal (kind_name, "remote") ||
+        g_str_equal (kind_name, "dynamic")))
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+                   "\"kind\" must be \"local\", \"remote\" or \"dynamic\"");
+      return NULL;
+    }
+  if (kind_name[0] == 'r')
+    kind = BROKER_TUNNEL_KIND_REMOTE;
+  else if (kind_name[0] == 'd')
+    kind = BROKER_TUNNEL_KIND_DYNAMIC;
+  tunnel = broker_tunnel_config_new (kind);
+  g_variant_iter_init (&entries, dict);
+  while (g_variant_iter_next (&entries, "{&sv}", &key, &value))
+    {
+      g_autoptr(GVariant) owned = value;
+
+      if (!g_strv_contains (open_tunnel_keys, key) && !set_tunnel_key (tunnel, key, owned, error))
+        return NULL;
+    }
+  if (!check_tunnel (tunnel, error))
+    return NULL;
+  return g_steal_pointer (&tunnel);
 }
 
 static gboolean

@@ -13,5 +13,7 @@ BrokerProfile *broker_profile_from_variant (GVariant            *dict,
 GVariant      *broker_rule_to_variant      (const BrokerRule    *rule);
 BrokerRule    *broker_rule_from_variant    (GVariant            *dict,
                                             GError             **error);
+BrokerTunnelConfig *broker_tunnel_config_from_variant (GVariant  *dict,
+                                                       GError   **error);
 
 G_END_DECLS

@@ -10,6 +10,8 @@ static const GDBusErrorEntry broker_error_entries[] = {
   { BROKER_ERROR_READ_ONLY, "io.github.burrow.Burrow.Error.ReadOnly" },
   { BROKER_ERROR_INVALID_ARGS, "io.github.burrow.Burrow.Error.InvalidArgs" },
   { BROKER_ERROR_HOST_KEY_REFUSED, "io.github.burrow.Burrow.Error.HostKeyRefused" },
+  { BROKER_ERROR_NO_AGENT, "io.github.burrow.Burrow.Error.NoAgent" },
+  { BROKER_ERROR_CANCELLED, "io.github.burrow.Burrow.Error.Cancelled" },
 };
 
 /* Registered with GDBus so that the same GError reaches burrowctl and the GUI

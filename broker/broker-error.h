@@ -16,6 +16,8 @@ typedef enum
   BROKER_ERROR_READ_ONLY,
   BROKER_ERROR_INVALID_ARGS,
   BROKER_ERROR_HOST_KEY_REFUSED,
+  BROKER_ERROR_NO_AGENT,
+  BROKER_ERROR_CANCELLED,
 } BrokerError;
 
 GQuark broker_error_quark (void);

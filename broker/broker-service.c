@@ -8,6 +8,7 @@
 #include "broker-config-variant.h"
 #include "broker-error.h"
 #include "broker-filter.h"
+#include "broker-name.h"
 #include "broker-session.h"
 
 #define INTERFACE_VERSION 1
@@ -21,6 +22,9 @@ struct _BrokerService
   BrokerManager *manager;
   GDBusObjectManagerServer *objects;
   GHashTable *sessions;        /* profile id → BrokerSession, one per profile */
+  GHashTable *tunnels;         /* BrokerTunnel → BurrowDBusObjectSkeleton */
+  guint next_tunnel;
+  BrokerAgents *agents;        /* created once the service is on a connection */
   guint next_session;
 };
 
@@ -296,7 +300,7 @@ ensure_session (BrokerService *self,
 
   if (session != NULL)
     return session;
-  session = broker_session_new (profile);
+  session = broker_session_new (profile, current_config (self));
   path = g_strdup_printf (BROKER_OBJECT_MANAGER_PATH "/Session/%u", ++self->next_session);
   object = burrow_dbus_object_skeleton_new (path);
   burrow_dbus_object_skeleton_set_session1 (object, BURROW_DBUS_SESSION1 (session));
@@ -304,6 +308,232 @@ ensure_session (BrokerService *self,
     g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
   g_hash_table_insert (self->sessions, g_strdup (profile->id), session);
   return session;
+}
+
+/* Tunnels: the profiles' own, started when the profile connects, and the
+ * ad-hoc ones of OpenTunnel(), which live until closed or until their
+ * caller leaves the bus (unless detached). */
+
+static void
+forget_tunnel (BrokerService *self,
+               BrokerTunnel  *tunnel)
+{
+  BurrowDBusObjectSkeleton *object = g_hash_table_lookup (self->tunnels, tunnel);
+  guint watch = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tunnel), "burrow-watch"));
+
+  if (object == NULL)
+    return;
+  if (watch != 0)
+    g_bus_unwatch_name (watch);
+  if (self->objects != NULL)
+    g_dbus_object_manager_server_unexport (
+      self->objects, g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
+  broker_tunnel_close (tunnel);
+  g_signal_handlers_disconnect_by_data (tunnel, self);
+  g_hash_table_remove (self->tunnels, tunnel);
+}
+
+static void
+on_tunnel_closed (BrokerTunnel  *tunnel,
+                  BrokerService *self)
+{
+  forget_tunnel (self, tunnel);
+}
+
+static BrokerTunnel *
+add_tunnel (BrokerService             *self,
+            BrokerSession             *session,
+            const BrokerTunnelConfig  *config,
+            gboolean                   from_profile,
+            GError                   **error)
+{
+  const char *session_path =
+    g_dbus_interface_skeleton_get_object_path (G_DBUS_INTERFACE_SKELETON (session));
+  g_autoptr(BurrowDBusObjectSkeleton) object = NULL;
+  g_autofree char *path = NULL;
+  BrokerTunnel *tunnel;
+
+  tunnel = broker_tunnel_new (session, session_path != NULL ? session_path : "/", config, error);
+  if (tunnel == NULL)
+    return NULL;
+  g_object_set_data (G_OBJECT (tunnel), "burrow-from-profile", GINT_TO_POINTER (from_profile));
+  path = g_strdup_printf (BROKER_OBJECT_MANAGER_PATH "/Tunnel/%u", ++self->next_tunnel);
+  object = burrow_dbus_object_skeleton_new (path);
+  burrow_dbus_object_skeleton_set_tunnel1 (object, BURROW_DBUS_TUNNEL1 (tunnel));
+  if (self->objects != NULL)
+    g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
+  g_signal_connect (tunnel, "closed", G_CALLBACK (on_tunnel_closed), self);
+  g_hash_table_insert (self->tunnels, tunnel, g_steal_pointer (&object));
+  return tunnel;
+}
+
+static gboolean
+has_profile_tunnels (BrokerService *self,
+                     BrokerSession *session)
+{
+  GHashTableIter iter;
+  gpointer tunnel;
+
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, &tunnel, NULL))
+    if (broker_tunnel_get_session (tunnel) == session &&
+        g_object_get_data (tunnel, "burrow-from-profile") != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+start_profile_tunnels (BrokerService *self,
+                       BrokerSession *session)
+{
+  const BrokerProfile *profile = broker_session_get_profile (session);
+
+  if (has_profile_tunnels (self, session))
+    return;
+  for (guint i = 0; i < profile->tunnels->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (add_tunnel (self, session, profile->tunnels->pdata[i], TRUE, &error) == NULL)
+        g_message ("%s:%u: profile %s: %s", profile->file != NULL ? profile->file : "",
+                   ((BrokerTunnelConfig *) profile->tunnels->pdata[i])->line, profile->id,
+                   error->message);
+    }
+}
+
+static void
+close_profile_tunnels (BrokerService *self,
+                       BrokerSession *session)
+{
+  g_autoptr(GPtrArray) doomed = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer tunnel;
+
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, &tunnel, NULL))
+    if (broker_tunnel_get_session (tunnel) == session &&
+        g_object_get_data (tunnel, "burrow-from-profile") != NULL)
+      g_ptr_array_add (doomed, tunnel);
+  for (guint i = 0; i < doomed->len; i++)
+    forget_tunnel (self, doomed->pdata[i]);
+}
+
+static void
+on_tunnel_owner_vanished (GDBusConnection *connection,
+                          const char      *name,
+                          gpointer         user_data)
+{
+  BrokerTunnel *tunnel = user_data;
+  BrokerService *self = g_object_get_data (G_OBJECT (tunnel), "burrow-service");
+
+  g_object_set_data (G_OBJECT (tunnel), "burrow-watch", NULL);
+  forget_tunnel (self, tunnel);
+}
+
+static gboolean
+profile_matches (const BrokerProfile *profile,
+                 const char          *host,
+                 const char          *user,
+                 guint16              port)
+{
+  const char *profile_user = profile->user != NULL ? profile->user : g_get_user_name ();
+
+  return profile->gateway_profile == NULL && g_strcmp0 (profile->host, host) == 0 &&
+         g_strcmp0 (profile_user, user) == 0 && profile->port == port;
+}
+
+/* "ssh-host" without a profile (burrowctl forward … user@host): a profile
+ * for that server if there is one, so the connection is shared, else an
+ * ad-hoc one that is never saved. */
+static BrokerProfile *
+find_or_make_profile (BrokerService  *self,
+                      const char     *id,
+                      GVariant       *spec,
+                      BrokerProfile **adhoc,
+                      GError        **error)
+{
+  BrokerConfig *config = current_config (self);
+  const char *host = NULL;
+  const char *user = g_get_user_name ();
+  guint16 port = BROKER_PROFILE_DEFAULT_PORT;
+  BrokerSession *session;
+  g_autofree char *adhoc_id = NULL;
+
+  if (*id != '\0')
+    {
+      BrokerProfile *profile = broker_config_find_profile (config, id);
+
+      if (profile == NULL)
+        g_set_error (error, BROKER_ERROR, BROKER_ERROR_NOT_FOUND, "there is no profile \"%s\"", id);
+      return profile;
+    }
+  if (!g_variant_lookup (spec, "ssh-host", "&s", &host) || broker_name_problem (host) != NULL)
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+                   "give a profile, or the SSH server as \"ssh-host\"");
+      return NULL;
+    }
+  g_variant_lookup (spec, "ssh-user", "&s", &user);
+  g_variant_lookup (spec, "ssh-port", "q", &port);
+  for (guint i = 0; i < config->profiles->len; i++)
+    if (profile_matches (config->profiles->pdata[i], host, user, port != 0 ? port : 22))
+      return config->profiles->pdata[i];
+  adhoc_id = g_strdup_printf ("%s@%s:%u", user, host, port != 0 ? port : 22);
+  session = g_hash_table_lookup (self->sessions, adhoc_id);
+  if (session != NULL)
+    return (BrokerProfile *) broker_session_get_profile (session);
+  *adhoc = broker_profile_new (adhoc_id);
+  (*adhoc)->host = g_strdup (host);
+  (*adhoc)->user = g_strdup (user);
+  (*adhoc)->port = port != 0 ? port : 22;
+  return *adhoc;
+}
+
+static gboolean
+handle_open_tunnel (BurrowDBusBroker1     *iface,
+                    GDBusMethodInvocation *invocation,
+                    const char            *id,
+                    GVariant              *spec)
+{
+  BrokerService *self = BROKER_SERVICE (iface);
+  g_autoptr(BrokerTunnelConfig) config = NULL;
+  g_autoptr(BrokerProfile) adhoc = NULL;
+  BrokerProfile *profile;
+  BrokerSession *session;
+  BrokerTunnel *tunnel;
+  g_autoptr(GError) error = NULL;
+  gboolean detach = FALSE;
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+
+  config = broker_tunnel_config_from_variant (spec, &error);
+  if (config != NULL)
+    profile = find_or_make_profile (self, id, spec, &adhoc, &error);
+  if (config == NULL || profile == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  session = ensure_session (self, profile);
+  tunnel = add_tunnel (self, session, config, FALSE, &error);
+  if (tunnel == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_variant_lookup (spec, "detach", "b", &detach);
+  if (!detach && sender != NULL)
+    {
+      guint watch = g_bus_watch_name_on_connection (
+        g_dbus_method_invocation_get_connection (invocation), sender,
+        G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_tunnel_owner_vanished, tunnel, NULL);
+
+      g_object_set_data (G_OBJECT (tunnel), "burrow-service", self);
+      g_object_set_data (G_OBJECT (tunnel), "burrow-watch", GUINT_TO_POINTER (watch));
+    }
+  burrow_dbus_broker1_complete_open_tunnel (
+    iface, invocation, g_dbus_object_get_object_path (
+      G_DBUS_OBJECT (g_hash_table_lookup (self->tunnels, tunnel))));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
@@ -324,6 +554,7 @@ handle_connect (BurrowDBusBroker1     *iface,
     }
   session = ensure_session (self, profile);
   broker_session_connect (session, config);
+  start_profile_tunnels (self, session);
   burrow_dbus_broker1_complete_connect (
     iface, invocation, g_dbus_interface_skeleton_get_object_path (G_DBUS_INTERFACE_SKELETON (session)));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -343,8 +574,69 @@ handle_disconnect (BurrowDBusBroker1     *iface,
                                              "profile \"%s\" has no session", id);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
+  close_profile_tunnels (self, session);
   broker_session_disconnect (session);
   burrow_dbus_broker1_complete_disconnect (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* The agents live on the connection the service is exported on. */
+static BrokerAgents *
+ensure_agents (BrokerService   *self,
+               GDBusConnection *connection)
+{
+  if (self->agents == NULL && connection != NULL)
+    self->agents = broker_agents_new (connection);
+  return self->agents;
+}
+
+/* (nullable): NULL until the service is exported on a connection. */
+BrokerAgents *
+broker_service_get_agents (BrokerService *self)
+{
+  g_return_val_if_fail (BROKER_IS_SERVICE (self), NULL);
+
+  return ensure_agents (self,
+                        g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self)));
+}
+
+static gboolean
+handle_register_agent (BurrowDBusBroker1     *iface,
+                       GDBusMethodInvocation *invocation,
+                       const char            *path)
+{
+  BrokerService *self = BROKER_SERVICE (iface);
+  BrokerAgents *agents = ensure_agents (self, g_dbus_method_invocation_get_connection (invocation));
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  g_autoptr(GError) error = NULL;
+
+  if (sender == NULL)
+    g_dbus_method_invocation_return_error (invocation, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+                                           "an agent must be registered over the message bus");
+  else if (!broker_agents_register (agents, sender, path, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    burrow_dbus_broker1_complete_register_agent (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_unregister_agent (BurrowDBusBroker1     *iface,
+                         GDBusMethodInvocation *invocation,
+                         const char            *path)
+{
+  BrokerService *self = BROKER_SERVICE (iface);
+  BrokerAgents *agents = ensure_agents (self, g_dbus_method_invocation_get_connection (invocation));
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  g_autoptr(GError) error = NULL;
+
+  if (sender == NULL)
+    g_dbus_method_invocation_return_error (invocation, BROKER_ERROR, BROKER_ERROR_NOT_FOUND,
+                                           "there is no agent at \"%s\"", path);
+  else if (!broker_agents_unregister (agents, sender, path, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    burrow_dbus_broker1_complete_unregister_agent (iface, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -407,7 +699,9 @@ broker_service_dispose (GObject *object)
 {
   BrokerService *self = BROKER_SERVICE (object);
 
+  g_clear_pointer (&self->tunnels, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_object (&self->agents);
   g_clear_object (&self->objects);
   g_clear_object (&self->manager);
   G_OBJECT_CLASS (broker_service_parent_class)->dispose (object);
@@ -435,10 +729,14 @@ broker_service_iface_init (BurrowDBusBroker1Iface *iface)
   iface->handle_set_capture_settings = handle_set_capture_settings;
   iface->handle_connect = handle_connect;
   iface->handle_disconnect = handle_disconnect;
+  iface->handle_open_tunnel = handle_open_tunnel;
+  iface->handle_register_agent = handle_register_agent;
+  iface->handle_unregister_agent = handle_unregister_agent;
 }
 
 static void
 broker_service_init (BrokerService *self)
 {
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->tunnels = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
 }

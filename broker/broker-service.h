@@ -2,6 +2,7 @@
 #pragma once
 
 #include "burrow-dbus.h"
+#include "broker-agents.h"
 #include "broker-manager.h"
 
 G_BEGIN_DECLS
@@ -15,5 +16,6 @@ G_DECLARE_FINAL_TYPE (BrokerService, broker_service, BROKER, SERVICE, BurrowDBus
 BrokerService *broker_service_new                (BrokerManager            *manager);
 void           broker_service_set_object_manager (BrokerService            *self,
                                                   GDBusObjectManagerServer *objects);
+BrokerAgents  *broker_service_get_agents         (BrokerService            *self);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #define G_LOG_DOMAIN "burrow-session"
 
-#include "broker-session-worker.h"
+#include "broker-session-worker-private.h"
 
 #include "broker-error.h"
 #include "broker-host-keys.h"
@@ -13,45 +13,8 @@ static const char * const state_names[] = {
   "disconnected", "connecting", "waiting-for-user", "connected", "failed"
 };
 
-typedef enum
-{
-  PHASE_CONNECT,
-  PHASE_HOST_KEY,
-  PHASE_AUTH_NONE,
-  PHASE_AUTH,
-  PHASE_CONNECTED,
-  PHASE_DONE,
-} Phase;
-
-/* Shared by the worker's closures and the main thread: stop() sets
- * stopped on the main thread, where every notification is delivered, so a
- * notification never reaches a caller that has gone. */
-typedef struct
-{
-  gboolean stopped;
-  BrokerSessionNotify notify;
-  gpointer user_data;
-} Mailbox;
-
-struct _BrokerSessionWorker
-{
-  BrokerSessionParams *params;
-  GMainContext *main_context;
-  Mailbox *mailbox;            /* rc-box */
-
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-
-  ssh_session ssh;
-  ssh_event event;
-  GSource *fd_source;
-  Phase phase;
-  guint method;                /* index into params->auth_methods */
-  guint identity;              /* next identity file to try */
-  gboolean tried_agent;
-  GString *tried;              /* what authentication attempted, for the error */
-};
+/* ssh_event_dopoll() passes per wakeup: enough to empty the socket. */
+#define DRAIN_LIMIT 256
 
 static void step (BrokerSessionWorker *self);
 
@@ -61,6 +24,8 @@ broker_session_params_new (void)
   BrokerSessionParams *params = g_new0 (BrokerSessionParams, 1);
 
   params->timeout = 10;
+  params->keepalive = 30;
+  params->idle_timeout = 5;
   params->policy = BROKER_HOST_KEY_POLICY_ASK;
   return params;
 }
@@ -108,18 +73,19 @@ static gboolean
 deliver (gpointer data)
 {
   Letter *letter = data;
+  Mailbox *mailbox = letter->mailbox;
 
-  if (!letter->mailbox->stopped)
-    letter->mailbox->notify (letter->state, letter->reason, letter->fingerprint,
-                             letter->mailbox->user_data);
+  if (!mailbox->stopped)
+    mailbox->events.state (letter->state, letter->reason, letter->fingerprint,
+                           mailbox->user_data);
   return G_SOURCE_REMOVE;
 }
 
-static void
-post (BrokerSessionWorker *self,
-      BrokerSessionState   state,
-      const char          *reason,
-      const char          *fingerprint)
+void
+broker_session_worker_post (BrokerSessionWorker *self,
+                            BrokerSessionState   state,
+                            const char          *reason,
+                            const char          *fingerprint)
 {
   Letter *letter = g_new0 (Letter, 1);
 
@@ -132,27 +98,33 @@ post (BrokerSessionWorker *self,
 }
 
 static void
-clear_fd_source (BrokerSessionWorker *self)
+clear_ssh_source (BrokerSessionWorker *self)
 {
-  if (self->fd_source != NULL)
+  if (self->ssh_source != NULL)
     {
-      g_source_destroy (self->fd_source);
-      g_clear_pointer (&self->fd_source, g_source_unref);
+      g_source_destroy (self->ssh_source);
+      g_clear_pointer (&self->ssh_source, g_source_unref);
     }
 }
 
-static void
-finish (BrokerSessionWorker *self,
-        BrokerSessionState   state,
-        const char          *reason)
+/* The session is over: every channel closes, so applications see EOF. */
+void
+broker_session_worker_finish (BrokerSessionWorker *self,
+                              BrokerSessionState   state,
+                              const char          *reason)
 {
-  clear_fd_source (self);
+  if (self->phase == PHASE_DONE)
+    return;
+  self->phase = PHASE_DONE;
+  clear_ssh_source (self);
+  broker_session_worker_drop_channels (self);
   if (self->ssh != NULL && ssh_is_connected (self->ssh))
     ssh_disconnect (self->ssh);
-  self->phase = PHASE_DONE;
   if (state == BROKER_SESSION_FAILED)
     g_message ("%s: %s", self->params->profile, reason);
-  post (self, state, reason, NULL);
+  else if (reason != NULL)
+    g_message ("%s: disconnected: %s", self->params->profile, reason);
+  broker_session_worker_post (self, state, reason, NULL);
 }
 
 static void
@@ -163,41 +135,57 @@ fail_with_error (BrokerSessionWorker *self,
                                              self->params->host, self->params->port,
                                              ssh_get_error (self->ssh));
 
-  finish (self, BROKER_SESSION_FAILED, reason);
+  broker_session_worker_finish (self, BROKER_SESSION_FAILED, reason);
 }
 
 static gboolean
-on_socket_ready (int          fd,
-                 GIOCondition condition,
-                 gpointer     user_data)
+ssh_source_dispatch (GSource     *source,
+                     GSourceFunc  callback,
+                     gpointer     user_data)
 {
-  BrokerSessionWorker *self = user_data;
-
-  g_clear_pointer (&self->fd_source, g_source_unref);
-  step (self);
-  return G_SOURCE_REMOVE;
+  return callback (user_data);
 }
 
-/* Waits for what libssh says it is waiting for: no busy polling. */
-static void
-wait_for_socket (BrokerSessionWorker *self)
+static GSourceFuncs ssh_source_funcs = {
+  .dispatch = ssh_source_dispatch,
+};
+
+static gboolean
+on_socket_ready (gpointer user_data)
 {
-  int flags = ssh_get_poll_flags (self->ssh);
-  GIOCondition condition = G_IO_IN | G_IO_HUP | G_IO_ERR;
+  step (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Waits for what libssh says it is waiting for: no busy polling.  One
+ * source for the life of the connection, its condition updated. */
+void
+broker_session_worker_watch_socket (BrokerSessionWorker *self)
+{
+  GIOCondition condition = G_IO_IN;
   int fd = ssh_get_fd (self->ssh);
 
-  if (flags & SSH_WRITE_PENDING)
+  if (self->phase == PHASE_DONE)
+    return;
+  if (ssh_get_poll_flags (self->ssh) & SSH_WRITE_PENDING)
     condition |= G_IO_OUT;
-  clear_fd_source (self);
   if (fd < 0)
     {
       fail_with_error (self, "cannot connect to");
       return;
     }
-  self->fd_source = g_unix_fd_source_new (fd, condition);
-  g_source_set_callback (self->fd_source, G_SOURCE_FUNC (on_socket_ready), self, NULL);
-  g_source_attach (self->fd_source, self->context);
+  if (self->ssh_source == NULL)
+    {
+      self->ssh_source = g_source_new (&ssh_source_funcs, sizeof (GSource));
+      self->ssh_tag = g_source_add_unix_fd (self->ssh_source, fd, condition);
+      g_source_set_callback (self->ssh_source, on_socket_ready, self, NULL);
+      g_source_attach (self->ssh_source, self->context);
+      return;
+    }
+  g_source_modify_unix_fd (self->ssh_source, self->ssh_tag, condition);
 }
+
+#define wait_for_socket broker_session_worker_watch_socket
 
 static void
 step_connect (BrokerSessionWorker *self)
@@ -234,7 +222,7 @@ step_host_key (BrokerSessionWorker *self)
                                    (const char * const *) params->known_hosts, &error);
   if (result == NULL)
     {
-      finish (self, BROKER_SESSION_FAILED, error->message);
+      broker_session_worker_finish (self, BROKER_SESSION_FAILED, error->message);
       return;
     }
   decision = broker_host_keys_decide (params->policy, result->status);
@@ -245,16 +233,16 @@ step_host_key (BrokerSessionWorker *self)
         g_strdup_printf ("the host key of %s (%s %s) is not known and no agent is registered "
                          "to confirm it", result->host, result->key_type, result->fingerprint);
 
-      finish (self, BROKER_SESSION_FAILED, reason);
+      broker_session_worker_finish (self, BROKER_SESSION_FAILED, reason);
       return;
     }
   if (decision == BROKER_HOST_KEY_REFUSE)
     {
       broker_host_keys_set_refusal (result, params->policy, &error);
-      finish (self, BROKER_SESSION_FAILED, error->message);
+      broker_session_worker_finish (self, BROKER_SESSION_FAILED, error->message);
       return;
     }
-  post (self, BROKER_SESSION_CONNECTING, NULL, result->fingerprint);
+  broker_session_worker_post (self, BROKER_SESSION_CONNECTING, NULL, result->fingerprint);
   self->phase = PHASE_AUTH_NONE;
   step (self);
 }
@@ -267,7 +255,8 @@ connected (BrokerSessionWorker *self)
   ssh_event_add_session (self->event, self->ssh);
   g_message ("%s: connected to %s@%s:%u", self->params->profile, self->params->user,
              self->params->host, self->params->port);
-  post (self, BROKER_SESSION_CONNECTED, NULL, NULL);
+  broker_session_worker_post (self, BROKER_SESSION_CONNECTED, NULL, NULL);
+  broker_session_worker_start_channels (self);
   wait_for_socket (self);
 }
 
@@ -368,21 +357,31 @@ step_auth (BrokerSessionWorker *self)
                                              self->params->user, self->params->host,
                                              self->params->port,
                                              self->tried->len > 0 ? self->tried->str : " nothing");
-  finish (self, BROKER_SESSION_FAILED, reason);
+  broker_session_worker_finish (self, BROKER_SESSION_FAILED, reason);
 }
 
 /* Connected: process what the server sends (and notice when it goes). */
+/* Connected: process everything the server sent (libssh reads 4 KiB at a
+ * time, so drain until it has nothing), then let the channels move on. */
 static void
 step_connected (BrokerSessionWorker *self)
 {
-  if (ssh_event_dopoll (self->event, 0) == SSH_ERROR || !ssh_is_connected (self->ssh))
+  for (guint i = 0; i < DRAIN_LIMIT; i++)
     {
-      g_autofree char *reason = g_strdup_printf ("the connection to %s:%u was closed",
-                                                 self->params->host, self->params->port);
+      int rc = ssh_event_dopoll (self->event, 0);
 
-      finish (self, BROKER_SESSION_FAILED, reason);
-      return;
+      if (rc == SSH_ERROR || !ssh_is_connected (self->ssh))
+        {
+          g_autofree char *reason = g_strdup_printf ("the connection to %s:%u was closed",
+                                                     self->params->host, self->params->port);
+
+          broker_session_worker_finish (self, BROKER_SESSION_FAILED, reason);
+          return;
+        }
+      if (rc == SSH_AGAIN)
+        break;
     }
+  broker_session_worker_after_io (self);
   wait_for_socket (self);
 }
 
@@ -430,6 +429,7 @@ configure (BrokerSessionWorker *self)
   ssh_options_set (self->ssh, SSH_OPTIONS_SSH_DIR, params->ssh_dir);
   ssh_options_set (self->ssh, SSH_OPTIONS_KNOWNHOSTS, params->save_known_hosts);
   ssh_set_blocking (self->ssh, 0);
+  ssh_set_counters (self->ssh, NULL, &self->received);
 }
 
 static gboolean
@@ -439,7 +439,7 @@ start_in_worker (gpointer user_data)
 
   self->ssh = ssh_new ();
   configure (self);
-  post (self, BROKER_SESSION_CONNECTING, NULL, NULL);
+  broker_session_worker_post (self, BROKER_SESSION_CONNECTING, NULL, NULL);
   step (self);
   return G_SOURCE_REMOVE;
 }
@@ -451,7 +451,8 @@ run_thread (gpointer user_data)
 
   g_main_context_push_thread_default (self->context);
   g_main_loop_run (self->loop);
-  clear_fd_source (self);
+  clear_ssh_source (self);
+  broker_session_worker_free_channels (self);
   if (self->ssh != NULL && ssh_is_connected (self->ssh))
     ssh_disconnect (self->ssh);
   g_clear_pointer (&self->event, ssh_event_free);
@@ -463,21 +464,24 @@ run_thread (gpointer user_data)
 /* Takes ownership of @params.  @notify runs on the caller's thread-default
  * main context. */
 BrokerSessionWorker *
-broker_session_worker_start (BrokerSessionParams *params,
-                             BrokerSessionNotify  notify,
-                             gpointer             user_data)
+broker_session_worker_start (BrokerSessionParams       *params,
+                             BrokerTraffic             *traffic,
+                             const BrokerSessionEvents *events,
+                             gpointer                   user_data)
 {
   BrokerSessionWorker *self = g_new0 (BrokerSessionWorker, 1);
   g_autofree char *name = g_strdup_printf ("ssh %s", params->profile);
 
   self->params = params;
+  self->traffic = broker_traffic_ref (traffic);
   self->main_context = g_main_context_ref_thread_default ();
   self->mailbox = g_rc_box_new0 (Mailbox);
-  self->mailbox->notify = notify;
+  self->mailbox->events = *events;
   self->mailbox->user_data = user_data;
   self->tried = g_string_new (NULL);
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
+  broker_session_worker_init_channels (self);
   self->thread = g_thread_new (name, run_thread, self);
   g_main_context_invoke (self->context, start_in_worker, self);
   return self;
@@ -508,5 +512,6 @@ broker_session_worker_stop (BrokerSessionWorker *self)
   g_rc_box_release (self->mailbox);
   g_string_free (self->tried, TRUE);
   broker_session_params_free (self->params);
+  broker_traffic_unref (self->traffic);
   g_free (self);
 }

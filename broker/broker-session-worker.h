@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "broker-channel.h"
 #include "broker-config-types.h"
 
 G_BEGIN_DECLS
@@ -29,13 +30,23 @@ typedef struct
   char *ssh_dir;              /* for libssh's own lookups: never the real ~ */
   BrokerHostKeyPolicy policy;
   guint timeout;              /* seconds for the TCP connect */
+  guint keepalive;            /* seconds, 0 = off */
+  guint idle_timeout;         /* seconds after the last channel closed */
 } BrokerSessionParams;
 
 /* Called on the main context, never after broker_session_worker_stop(). */
-typedef void (*BrokerSessionNotify) (BrokerSessionState  state,
-                                     const char         *reason,
-                                     const char         *fingerprint,
-                                     gpointer            user_data);
+typedef struct
+{
+  void (*state)  (BrokerSessionState  state,
+                  const char         *reason,
+                  const char         *fingerprint,
+                  gpointer            user_data);
+  /* A remote tunnel's listener: @error NULL when the server listens. */
+  void (*remote) (BrokerTraffic      *tunnel,
+                  guint16             bound_port,
+                  const char         *error,
+                  gpointer            user_data);
+} BrokerSessionEvents;
 
 /* One SSH connection, driven without blocking on a thread of its own: libssh
  * objects are only ever touched there (design.md, Concurrency). */
@@ -45,10 +56,30 @@ BrokerSessionParams *broker_session_params_new      (void);
 void                 broker_session_params_free     (BrokerSessionParams *params);
 const char          *broker_session_state_to_string (BrokerSessionState   state);
 
-BrokerSessionWorker *broker_session_worker_start (BrokerSessionParams *params,
-                                                  BrokerSessionNotify  notify,
-                                                  gpointer             user_data);
-void                 broker_session_worker_stop  (BrokerSessionWorker *self);
+BrokerSessionWorker *broker_session_worker_start        (BrokerSessionParams       *params,
+                                                         BrokerTraffic             *traffic,
+                                                         const BrokerSessionEvents *events,
+                                                         gpointer                   user_data);
+void                 broker_session_worker_stop         (BrokerSessionWorker       *self);
+
+/* From the main thread; carried out on the worker's thread.  @fd is taken
+ * (closed when the channel ends or the session fails).  Channels wait for
+ * the session to be connected. */
+void                 broker_session_worker_add_channel  (BrokerSessionWorker       *self,
+                                                         BrokerChannelMode          mode,
+                                                         int                        fd,
+                                                         const char                *dst_host,
+                                                         guint16                    dst_port,
+                                                         BrokerTraffic             *tunnel);
+void                 broker_session_worker_add_remote   (BrokerSessionWorker       *self,
+                                                         const char                *address,
+                                                         guint16                    port,
+                                                         const char                *target_host,
+                                                         guint16                    target_port,
+                                                         BrokerTraffic             *tunnel);
+/* Closes @tunnel's channels and its listener on the server. */
+void                 broker_session_worker_close_tunnel (BrokerSessionWorker       *self,
+                                                         BrokerTraffic             *tunnel);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BrokerSessionParams, broker_session_params_free)
 

@@ -5,15 +5,26 @@
 
 #include "broker-host-keys.h"
 #include "broker-session-worker.h"
+#include "broker-tunnel.h"
+
+#include <unistd.h>
 
 #define INTERFACE_VERSION 1
+/* Reconnects on demand after a failure wait 1, 2, 4 … 60 s. */
+#define BACKOFF_MAX_SECONDS 60
 
 struct _BrokerSession
 {
   BurrowDBusSession1Skeleton parent_instance;
 
   BrokerProfile *profile;
+  BrokerConfig *config;
   BrokerSessionWorker *worker;
+  BrokerTraffic *traffic;
+  GPtrArray *remote_tunnels;   /* BrokerTunnel, not owned: they own us */
+  guint failures;
+  gint64 next_attempt;         /* monotonic µs */
+  guint publish_id;
 };
 
 static void broker_session_iface_init (BurrowDBusSession1Iface *iface);
@@ -77,6 +88,8 @@ params_for (const BrokerProfile *profile,
   params->save_known_hosts = broker_host_keys_expand_path ("~/.ssh/known_hosts");
   params->ssh_dir = broker_host_keys_expand_path ("~/.ssh");
   params->policy = config->host_key_policy;
+  params->keepalive = profile->keepalive_interval;
+  params->idle_timeout = profile->idle_timeout;
   return params;
 }
 
@@ -93,38 +106,89 @@ set_state (BrokerSession      *self,
     burrow_dbus_session1_set_connected_since (iface, g_get_real_time ());
 }
 
+static gboolean
+publish_channels (gpointer user_data)
+{
+  BrokerSession *self = user_data;
+  guint channels = broker_traffic_get_channels (self->traffic);
+
+  if (burrow_dbus_session1_get_channel_count (BURROW_DBUS_SESSION1 (self)) != channels)
+    burrow_dbus_session1_set_channel_count (BURROW_DBUS_SESSION1 (self), channels);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
-on_worker_notify (BrokerSessionState  state,
-                  const char         *reason,
-                  const char         *fingerprint,
-                  gpointer            user_data)
+stop_worker (BrokerSession *self)
+{
+  g_clear_pointer (&self->worker, broker_session_worker_stop);
+  g_clear_handle_id (&self->publish_id, g_source_remove);
+  publish_channels (self);
+}
+
+static void
+note_failure (BrokerSession *self)
+{
+  guint delay = 1u << MIN (self->failures, 6);
+
+  self->failures++;
+  self->next_attempt = g_get_monotonic_time () + MIN (delay, BACKOFF_MAX_SECONDS) * G_USEC_PER_SEC;
+}
+
+static void
+on_worker_state (BrokerSessionState  state,
+                 const char         *reason,
+                 const char         *fingerprint,
+                 gpointer            user_data)
 {
   BrokerSession *self = user_data;
 
   if (fingerprint != NULL)
     burrow_dbus_session1_set_host_key_fingerprint (BURROW_DBUS_SESSION1 (self), fingerprint);
   set_state (self, state, reason);
+  if (state == BROKER_SESSION_CONNECTED)
+    self->failures = 0;
+  if (state == BROKER_SESSION_FAILED)
+    note_failure (self);
+  /* The connection is over: its thread goes; the next channel starts one. */
+  if (state == BROKER_SESSION_FAILED || state == BROKER_SESSION_DISCONNECTED)
+    stop_worker (self);
 }
 
-static gboolean
-is_active (BrokerSession *self)
+static void
+on_worker_remote (BrokerTraffic *tunnel,
+                  guint16        bound_port,
+                  const char    *error,
+                  gpointer       user_data)
 {
-  const char *state = burrow_dbus_session1_get_state (BURROW_DBUS_SESSION1 (self));
+  BrokerSession *self = user_data;
 
-  return g_strcmp0 (state, "connecting") == 0 || g_strcmp0 (state, "connected") == 0 ||
-         g_strcmp0 (state, "waiting-for-user") == 0;
+  for (guint i = 0; i < self->remote_tunnels->len; i++)
+    if (broker_tunnel_get_traffic (self->remote_tunnels->pdata[i]) == tunnel)
+      broker_tunnel_set_listener (self->remote_tunnels->pdata[i], bound_port, error);
 }
 
-/* Opens the connection unless it is open or opening: callers share it. */
-void
-broker_session_connect (BrokerSession      *self,
-                        const BrokerConfig *config)
-{
-  g_return_if_fail (BROKER_IS_SESSION (self));
+static const BrokerSessionEvents worker_events = {
+  .state = on_worker_state,
+  .remote = on_worker_remote,
+};
 
-  if (is_active (self))
-    return;
-  g_clear_pointer (&self->worker, broker_session_worker_stop);
+static void
+add_remote_to_worker (BrokerSession *self,
+                      BrokerTunnel  *tunnel)
+{
+  const BrokerTunnelConfig *config = broker_tunnel_get_config (tunnel);
+  const char *address = config->listen_address != NULL ?
+                        config->listen_address :
+                        broker_tunnel_default_listen_address (config->allow_relay);
+
+  broker_session_worker_add_remote (self->worker, address, config->listen_port,
+                                    config->dst_host, config->dst_port,
+                                    broker_tunnel_get_traffic (tunnel));
+}
+
+static void
+start_worker (BrokerSession *self)
+{
   if (self->profile->gateway_profile != NULL)
     {
       /* Said plainly until gateways (direct-tcpip transport) land. */
@@ -133,8 +197,25 @@ broker_session_connect (BrokerSession      *self,
       return;
     }
   set_state (self, BROKER_SESSION_CONNECTING, NULL);
-  self->worker = broker_session_worker_start (params_for (self->profile, config),
-                                              on_worker_notify, self);
+  self->worker = broker_session_worker_start (params_for (self->profile, self->config),
+                                              self->traffic, &worker_events, self);
+  for (guint i = 0; i < self->remote_tunnels->len; i++)
+    add_remote_to_worker (self, self->remote_tunnels->pdata[i]);
+  self->publish_id = g_timeout_add_seconds (1, publish_channels, self);
+}
+
+/* Opens the connection unless it is open or opening: callers share it.
+ * Asked for explicitly, so no backoff applies. */
+void
+broker_session_connect (BrokerSession      *self,
+                        const BrokerConfig *config)
+{
+  g_return_if_fail (BROKER_IS_SESSION (self));
+
+  broker_session_set_config (self, config);
+  if (self->worker != NULL)
+    return;
+  start_worker (self);
 }
 
 void
@@ -142,8 +223,81 @@ broker_session_disconnect (BrokerSession *self)
 {
   g_return_if_fail (BROKER_IS_SESSION (self));
 
-  g_clear_pointer (&self->worker, broker_session_worker_stop);
+  stop_worker (self);
   set_state (self, BROKER_SESSION_DISCONNECTED, NULL);
+}
+
+/* The configuration the next connection uses. */
+void
+broker_session_set_config (BrokerSession      *self,
+                           const BrokerConfig *config)
+{
+  BrokerProfile *profile = broker_config_find_profile (config, self->profile->id);
+
+  if (profile != NULL && profile != self->profile)
+    {
+      broker_profile_unref (self->profile);
+      self->profile = broker_profile_ref (profile);
+    }
+  if (config != self->config)
+    {
+      g_clear_pointer (&self->config, broker_config_unref);
+      self->config = broker_config_ref ((BrokerConfig *) config);
+    }
+}
+
+/* An application connected to one of the profile's tunnels: carry it,
+ * connecting on demand.  While a failed connection backs off, the
+ * application's connection is closed at once rather than left hanging. */
+void
+broker_session_open_channel (BrokerSession     *self,
+                             BrokerChannelMode  mode,
+                             int                fd,
+                             const char        *dst_host,
+                             guint16            dst_port,
+                             BrokerTraffic     *tunnel)
+{
+  if (self->worker == NULL && g_get_monotonic_time () < self->next_attempt)
+    {
+      g_debug ("%s: not reconnecting yet (backoff)", self->profile->id);
+      close (fd);
+      return;
+    }
+  if (self->worker == NULL)
+    start_worker (self);
+  if (self->worker == NULL)
+    {
+      close (fd);
+      return;
+    }
+  broker_session_worker_add_channel (self->worker, mode, fd, dst_host, dst_port, tunnel);
+}
+
+/* A remote tunnel lives on the server: it needs the connection now. */
+void
+broker_session_add_remote (BrokerSession *self,
+                           BrokerTunnel  *tunnel)
+{
+  g_ptr_array_add (self->remote_tunnels, tunnel);
+  if (self->worker != NULL)
+    add_remote_to_worker (self, tunnel);
+  else
+    start_worker (self);
+}
+
+void
+broker_session_close_tunnel (BrokerSession *self,
+                             BrokerTunnel  *tunnel)
+{
+  g_ptr_array_remove (self->remote_tunnels, tunnel);
+  if (self->worker != NULL)
+    broker_session_worker_close_tunnel (self->worker, broker_tunnel_get_traffic (tunnel));
+}
+
+const BrokerProfile *
+broker_session_get_profile (BrokerSession *self)
+{
+  return self->profile;
 }
 
 static gboolean
@@ -156,12 +310,14 @@ handle_disconnect (BurrowDBusSession1    *iface,
 }
 
 BrokerSession *
-broker_session_new (const BrokerProfile *profile)
+broker_session_new (const BrokerProfile *profile,
+                    const BrokerConfig  *config)
 {
   BrokerSession *self = g_object_new (BROKER_TYPE_SESSION, NULL);
   BurrowDBusSession1 *iface = BURROW_DBUS_SESSION1 (self);
 
   self->profile = broker_profile_ref ((BrokerProfile *) profile);
+  self->config = broker_config_ref ((BrokerConfig *) config);
   burrow_dbus_session1_set_version (iface, INTERFACE_VERSION);
   burrow_dbus_session1_set_profile (iface, profile->id);
   burrow_dbus_session1_set_host (iface, profile->host);
@@ -177,15 +333,27 @@ broker_session_dispose (GObject *object)
 {
   BrokerSession *self = BROKER_SESSION (object);
 
-  g_clear_pointer (&self->worker, broker_session_worker_stop);
+  stop_worker (self);
   g_clear_pointer (&self->profile, broker_profile_unref);
+  g_clear_pointer (&self->config, broker_config_unref);
   G_OBJECT_CLASS (broker_session_parent_class)->dispose (object);
+}
+
+static void
+broker_session_finalize (GObject *object)
+{
+  BrokerSession *self = BROKER_SESSION (object);
+
+  g_clear_pointer (&self->traffic, broker_traffic_unref);
+  g_clear_pointer (&self->remote_tunnels, g_ptr_array_unref);
+  G_OBJECT_CLASS (broker_session_parent_class)->finalize (object);
 }
 
 static void
 broker_session_class_init (BrokerSessionClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = broker_session_dispose;
+  G_OBJECT_CLASS (klass)->finalize = broker_session_finalize;
 }
 
 static void
@@ -197,4 +365,6 @@ broker_session_iface_init (BurrowDBusSession1Iface *iface)
 static void
 broker_session_init (BrokerSession *self)
 {
+  self->traffic = broker_traffic_new ();
+  self->remote_tunnels = g_ptr_array_new ();
 }

@@ -2,7 +2,9 @@
 #pragma once
 
 #include "burrow-dbus.h"
+#include "broker-channel.h"
 #include "broker-config.h"
+#include "broker-tunnel.h"
 
 G_BEGIN_DECLS
 
@@ -11,9 +13,23 @@ G_DECLARE_FINAL_TYPE (BrokerSession, broker_session, BROKER, SESSION, BurrowDBus
 
 /* A profile's shared SSH connection as io.github.burrow.Burrow.Session1;
  * the connection itself runs in a BrokerSessionWorker. */
-BrokerSession *broker_session_new        (const BrokerProfile *profile);
-void           broker_session_connect    (BrokerSession       *self,
-                                          const BrokerConfig  *config);
-void           broker_session_disconnect (BrokerSession       *self);
+BrokerSession       *broker_session_new          (const BrokerProfile *profile,
+                                                  const BrokerConfig  *config);
+void                 broker_session_connect      (BrokerSession       *self,
+                                                  const BrokerConfig  *config);
+void                 broker_session_disconnect   (BrokerSession       *self);
+void                 broker_session_set_config   (BrokerSession       *self,
+                                                  const BrokerConfig  *config);
+const BrokerProfile *broker_session_get_profile  (BrokerSession       *self);
+void                 broker_session_open_channel (BrokerSession       *self,
+                                                  BrokerChannelMode    mode,
+                                                  int                  fd,
+                                                  const char          *dst_host,
+                                                  guint16              dst_port,
+                                                  BrokerTraffic       *tunnel);
+void                 broker_session_add_remote   (BrokerSession       *self,
+                                                  BrokerTunnel        *tunnel);
+void                 broker_session_close_tunnel (BrokerSession       *self,
+                                                  BrokerTunnel        *tunnel);
 
 G_END_DECLS

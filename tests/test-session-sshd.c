@@ -102,10 +102,13 @@ start (Fixture             *fixture,
        BrokerHostKeyPolicy  policy,
        const char          *identity)
 {
+  static const BrokerSessionEvents events = { .state = on_notify };
+  g_autoptr(BrokerTraffic) traffic = broker_traffic_new ();
+
   /* No ssh-agent: the identity files are what is tested. */
   g_unsetenv ("SSH_AUTH_SOCK");
   return broker_session_worker_start (make_params (fixture, known_hosts, policy, identity),
-                                      on_notify, fixture);
+                                      traffic, &events, fixture);
 }
 
 /* Connects once, waits until the session settles, and closes it. */

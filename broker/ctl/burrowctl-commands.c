@@ -7,14 +7,16 @@
 #include "broker-error.h"
 #include "broker-filter.h"
 #include "burrow-dbus.h"
+#include "burrowctl-agent.h"
+#include "burrowctl-forward.h"
 #include "burrowctl.h"
 
 #define BROKER_OBJECT_PATH "/io/github/burrow/Burrow/Broker"
 
 /* Parses a command's options; prints its --help.  Returns -1 to go on, or
  * the exit status. */
-static int
-parse_options (int          *argc,
+int
+burrowctl_parse_options (int          *argc,
                char       ***argv,
                const char   *parameters,
                const char   *summary,
@@ -34,8 +36,8 @@ parse_options (int          *argc,
   return -1;
 }
 
-static BurrowDBusBroker1 *
-connect_broker (void)
+BurrowDBusBroker1 *
+burrowctl_connect_broker (void)
 {
   g_autoptr(GError) error = NULL;
   BurrowDBusBroker1 *proxy;
@@ -49,8 +51,8 @@ connect_broker (void)
   return proxy;
 }
 
-static int
-report_error (GError *error)
+int
+burrowctl_report_error (GError *error)
 {
   BrokerError code = error->domain == BROKER_ERROR ? error->code : BROKER_ERROR_FAILED;
 
@@ -125,14 +127,14 @@ cmd_status (int    argc,
   g_autofree const char **files = NULL;
   g_autofree const char **errors = NULL;
   guint serial = 0, profiles = 0, rules = 0;
-  int exit_status = parse_options (&argc, &argv, "", "Shows the broker's state.", NULL);
+  int exit_status = burrowctl_parse_options (&argc, &argv, "", "Shows the broker's state.", NULL);
 
   if (exit_status >= 0)
     return exit_status;
-  if ((broker = connect_broker ()) == NULL)
+  if ((broker = burrowctl_connect_broker ()) == NULL)
     return BURROWCTL_EXIT_NO_BROKER;
   if (!burrow_dbus_broker1_call_get_status_sync (broker, &status, NULL, &error))
-    return report_error (error);
+    return burrowctl_report_error (error);
 
   g_variant_lookup (status, "config-files", "^a&s", &files);
   g_variant_lookup (status, "config-errors", "^a&s", &errors);
@@ -158,17 +160,17 @@ cmd_reload (int    argc,
 {
   g_autoptr(BurrowDBusBroker1) broker = NULL;
   g_autoptr(GError) error = NULL;
-  int exit_status = parse_options (&argc, &argv, "",
+  int exit_status = burrowctl_parse_options (&argc, &argv, "",
                                    "Makes the broker re-read its configuration files.  If one "
                                    "is invalid, the broker keeps its\ncurrent configuration and "
                                    "the error is printed as FILE:LINE: MESSAGE.", NULL);
 
   if (exit_status >= 0)
     return exit_status;
-  if ((broker = connect_broker ()) == NULL)
+  if ((broker = burrowctl_connect_broker ()) == NULL)
     return BURROWCTL_EXIT_NO_BROKER;
   if (!burrow_dbus_broker1_call_reload_sync (broker, NULL, &error))
-    return report_error (error);
+    return burrowctl_report_error (error);
   printf ("configuration reloaded\n");
   return BURROWCTL_EXIT_OK;
 }
@@ -245,7 +247,7 @@ show_profile (BurrowDBusBroker1 *broker,
   g_autoptr(GError) error = NULL;
 
   if (!burrow_dbus_broker1_call_get_profile_sync (broker, id, &profile, NULL, &error))
-    return report_error (error);
+    return burrowctl_report_error (error);
   print_profile (profile, TRUE);
   return BURROWCTL_EXIT_OK;
 }
@@ -259,7 +261,7 @@ cmd_profiles (int    argc,
   g_autoptr(GError) error = NULL;
   GVariantIter iter;
   GVariant *profile;
-  int exit_status = parse_options (&argc, &argv, "[show ID]",
+  int exit_status = burrowctl_parse_options (&argc, &argv, "[show ID]",
                                    "Lists the connection profiles, or shows one in detail.", NULL);
 
   if (exit_status >= 0)
@@ -269,12 +271,12 @@ cmd_profiles (int    argc,
       fprintf (stderr, "burrowctl profiles: expected \"show ID\"\n");
       return BURROWCTL_EXIT_USAGE;
     }
-  if ((broker = connect_broker ()) == NULL)
+  if ((broker = burrowctl_connect_broker ()) == NULL)
     return BURROWCTL_EXIT_NO_BROKER;
   if (argc == 3)
     return show_profile (broker, argv[2]);
   if (!burrow_dbus_broker1_call_list_profiles_sync (broker, &profiles, NULL, &error))
-    return report_error (error);
+    return burrowctl_report_error (error);
   g_variant_iter_init (&iter, profiles);
   while ((profile = g_variant_iter_next_value (&iter)) != NULL)
     {
@@ -309,7 +311,7 @@ print_rule (int       index,
 static int
 list_rules (void)
 {
-  g_autoptr(BurrowDBusBroker1) broker = connect_broker ();
+  g_autoptr(BurrowDBusBroker1) broker = burrowctl_connect_broker ();
   g_autoptr(GVariant) rules = NULL;
   g_autoptr(GError) error = NULL;
   GVariantIter iter;
@@ -319,7 +321,7 @@ list_rules (void)
   if (broker == NULL)
     return BURROWCTL_EXIT_NO_BROKER;
   if (!burrow_dbus_broker1_call_list_rules_sync (broker, &rules, NULL, &error))
-    return report_error (error);
+    return burrowctl_report_error (error);
   if (g_variant_n_children (rules) == 0)
     printf ("no rules: every connection goes DIRECT\n");
   g_variant_iter_init (&iter, rules);
@@ -334,7 +336,7 @@ list_rules (void)
 static int
 test_rule_with_broker (GVariant *query)
 {
-  g_autoptr(BurrowDBusBroker1) broker = connect_broker ();
+  g_autoptr(BurrowDBusBroker1) broker = burrowctl_connect_broker ();
   g_autoptr(GVariant) rule = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *explanation = NULL;
@@ -344,7 +346,7 @@ test_rule_with_broker (GVariant *query)
     return BURROWCTL_EXIT_NO_BROKER;
   if (!burrow_dbus_broker1_call_test_rule_sync (broker, query, &index, &rule, &explanation, NULL,
                                                 &error))
-    return report_error (error);
+    return burrowctl_report_error (error);
   printf ("%s", explanation);
   if (index >= 0)
     print_rule (index, rule);
@@ -367,7 +369,7 @@ cmd_rules (int    argc,
       "Test against this file instead of the broker's configuration", "FILE" },
     { NULL }
   };
-  int exit_status = parse_options (&argc, &argv, "[test --app PATH --host HOST --port PORT]",
+  int exit_status = burrowctl_parse_options (&argc, &argv, "[test --app PATH --host HOST --port PORT]",
                                    "Lists the filter rules in evaluation order, or tells which "
                                    "rule a connection would match and why.", entries);
   g_auto(GVariantDict) query = G_VARIANT_DICT_INIT (NULL);
@@ -420,7 +422,7 @@ cmd_check (int    argc,
       "Check FILE as a user file merged over this global file", "GLOBAL" },
     { NULL }
   };
-  int exit_status = parse_options (&argc, &argv, "FILE",
+  int exit_status = burrowctl_parse_options (&argc, &argv, "FILE",
                                    "Validates a configuration file without a broker.  Errors are "
                                    "printed as FILE:LINE: MESSAGE\nand the exit status is 1.",
                                    entries);
@@ -512,7 +514,7 @@ cmd_connect (int    argc,
       "SECONDS" },
     { NULL }
   };
-  int exit_status = parse_options (&argc, &argv, "PROFILE",
+  int exit_status = burrowctl_parse_options (&argc, &argv, "PROFILE",
                                    "Opens the profile's shared SSH session and waits until it "
                                    "is connected or has failed.", entries);
 
@@ -523,15 +525,15 @@ cmd_connect (int    argc,
       fprintf (stderr, "burrowctl connect: expected one PROFILE\n");
       return BURROWCTL_EXIT_USAGE;
     }
-  if ((broker = connect_broker ()) == NULL)
+  if ((broker = burrowctl_connect_broker ()) == NULL)
     return BURROWCTL_EXIT_NO_BROKER;
   if (!burrow_dbus_broker1_call_connect_sync (broker, argv[1], &path, NULL, &error))
-    return report_error (error);
+    return burrowctl_report_error (error);
   session = burrow_dbus_session1_proxy_new_sync (
     g_dbus_proxy_get_connection (G_DBUS_PROXY (broker)), G_DBUS_PROXY_FLAGS_NONE,
     BROKER_BUS_NAME, path, NULL, &error);
   if (session == NULL)
-    return report_error (error);
+    return burrowctl_report_error (error);
   return wait_for_session (session, argv[1], seconds);
 }
 
@@ -541,7 +543,7 @@ cmd_disconnect (int    argc,
 {
   g_autoptr(BurrowDBusBroker1) broker = NULL;
   g_autoptr(GError) error = NULL;
-  int exit_status = parse_options (&argc, &argv, "PROFILE",
+  int exit_status = burrowctl_parse_options (&argc, &argv, "PROFILE",
                                    "Closes the profile's SSH session and every channel on it.",
                                    NULL);
 
@@ -552,10 +554,10 @@ cmd_disconnect (int    argc,
       fprintf (stderr, "burrowctl disconnect: expected one PROFILE\n");
       return BURROWCTL_EXIT_USAGE;
     }
-  if ((broker = connect_broker ()) == NULL)
+  if ((broker = burrowctl_connect_broker ()) == NULL)
     return BURROWCTL_EXIT_NO_BROKER;
   if (!burrow_dbus_broker1_call_disconnect_sync (broker, argv[1], NULL, &error))
-    return report_error (error);
+    return burrowctl_report_error (error);
   printf ("%s: disconnected\n", argv[1]);
   return BURROWCTL_EXIT_OK;
 }
@@ -568,6 +570,11 @@ static const BurrowctlCommand commands[] = {
   { "check", "FILE", "Validate a configuration file (no broker needed)", cmd_check },
   { "connect", "PROFILE", "Open a profile's SSH session and wait for it", cmd_connect },
   { "disconnect", "PROFILE", "Close a profile's SSH session", cmd_disconnect },
+  { "forward", "-L|-R|-D SPEC… DEST", "Open tunnels like ssh -L/-R/-D, until interrupted",
+    burrowctl_cmd_forward },
+  { "tunnels", "", "List the broker's tunnels with their traffic", burrowctl_cmd_tunnels },
+  { "agent", "[--script FILE]", "Answer the broker's questions (host keys, passwords)",
+    burrowctl_agent },
   { NULL }
 };
 

@@ -26,4 +26,15 @@ typedef struct
 
 const BurrowctlCommand *burrowctl_commands (void);
 
+/* Shared by the commands (burrowctl-commands.c). */
+typedef struct _BurrowDBusBroker1 BurrowDBusBroker1;
+
+int                burrowctl_parse_options  (int          *argc,
+                                             char       ***argv,
+                                             const char   *parameters,
+                                             const char   *summary,
+                                             GOptionEntry *entries);
+BurrowDBusBroker1 *burrowctl_connect_broker (void);
+int                burrowctl_report_error   (GError       *error);
+
 G_END_DECLS

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "burrow-agents"
+
+#include "broker-agents.h"
+
+#include <string.h>
+
+#include "broker-error.h"
+
+#define AGENT_INTERFACE "io.github.burrow.Burrow.Agent1"
+
+/* The user may take their time over a question, but a request nobody
+ * answers for this long is abandoned and the agent told to close it. */
+#define AGENT_TIMEOUT_MINUTES 10
+
+typedef struct
+{
+  char *sender;
+  char *path;
+} Agent;
+
+/* One question in flight: which agent was asked, and under which id, so
+ * that it can be told to stop asking. */
+typedef struct
+{
+  BrokerAgents *agents;
+  char *id;
+  char *sender;
+  char *path;
+  const char *method;
+  gboolean can_remember;
+  guint n_prompts;
+} Request;
+
+struct _BrokerAgents
+{
+  GObject parent_instance;
+
+  GDBusConnection *connection;
+  GPtrArray *agents;           /* Agent, the most recently registered last */
+  GHashTable *watches;         /* sender → g_bus_watch_name id */
+  guint next_request;
+};
+
+G_DEFINE_FINAL_TYPE (BrokerAgents, broker_agents, G_TYPE_OBJECT)
+
+static void
+agent_free (Agent *agent)
+{
+  g_free (agent->sender);
+  g_free (agent->path);
+  g_free (agent);
+}
+
+static void
+request_free (Request *request)
+{
+  g_object_unref (request->agents);
+  g_free (request->id);
+  g_free (request->sender);
+  g_free (request->path);
+  g_free (request);
+}
+
+static void
+unwatch (gpointer id)
+{
+  g_bus_unwatch_name (GPOINTER_TO_UINT (id));
+}
+
+/* Overwritten first, so the secret does not linger in freed memory. */
+void
+broker_agents_secret_free (char *secret)
+{
+  if (secret == NULL)
+    return;
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+void
+broker_agents_secrets_free (GStrv secrets)
+{
+  if (secrets == NULL)
+    return;
+  for (guint i = 0; secrets[i] != NULL; i++)
+    broker_agents_secret_free (secrets[i]);
+  g_free (secrets);
+}
+
+/* The index of @sender's agent at @path (any of its agents if @path is
+ * NULL), or -1. */
+static int
+find_agent (BrokerAgents *self,
+            const char   *sender,
+            const char   *path)
+{
+  for (guint i = 0; i < self->agents->len; i++)
+    {
+      Agent *agent = self->agents->pdata[i];
+
+      if (g_str_equal (agent->sender, sender) && (path == NULL || g_str_equal (agent->path, path)))
+        return (int) i;
+    }
+  return -1;
+}
+
+static void
+forget_sender_if_unused (BrokerAgents *self,
+                         const char   *sender)
+{
+  if (find_agent (self, sender, NULL) < 0)
+    g_hash_table_remove (self->watches, sender);
+}
+
+static void
+on_agent_vanished (GDBusConnection *connection,
+                   const char      *name,
+                   gpointer         user_data)
+{
+  BrokerAgents *self = user_data;
+  g_autofree char *sender = g_strdup (name);
+  int index;
+
+  while ((index = find_agent (self, sender, NULL)) >= 0)
+    {
+      Agent *agent = self->agents->pdata[index];
+
+      g_message ("agent %s at %s left the bus", agent->path, sender);
+      g_ptr_array_remove_index (self->agents, index);
+    }
+  forget_sender_if_unused (self, sender);
+}
+
+/* Registering the same agent again makes it the most recent one. */
+gboolean
+broker_agents_register (BrokerAgents *self,
+                        const char   *sender,
+                        const char   *path,
+                        GError      **error)
+{
+  Agent *agent;
+  int index;
+  guint watch;
+
+  g_return_val_if_fail (BROKER_IS_AGENTS (self), FALSE);
+  g_return_val_if_fail (sender != NULL && path != NULL, FALSE);
+
+  if (!g_dbus_is_name (sender) || !g_variant_is_object_path (path))
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+                   "cannot register an agent at \"%s\" of \"%s\"", path, sender);
+      return FALSE;
+    }
+  index = find_agent (self, sender, path);
+  if (index >= 0)
+    {
+      agent = g_ptr_array_steal_index (self->agents, index);
+    }
+  else
+    {
+      agent = g_new0 (Agent, 1);
+      agent->sender = g_strdup (sender);
+      agent->path = g_strdup (path);
+    }
+  g_ptr_array_add (self->agents, agent);
+  /* A sender that is already gone is reported as vanished at once. */
+  if (!g_hash_table_contains (self->watches, sender))
+    {
+      watch = g_bus_watch_name_on_connection (self->connection, sender,
+                                              G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                              on_agent_vanished, self, NULL);
+      g_hash_table_insert (self->watches, g_strdup (sender), GUINT_TO_POINTER (watch));
+    }
+  g_message ("agent %s at %s registered", path, sender);
+  return TRUE;
+}
+
+gboolean
+broker_agents_unregister (BrokerAgents *self,
+                          const char   *sender,
+                          const char   *path,
+                          GError      **error)
+{
+  int index;
+
+  g_return_val_if_fail (BROKER_IS_AGENTS (self), FALSE);
+  g_return_val_if_fail (sender != NULL && path != NULL, FALSE);
+
+  index = find_agent (self, sender, path);
+  if (index < 0)
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_NOT_FOUND,
+                   "there is no agent at \"%s\" of \"%s\"", path, sender);
+      return FALSE;
+    }
+  g_ptr_array_remove_index (self->agents, index);
+  forget_sender_if_unused (self, sender);
+  g_message ("agent %s at %s unregistered", path, sender);
+  return TRUE;
+}
+
+gboolean
+broker_agents_has_agent (BrokerAgents *self)
+{
+  g_return_val_if_fail (BROKER_IS_AGENTS (self), FALSE);
+
+  return self->agents->len > 0;
+}
+
+/* Picks the agent to ask, or completes @task with the reason there is none.
+ * The request is the task's data. */
+static Request *
+start_request (BrokerAgents *self,
+               GTask        *task,
+               const char   *method)
+{
+  Agent *agent;
+  Request *request;
+
+  if (self->agents->len == 0)
+    {
+      g_task_return_new_error (task, BROKER_ERROR, BROKER_ERROR_NO_AGENT,
+                               "no agent is registered to ask the user; start Burrow or run "
+                               "\"burrowctl agent\"");
+      return NULL;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return NULL;
+  agent = self->agents->pdata[self->agents->len - 1];
+  request = g_new0 (Request, 1);
+  request->agents = g_object_ref (self);
+  request->id = g_strdup_printf ("%u", ++self->next_request);
+  request->sender = g_strdup (agent->sender);
+  request->path = g_strdup (agent->path);
+  request->method = method;
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+  return request;
+}
+
+/* Tells the agent to close the question: nobody waits for the answer. */
+static void
+send_cancel (Request *request)
+{
+  g_debug ("telling agent %s at %s to cancel request %s", request->path, request->sender,
+           request->id);
+  g_dbus_connection_call (request->agents->connection, request->sender, request->path,
+                          AGENT_INTERFACE, "Cancel", g_variant_new ("(s)", request->id), NULL,
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+}
+
+static GError *
+translate_error (Request *request,
+                 GError  *error)
+{
+  g_autoptr(GError) owned = error;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      send_cancel (request);
+      return g_steal_pointer (&owned);
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      send_cancel (request);
+      return g_error_new (BROKER_ERROR, BROKER_ERROR_FAILED,
+                          "nobody answered the agent's question within %d minutes",
+                          AGENT_TIMEOUT_MINUTES);
+    }
+  if (g_error_matches (error, BROKER_ERROR, BROKER_ERROR_CANCELLED))
+    return g_error_new_literal (BROKER_ERROR, BROKER_ERROR_CANCELLED,
+                                "the user declined to answer");
+  g_dbus_error_strip_remote_error (error);
+  return g_error_new (BROKER_ERROR, BROKER_ERROR_FAILED, "the agent %s at %s failed: %s",
+                      request->path, request->sender, error->message);
+}
+
+/* The reply is parsed by the _finish function, in the caller's hands. */
+static void
+on_reply (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Request *request = g_task_get_task_data (task);
+  GError *error = NULL;
+  GVariant *reply;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      g_debug ("request %s (%s) failed: %s", request->id, request->method, error->message);
+      g_task_return_error (task, translate_error (request, error));
+      return;
+    }
+  g_debug ("request %s (%s) answered", request->id, request->method);
+  g_task_return_pointer (task, reply, (GDestroyNotify) g_variant_unref);
+}
+
+static void
+send_request (GTask              *task,
+              GVariant           *parameters,
+              const GVariantType *reply_type)
+{
+  Request *request = g_task_get_task_data (task);
+
+  g_debug ("asking agent %s at %s: %s, request %s", request->path, request->sender,
+           request->method, request->id);
+  g_dbus_connection_call (request->agents->connection, request->sender, request->path,
+                          AGENT_INTERFACE, request->method, parameters, reply_type,
+                          G_DBUS_CALL_FLAGS_NONE, AGENT_TIMEOUT_MINUTES * 60 * 1000,
+                          g_task_get_cancellable (task), on_reply, task);
+}
+
+static GVariant *
+finish_reply (BrokerAgents  *self,
+              GAsyncResult  *result,
+              gpointer       source_tag,
+              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+broker_agents_confirm_host_key_async (BrokerAgents        *self,
+                                      const char          *profile,
+                                      const char          *host_port,
+                                      const char          *key_type,
+                                      const char          *fingerprint,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Request *request;
+
+  g_return_if_fail (BROKER_IS_AGENTS (self));
+  g_return_if_fail (profile != NULL && host_port != NULL);
+  g_return_if_fail (key_type != NULL && fingerprint != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, broker_agents_confirm_host_key_async);
+  if ((request = start_request (self, task, "ConfirmHostKey")) == NULL)
+    return;
+  send_request (g_steal_pointer (&task),
+                g_variant_new ("(sssss)", request->id, profile, host_port, key_type, fingerprint),
+                G_VARIANT_TYPE ("(s)"));
+}
+
+/* On error the answer is BROKER_HOST_KEY_ANSWER_REJECT. */
+BrokerHostKeyAnswer
+broker_agents_confirm_host_key_finish (BrokerAgents  *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  const char *decision = NULL;
+
+  reply = finish_reply (self, result, broker_agents_confirm_host_key_async, error);
+  if (reply == NULL)
+    return BROKER_HOST_KEY_ANSWER_REJECT;
+  g_variant_get (reply, "(&s)", &decision);
+  if (g_str_equal (decision, "save"))
+    return BROKER_HOST_KEY_ANSWER_SAVE;
+  if (g_str_equal (decision, "accept-once"))
+    return BROKER_HOST_KEY_ANSWER_ACCEPT_ONCE;
+  /* Anything the broker does not understand must not let a key in. */
+  if (!g_str_equal (decision, "reject"))
+    g_message ("an agent answered a host-key question with an unknown decision: rejecting");
+  return BROKER_HOST_KEY_ANSWER_REJECT;
+}
+
+void
+broker_agents_request_password_async (BrokerAgents        *self,
+                                      const char          *profile,
+                                      const char          *prompt,
+                                      gboolean             can_remember,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Request *request;
+
+  g_return_if_fail (BROKER_IS_AGENTS (self));
+  g_return_if_fail (profile != NULL && prompt != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, broker_agents_request_password_async);
+  if ((request = start_request (self, task, "RequestPassword")) == NULL)
+    return;
+  request->can_remember = !!can_remember;
+  send_request (g_steal_pointer (&task),
+                g_variant_new ("(sssb)", request->id, profile, prompt, request->can_remember),
+                G_VARIANT_TYPE ("(sb)"));
+}
+
+/* The D-Bus reply's own copy of a secret is beyond reach; the copy returned
+ * here is the caller's to wipe (broker_agents_secret_free). */
+char *
+broker_agents_request_password_finish (BrokerAgents  *self,
+                                       GAsyncResult  *result,
+                                       gboolean      *remember,
+                                       GError       **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  const char *password = NULL;
+  gboolean remember_it = FALSE;
+  Request *request;
+
+  if (remember != NULL)
+    *remember = FALSE;
+  reply = finish_reply (self, result, broker_agents_request_password_async, error);
+  if (reply == NULL)
+    return NULL;
+  request = g_task_get_task_data (G_TASK (result));
+  g_variant_get (reply, "(&sb)", &password, &remember_it);
+  if (remember != NULL)
+    *remember = remember_it && request->can_remember;
+  return g_strdup (password);
+}
+
+void
+broker_agents_request_passphrase_async (BrokerAgents        *self,
+                                        const char          *profile,
+                                        const char          *identity_file,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Request *request;
+
+  g_return_if_fail (BROKER_IS_AGENTS (self));
+  g_return_if_fail (profile != NULL && identity_file != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, broker_agents_request_passphrase_async);
+  if ((request = start_request (self, task, "RequestPassphrase")) == NULL)
+    return;
+  send_request (g_steal_pointer (&task),
+                g_variant_new ("(sss)", request->id, profile, identity_file),
+                G_VARIANT_TYPE ("(s)"));
+}
+
+char *
+broker_agents_request_passphrase_finish (BrokerAgents  *self,
+                                         GAsyncResult  *result,
+                                         GError       **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  const char *passphrase = NULL;
+
+  reply = finish_reply (self, result, broker_agents_request_passphrase_async, error);
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(&s)", &passphrase);
+  return g_strdup (passphrase);
+}
+
+/* @echo may be NULL: every answer is then hidden. */
+void
+broker_agents_keyboard_interactive_async (BrokerAgents        *self,
+                                          const char          *profile,
+                                          const char          *name,
+                                          const char          *instruction,
+                                          const char * const  *prompts,
+                                          const gboolean      *echo,
+                                          guint                n_prompts,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(sb)"));
+  g_autoptr(GTask) task = NULL;
+  Request *request;
+
+  g_return_if_fail (BROKER_IS_AGENTS (self));
+  g_return_if_fail (profile != NULL);
+  g_return_if_fail (prompts != NULL || n_prompts == 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, broker_agents_keyboard_interactive_async);
+  if ((request = start_request (self, task, "KeyboardInteractive")) == NULL)
+    return;
+  request->n_prompts = n_prompts;
+  for (guint i = 0; i < n_prompts; i++)
+    g_variant_builder_add (&builder, "(sb)", prompts[i], echo != NULL && echo[i]);
+  send_request (g_steal_pointer (&task),
+                g_variant_new ("(ssssa(sb))", request->id, profile, name != NULL ? name : "",
+                               instruction != NULL ? instruction : "", &builder),
+                G_VARIANT_TYPE ("(as)"));
+}
+
+/* Exactly one answer per prompt, in order. */
+GStrv
+broker_agents_keyboard_interactive_finish (BrokerAgents  *self,
+                                           GAsyncResult  *result,
+                                           GError       **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) answers = NULL;
+  Request *request;
+
+  reply = finish_reply (self, result, broker_agents_keyboard_interactive_async, error);
+  if (reply == NULL)
+    return NULL;
+  request = g_task_get_task_data (G_TASK (result));
+  answers = g_variant_get_child_value (reply, 0);
+  if (g_variant_n_children (answers) != request->n_prompts)
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_FAILED,
+                   "the agent gave %" G_GSIZE_FORMAT " answers to %u prompts",
+                   g_variant_n_children (answers), request->n_prompts);
+      return NULL;
+    }
+  return g_variant_dup_strv (answers, NULL);
+}
+
+BrokerAgents *
+broker_agents_new (GDBusConnection *connection)
+{
+  BrokerAgents *self;
+
+  g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
+
+  self = g_object_new (BROKER_TYPE_AGENTS, NULL);
+  self->connection = g_object_ref (connection);
+  return self;
+}
+
+static void
+broker_agents_dispose (GObject *object)
+{
+  BrokerAgents *self = BROKER_AGENTS (object);
+
+  g_hash_table_remove_all (self->watches);
+  g_ptr_array_set_size (self->agents, 0);
+  g_clear_object (&self->connection);
+  G_OBJECT_CLASS (broker_agents_parent_class)->dispose (object);
+}
+
+static void
+broker_agents_finalize (GObject *object)
+{
+  BrokerAgents *self = BROKER_AGENTS (object);
+
+  g_hash_table_unref (self->watches);
+  g_ptr_array_unref (self->agents);
+  G_OBJECT_CLASS (broker_agents_parent_class)->finalize (object);
+}
+
+static void
+broker_agents_class_init (BrokerAgentsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = broker_agents_dispose;
+  object_class->finalize = broker_agents_finalize;
+  /* Maps an agent's io.github.burrow.Burrow.Error.Cancelled to its code. */
+  (void) broker_error_quark ();
+}
+
+static void
+broker_agents_init (BrokerAgents *self)
+{
+  self->agents = g_ptr_array_new_with_free_func ((GDestroyNotify) agent_free);
+  self->watches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unwatch);
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "broker-channel.h"
+#include "broker-session-worker.h"
+#include "broker-ssh-types.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  PHASE_CONNECT,
+  PHASE_HOST_KEY,
+  PHASE_AUTH_NONE,
+  PHASE_AUTH,
+  PHASE_CONNECTED,
+  PHASE_DONE,
+} Phase;
+
+/* Shared by the worker's letters and the main thread: stop() sets stopped
+ * on the main thread, where every letter is delivered, so a notification
+ * never reaches a caller that has gone. */
+typedef struct
+{
+  gboolean stopped;
+  BrokerSessionEvents events;
+  gpointer user_data;
+} Mailbox;
+
+/* A remote tunnel's listener on the SSH server. */
+typedef struct
+{
+  char *address;
+  guint16 port;
+  guint16 bound;
+  char *target_host;
+  guint16 target_port;
+  BrokerTraffic *tunnel;
+  gboolean listening;
+  gboolean closed;             /* its tunnel went; waiting for a request to end */
+} RemoteForward;
+
+/* A global request (tcpip-forward and its cancel); libssh tracks one at a
+ * time, so they run one after the other. */
+typedef struct
+{
+  RemoteForward *forward;       /* listen; NULL: cancel */
+  char *address;
+  guint16 port;
+} GlobalRequest;
+
+struct _BrokerSessionWorker
+{
+  BrokerSessionParams *params;
+  BrokerTraffic *traffic;
+  GMainContext *main_context;
+  Mailbox *mailbox;            /* rc-box */
+
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+
+  ssh_session ssh;
+  ssh_event event;
+  GSource *ssh_source;
+  gpointer ssh_tag;
+  Phase phase;
+  guint method;                /* index into params->auth_methods */
+  guint identity;              /* next identity file to try */
+  gboolean tried_agent;
+  GString *tried;              /* what authentication attempted, for the error */
+
+  /* Worker-thread state for channels (broker-session-worker-channels.c). */
+  BrokerChannelHost host;
+  GPtrArray *channels;         /* BrokerChannel, live */
+  GPtrArray *waiting;          /* ChannelRequest, before the session is up */
+  GPtrArray *dead;             /* BrokerChannel, to free */
+  GPtrArray *blocked;          /* BrokerChannel, stopped by congestion */
+  GHashTable *connects;        /* BrokerChannel → GCancellable (incoming, connecting) */
+  GPtrArray *remotes;          /* RemoteForward */
+  GQueue requests;             /* GlobalRequest */
+  GSource *reap_source;
+  GSource *idle_source;
+  GSource *keepalive_source;
+  struct ssh_counter_struct received;
+  guint64 packets_seen;
+  guint silent_ticks;
+  ssh_channel ping;
+  gboolean had_channels;
+};
+
+void broker_session_worker_post           (BrokerSessionWorker *self,
+                                           BrokerSessionState   state,
+                                           const char          *reason,
+                                           const char          *fingerprint);
+void broker_session_worker_finish         (BrokerSessionWorker *self,
+                                           BrokerSessionState   state,
+                                           const char          *reason);
+void broker_session_worker_watch_socket   (BrokerSessionWorker *self);
+
+/* broker-session-worker-channels.c */
+void broker_session_worker_init_channels  (BrokerSessionWorker *self);
+void broker_session_worker_start_channels (BrokerSessionWorker *self);
+void broker_session_worker_after_io       (BrokerSessionWorker *self);
+void broker_session_worker_drop_channels  (BrokerSessionWorker *self);
+void broker_session_worker_free_channels  (BrokerSessionWorker *self);
+
+G_END_DECLS

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "broker-traffic.h"
+
+BrokerTraffic *
+broker_traffic_new (void)
+{
+  return g_atomic_rc_box_new0 (BrokerTraffic);
+}
+
+BrokerTraffic *
+broker_traffic_ref (BrokerTraffic *self)
+{
+  return g_atomic_rc_box_acquire (self);
+}
+
+void
+broker_traffic_unref (BrokerTraffic *self)
+{
+  g_atomic_rc_box_release (self);
+}
+
+/* NULL-safe, so a channel may count into a tunnel, a session or both. */
+void
+broker_traffic_add_in (BrokerTraffic *self,
+                       guint64        bytes)
+{
+  if (self != NULL)
+    atomic_fetch_add_explicit (&self->bytes_in, bytes, memory_order_relaxed);
+}
+
+void
+broker_traffic_add_out (BrokerTraffic *self,
+                        guint64        bytes)
+{
+  if (self != NULL)
+    atomic_fetch_add_explicit (&self->bytes_out, bytes, memory_order_relaxed);
+}
+
+void
+broker_traffic_channel_open (BrokerTraffic *self)
+{
+  if (self != NULL)
+    atomic_fetch_add_explicit (&self->channels, 1, memory_order_relaxed);
+}
+
+void
+broker_traffic_channel_done (BrokerTraffic *self)
+{
+  if (self != NULL)
+    atomic_fetch_sub_explicit (&self->channels, 1, memory_order_relaxed);
+}
+
+guint64
+broker_traffic_get_in (BrokerTraffic *self)
+{
+  return atomic_load_explicit (&self->bytes_in, memory_order_relaxed);
+}
+
+guint64
+broker_traffic_get_out (BrokerTraffic *self)
+{
+  return atomic_load_explicit (&self->bytes_out, memory_order_relaxed);
+}
+
+guint
+broker_traffic_get_channels (BrokerTraffic *self)
+{
+  return atomic_load_explicit (&self->channels, memory_order_relaxed);
+}

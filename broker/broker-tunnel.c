@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "burrow-tunnel"
+
+#include "broker-tunnel.h"
+
+#include "broker-error.h"
+#include "broker-session.h"
+
+#include <errno.h>
+#include <gio/gunixsocketaddress.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define INTERFACE_VERSION 1
+/* A burst of connects is accepted at once instead of waiting in SYN
+ * retries (a backlog of 128 turned 500 connects into 2-3 s here). */
+#define LISTEN_BACKLOG 4096
+#define ACCEPTS_PER_WAKEUP 64
+
+struct _BrokerTunnel
+{
+  BurrowDBusTunnel1Skeleton parent_instance;
+
+  BrokerSession *session;
+  BrokerTunnelConfig *config;
+  BrokerTraffic *traffic;
+  GSocket *listener;
+  GSource *accept_source;
+  guint publish_id;
+  gboolean closed;
+};
+
+enum
+{
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void broker_tunnel_iface_init (BurrowDBusTunnel1Iface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (BrokerTunnel, broker_tunnel, BURROW_DBUS_TYPE_TUNNEL1_SKELETON,
+                               G_IMPLEMENT_INTERFACE (BURROW_DBUS_TYPE_TUNNEL1,
+                                                      broker_tunnel_iface_init))
+
+/* Counters move on the worker thread; they are published once a second,
+ * and only when they changed, so a busy tunnel does not flood the bus. */
+static gboolean
+publish_counters (gpointer user_data)
+{
+  BrokerTunnel *self = user_data;
+  BurrowDBusTunnel1 *iface = BURROW_DBUS_TUNNEL1 (self);
+  guint64 in = broker_traffic_get_in (self->traffic);
+  guint64 out = broker_traffic_get_out (self->traffic);
+  guint channels = broker_traffic_get_channels (self->traffic);
+
+  if (burrow_dbus_tunnel1_get_bytes_in (iface) != in)
+    burrow_dbus_tunnel1_set_bytes_in (iface, in);
+  if (burrow_dbus_tunnel1_get_bytes_out (iface) != out)
+    burrow_dbus_tunnel1_set_bytes_out (iface, out);
+  if (burrow_dbus_tunnel1_get_channel_count (iface) != channels)
+    burrow_dbus_tunnel1_set_channel_count (iface, channels);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+accept_one (BrokerTunnel *self,
+            int           fd)
+{
+  BrokerChannelMode mode = BROKER_CHANNEL_DIRECT;
+
+  if (self->config->kind == BROKER_TUNNEL_KIND_DYNAMIC)
+    mode = BROKER_CHANNEL_SOCKS;
+  broker_session_open_channel (self->session, mode, fd, self->config->dst_host,
+                               self->config->dst_port, self->traffic);
+}
+
+static gboolean
+on_incoming (GSocket      *socket,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  BrokerTunnel *self = user_data;
+  int listen_fd = g_socket_get_fd (socket);
+
+  for (guint i = 0; i < ACCEPTS_PER_WAKEUP; i++)
+    {
+      int fd = accept4 (listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+      if (fd < 0)
+        {
+          if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            g_message ("tunnel on port %u: accept: %s",
+                       burrow_dbus_tunnel1_get_listen_port (BURROW_DBUS_TUNNEL1 (self)),
+                       g_strerror (errno));
+          break;
+        }
+      accept_one (self, fd);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+listen_locally (BrokerTunnel  *self,
+                GError       **error)
+{
+  const BrokerTunnelConfig *config = self->config;
+  const char *address = config->listen_address != NULL ?
+                        config->listen_address :
+                        broker_tunnel_default_listen_address (config->allow_relay);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+  g_autoptr(GSocketAddress) where = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (inet == NULL)
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+                   "cannot listen on \"%s\": not an IP address", address);
+      return FALSE;
+    }
+  where = g_inet_socket_address_new (inet, config->listen_port);
+  self->listener = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, &local_error);
+  if (self->listener != NULL)
+    {
+      g_socket_set_listen_backlog (self->listener, LISTEN_BACKLOG);
+      g_socket_set_blocking (self->listener, FALSE);
+    }
+  if (self->listener == NULL || !g_socket_bind (self->listener, where, TRUE, &local_error) ||
+      !g_socket_listen (self->listener, &local_error))
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_FAILED, "cannot listen on %s:%u: %s",
+                   address, config->listen_port, local_error->message);
+      return FALSE;
+    }
+  bound = g_socket_get_local_address (self->listener, NULL);
+  burrow_dbus_tunnel1_set_listen_address (BURROW_DBUS_TUNNEL1 (self), address);
+  burrow_dbus_tunnel1_set_listen_port (
+    BURROW_DBUS_TUNNEL1 (self), g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_incoming), self, NULL);
+  g_source_attach (self->accept_source, NULL);
+  return TRUE;
+}
+
+static void
+set_properties (BrokerTunnel *self,
+                const char   *session_path)
+{
+  BurrowDBusTunnel1 *iface = BURROW_DBUS_TUNNEL1 (self);
+  const BrokerTunnelConfig *config = self->config;
+
+  burrow_dbus_tunnel1_set_version (iface, INTERFACE_VERSION);
+  burrow_dbus_tunnel1_set_session (iface, session_path);
+  burrow_dbus_tunnel1_set_kind (iface, broker_tunnel_kind_to_string (config->kind));
+  burrow_dbus_tunnel1_set_type_ (iface, broker_tunnel_type_to_string (config->type));
+  burrow_dbus_tunnel1_set_destination_host (iface, config->dst_host != NULL ?
+                                            config->dst_host : "");
+  burrow_dbus_tunnel1_set_destination_port (iface, config->dst_port);
+  burrow_dbus_tunnel1_set_allow_relay (iface, config->allow_relay);
+  burrow_dbus_tunnel1_set_listen_address (
+    iface, config->listen_address != NULL ?
+           config->listen_address : broker_tunnel_default_listen_address (config->allow_relay));
+  burrow_dbus_tunnel1_set_listen_port (iface, config->listen_port);
+}
+
+BrokerTunnel *
+broker_tunnel_new (BrokerSession            *session,
+                   const char               *session_path,
+                   const BrokerTunnelConfig *config,
+                   GError                  **error)
+{
+  g_autoptr(BrokerTunnel) self = g_object_new (BROKER_TYPE_TUNNEL, NULL);
+
+  if (config->type == BROKER_TUNNEL_TYPE_FTP)
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+                   "FTP tunnels are not supported by this release of Burrow yet");
+      return NULL;
+    }
+  self->session = g_object_ref (session);
+  self->config = broker_tunnel_config_copy (config);
+  self->traffic = broker_traffic_new ();
+  set_properties (self, session_path);
+  if (config->kind == BROKER_TUNNEL_KIND_REMOTE)
+    broker_session_add_remote (session, self);
+  else if (!listen_locally (self, error))
+    return NULL;
+  self->publish_id = g_timeout_add_seconds (1, publish_counters, self);
+  return g_steal_pointer (&self);
+}
+
+const BrokerTunnelConfig *
+broker_tunnel_get_config (BrokerTunnel *self)
+{
+  return self->config;
+}
+
+BrokerTraffic *
+broker_tunnel_get_traffic (BrokerTunnel *self)
+{
+  return self->traffic;
+}
+
+BrokerSession *
+broker_tunnel_get_session (BrokerTunnel *self)
+{
+  return self->session;
+}
+
+/* A remote tunnel's listener on the SSH server: up, or refused. */
+void
+broker_tunnel_set_listener (BrokerTunnel *self,
+                            guint16       bound_port,
+                            const char   *error)
+{
+  if (error != NULL)
+    {
+      g_message ("%s", error);
+      return;
+    }
+  burrow_dbus_tunnel1_set_listen_port (BURROW_DBUS_TUNNEL1 (self), bound_port);
+}
+
+/* Stops listening and closes the tunnel's channels. */
+void
+broker_tunnel_close (BrokerTunnel *self)
+{
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  if (self->accept_source != NULL)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (self->listener != NULL)
+    g_socket_close (self->listener, NULL);
+  g_clear_handle_id (&self->publish_id, g_source_remove);
+  broker_session_close_tunnel (self->session, self);
+}
+
+static gboolean
+handle_close (BurrowDBusTunnel1     *iface,
+              GDBusMethodInvocation *invocation)
+{
+  BrokerTunnel *self = BROKER_TUNNEL (iface);
+
+  g_object_ref (self);
+  broker_tunnel_close (self);
+  burrow_dbus_tunnel1_complete_close (iface, invocation);
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
+  g_object_unref (self);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+broker_tunnel_dispose (GObject *object)
+{
+  BrokerTunnel *self = BROKER_TUNNEL (object);
+
+  if (self->session != NULL)
+    broker_tunnel_close (self);
+  g_clear_object (&self->listener);
+  g_clear_object (&self->session);
+  G_OBJECT_CLASS (broker_tunnel_parent_class)->dispose (object);
+}
+
+static void
+broker_tunnel_finalize (GObject *object)
+{
+  BrokerTunnel *self = BROKER_TUNNEL (object);
+
+  g_clear_pointer (&self->config, broker_tunnel_config_free);
+  g_clear_pointer (&self->traffic, broker_traffic_unref);
+  G_OBJECT_CLASS (broker_tunnel_parent_class)->finalize (object);
+}
+
+static void
+broker_tunnel_class_init (BrokerTunnelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = broker_tunnel_dispose;
+  object_class->finalize = broker_tunnel_finalize;
+  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+broker_tunnel_iface_init (BurrowDBusTunnel1Iface *iface)
+{
+  iface->handle_close = handle_close;
+}
+
+static void
+broker_tunnel_init (BrokerTunnel *self)
+{
+}

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "burrow-test-broker.h"
+#include "burrow-test-peer.h"
+#include "burrow-test-sshd.h"
+
+/* Tunnels of every kind through the broker and a real sshd on 127.0.0.1,
+ * to a peer on 127.0.0.1, driven by burrowctl as a user would.  One broker
+ * and one sshd for the whole file (one GTestDBus per process). */
+
+#define BIG (64 * 1024 * 1024)
+#define CONCURRENT 200
+
+typedef struct
+{
+  BurrowTestSshd *sshd;
+  BurrowTestBroker *broker;
+  BurrowTestPeer *peer;
+  guint16 profile_port;        /* the profile's own local tunnel */
+} World;
+
+static World world;
+
+static char *
+profile_config (guint16 profile_port)
+{
+  return g_strdup_printf (
+    "<secsh-broker>\n"
+    "  <general>\n"
+    "    <host-key-policy policy=\"strict\"/>\n"
+    "    <known-hosts path=\"%s\"/>\n"
+    "  </general>\n"
+    "  <profiles>\n"
+    "    <profile id=\"lab\" host=\"127.0.0.1\" port=\"%u\" user=\"%s\">\n"
+    "      <identity-file path=\"%s\"/>\n"
+    "      <keepalive-interval time=\"1\"/>\n"
+    "      <idle-timeout time=\"1\"/>\n"
+    "      <tunnels>\n"
+    "        <local-tunnel type=\"TCP\" listen-port=\"%u\" dst-host=\"127.0.0.1\" dst-port=\"%u\"/>\n"
+    "      </tunnels>\n"
+    "    </profile>\n"
+    "  </profiles>\n"
+    "</secsh-broker>\n",
+    burrow_test_sshd_get_known_hosts (world.sshd), burrow_test_sshd_get_port (world.sshd),
+    g_get_user_name (), burrow_test_sshd_get_client_key (world.sshd), profile_port,
+    burrow_test_peer_port (world.peer));
+}
+
+static void
+run (BurrowTestCtlResult *result,
+     const char * const  *args)
+{
+  burrow_test_run_ctl (result, burrow_test_broker_get_address (world.broker), args);
+}
+
+static GDBusProxy *
+session_proxy (void)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusProxy *proxy;
+
+  proxy = g_dbus_proxy_new_sync (world.broker->connection, G_DBUS_PROXY_FLAGS_NONE, NULL,
+                                 "io.github.burrow.Burrow.Broker",
+                                 "/io/github/burrow/Burrow/Session/1",
+                                 "io.github.burrow.Burrow.Session1", NULL, &error);
+  g_assert_no_error (error);
+  return proxy;
+}
+
+static char *
+session_state (void)
+{
+  g_autoptr(GDBusProxy) proxy = session_proxy ();
+  g_autoptr(GVariant) state = g_dbus_proxy_get_cached_property (proxy, "State");
+
+  return state != NULL ? g_variant_dup_string (state, NULL) : g_strdup ("");
+}
+
+static gboolean
+state_is (gpointer wanted)
+{
+  g_autofree char *state = session_state ();
+
+  return g_str_equal (state, wanted);
+}
+
+static void
+wait_for_state (const char *wanted,
+                guint       timeout_ms)
+{
+  g_autofree char *state = NULL;
+
+  if (!burrow_test_wait_until (state_is, (gpointer) wanted, timeout_ms))
+    {
+      state = session_state ();
+      g_error ("session state %s, expected %s", state, wanted);
+    }
+}
+
+/* Counts established TCP connections to sshd's port: the tunnels must
+ * share one. */
+static guint
+connections_to_sshd (void)
+{
+  g_autofree char *table = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *port = g_strdup_printf (":%04X", burrow_test_sshd_get_port (world.sshd));
+  guint count = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      char local[64], remote[64], state[8];
+
+      /* "  sl  local_address rem_address   st …" */
+      if (sscanf (lines[i], "%*s %63s %63s %7s", local, remote, state) == 3 &&
+          g_str_has_suffix (remote, port) && g_str_equal (state, "01"))
+        count++;
+    }
+  return count;
+}
+
+static void
+test_profile_local_tunnel (void)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+  int fd;
+
+  run (&result, (const char *[]) { "connect", "lab", NULL });
+  g_assert_cmpint (result.status, ==, 0);
+  fd = burrow_test_connect (world.profile_port);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_true (burrow_test_upload (fd, BIG));
+  close (fd);
+  fd = burrow_test_connect (world.profile_port);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_true (burrow_test_download (fd, BIG));
+  close (fd);
+}
+
+static gboolean
+tunnel_listed (gpointer needle)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  run (&result, (const char *[]) { "tunnels", NULL });
+  return result.status == 0 && strstr (result.out, needle) != NULL;
+}
+
+static void
+test_tunnels_listed_with_bytes (void)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+  g_autofree char *line = g_strdup_printf ("127.0.0.1:%u → 127.0.0.1:%u  profile lab",
+                                           world.profile_port, burrow_test_peer_port (world.peer));
+
+  run (&result, (const char *[]) { "tunnels", NULL });
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_nonnull (strstr (result.out, line));
+  /* Counters are published once a second: both 64 MiB transfers show. */
+  g_assert_true (burrow_test_wait_until (tunnel_listed, (gpointer) "in 67108", 3000));
+}
+
+static guint16
+forward_detached (const char *option,
+                  const char *spec_format,
+                  guint16     port)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+  g_autofree char *spec = NULL;
+  g_autofree char *dest = g_strdup_printf ("%s@127.0.0.1:%u", g_get_user_name (),
+                                           burrow_test_sshd_get_port (world.sshd));
+
+  spec = g_strdup_printf (spec_format, port, burrow_test_peer_port (world.peer));
+  run (&result, (const char *[]) { "forward", "--detach", option, spec, dest, NULL });
+  g_assert_cmpstr (result.err, ==, "");
+  g_assert_cmpint (result.status, ==, 0);
+  return port;
+}
+
+/* user@host:port names the same server as profile "lab": the ad-hoc tunnel
+ * shares its session. */
+static void
+test_adhoc_local_tunnel (void)
+{
+  guint16 port = forward_detached ("-L", "%u:127.0.0.1:%u", burrow_test_free_port ());
+  int fd = burrow_test_connect (port);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_true (burrow_test_upload (fd, BIG));
+  close (fd);
+}
+
+static void
+test_remote_tunnel (void)
+{
+  guint16 port = burrow_test_free_port ();
+  int fd = -1;
+
+  forward_detached ("-R", "%u:127.0.0.1:%u", port);
+  /* The listener is sshd's: it comes up once the server agreed. */
+  for (guint i = 0; i < 100 && fd < 0; i++)
+    {
+      fd = burrow_test_connect (port);
+      if (fd < 0)
+        g_usleep (50 * 1000);
+    }
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_true (burrow_test_upload (fd, BIG));
+  close (fd);
+  fd = burrow_test_connect (port);
+  g_assert_true (burrow_test_download (fd, BIG));
+  close (fd);
+}
+
+static void
+test_dynamic_tunnel (void)
+{
+  guint16 port = forward_detached ("-D", "%u", burrow_test_free_port ());
+  int fd = burrow_test_connect (port);
+
+  g_assert_true (burrow_test_socks5 (fd, "127.0.0.1", burrow_test_peer_port (world.peer)));
+  g_assert_true (burrow_test_upload (fd, BIG));
+  close (fd);
+  fd = burrow_test_connect (port);
+  g_assert_true (burrow_test_socks4a (fd, "localhost", burrow_test_peer_port (world.peer)));
+  g_assert_true (burrow_test_download (fd, BIG));
+  close (fd);
+  /* A destination the server cannot reach: the SOCKS client is told. */
+  fd = burrow_test_connect (port);
+  g_assert_false (burrow_test_socks5 (fd, "127.0.0.1", 1));
+  close (fd);
+}
+
+static void
+test_concurrent_channels (void)
+{
+  int fds[CONCURRENT];
+
+  for (guint i = 0; i < CONCURRENT; i++)
+    {
+      fds[i] = burrow_test_connect (world.profile_port);
+      g_assert_cmpint (fds[i], >=, 0);
+      g_assert_true (burrow_test_echo_begin (fds[i]));
+    }
+  for (guint i = 0; i < CONCURRENT; i++)
+    {
+      g_autofree char *message = g_strdup_printf ("hello %u", i);
+
+      g_assert_true (burrow_test_echo_once (fds[i], message));
+    }
+  g_assert_cmpuint (connections_to_sshd (), ==, 1);
+  for (guint i = 0; i < CONCURRENT; i++)
+    close (fds[i]);
+}
+
+static void
+test_idle_timeout (void)
+{
+  int fd;
+
+  /* No channel left: the session closes after its 1 s idle timeout. */
+  wait_for_state ("disconnected", 10000);
+  g_assert_cmpuint (connections_to_sshd (), ==, 0);
+  /* ... and the next connection opens it again. */
+  fd = burrow_test_connect (world.profile_port);
+  g_assert_true (burrow_test_echo_begin (fd));
+  g_assert_true (burrow_test_echo_once (fd, "again"));
+  close (fd);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = NULL;
+  g_autofree char *config = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  world.sshd = burrow_test_sshd_start (&error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_test_skip (error->message);
+      return g_test_run ();
+    }
+  g_assert_no_error (error);
+  home = g_build_filename (burrow_test_sshd_get_dir (world.sshd), "home", NULL);
+  g_setenv ("HOME", home, TRUE);
+  g_unsetenv ("SSH_AUTH_SOCK");
+  world.peer = burrow_test_peer_start ();
+  world.broker = burrow_test_broker_new (TRUE);
+  world.profile_port = burrow_test_free_port ();
+  config = profile_config (world.profile_port);
+  burrow_test_broker_write_user (world.broker, config);
+
+  g_test_add_func ("/broker/tunnels/profile-local-64mib", test_profile_local_tunnel);
+  g_test_add_func ("/broker/tunnels/listed-with-bytes", test_tunnels_listed_with_bytes);
+  g_test_add_func ("/broker/tunnels/adhoc-local-64mib", test_adhoc_local_tunnel);
+  g_test_add_func ("/broker/tunnels/remote-64mib", test_remote_tunnel);
+  g_test_add_func ("/broker/tunnels/dynamic-socks-64mib", test_dynamic_tunnel);
+  g_test_add_func ("/broker/tunnels/200-channels-one-session", test_concurrent_channels);
+  status = g_test_run ();
+
+  burrow_test_broker_stop_daemon (world.broker);
+  burrow_test_broker_free (world.broker);
+  burrow_test_peer_stop (world.peer);
+  burrow_test_sshd_stop (world.sshd);
+  return status;
+}
