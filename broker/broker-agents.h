@@ -28,53 +28,53 @@ gboolean      broker_agents_unregister (BrokerAgents    *self,
                                         GError         **error);
 gboolean      broker_agents_has_agent  (BrokerAgents    *self);
 
-void                broker_agents_confirm_host_key_async        (BrokerAgents         *self,
-                                                                 const char           *profile,
-                                                                 const char           *host_port,
-                                                                 const char           *key_type,
-                                                                 const char           *fingerprint,
-                                                                 GCancellable         *cancellable,
-                                                                 GAsyncReadyCallback   callback,
-                                                                 gpointer              user_data);
-BrokerHostKeyAnswer broker_agents_confirm_host_key_finish       (BrokerAgents         *self,
-                                                                 GAsyncResult         *result,
-                                                                 GError              **error);
-void                broker_agents_request_password_async        (BrokerAgents         *self,
-                                                                 const char           *profile,
-                                                                 const char           *prompt,
-                                                                 gboolean              can_remember,
-                                                                 GCancellable         *cancellable,
-                                                                 GAsyncReadyCallback   callback,
-                                                                 gpointer              user_data);
-char               *broker_agents_request_password_finish       (BrokerAgents         *self,
-                                                                 GAsyncResult         *result,
-                                                                 gboolean             *remember,
-                                                                 GError              **error);
-void                broker_agents_request_passphrase_async      (BrokerAgents         *self,
-                                                                 const char           *profile,
-                                                                 const char           *identity_file,
-                                                                 GCancellable         *cancellable,
-                                                                 GAsyncReadyCallback   callback,
-                                                                 gpointer              user_data);
-char               *broker_agents_request_passphrase_finish     (BrokerAgents         *self,
-                                                                 GAsyncResult         *result,
-                                                                 GError              **error);
-void                broker_agents_keyboard_interactive_async    (BrokerAgents         *self,
-                                                                 const char           *profile,
-                                                                 const char           *name,
-                                                                 const char           *instruction,
-                                                                 const char * const   *prompts,
-                                                                 const gboolean       *echo,
-                                                                 guint                 n_prompts,
-                                                                 GCancellable         *cancellable,
-                                                                 GAsyncReadyCallback   callback,
-                                                                 gpointer              user_data);
-GStrv               broker_agents_keyboard_interactive_finish   (BrokerAgents         *self,
-                                                                 GAsyncResult         *result,
-                                                                 GError              **error);
+void                broker_agents_confirm_host_key_async      (BrokerAgents         *self,
+                                                               const char           *profile,
+                                                               const char           *host_port,
+                                                               const char           *key_type,
+                                                               const char           *fingerprint,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+BrokerHostKeyAnswer broker_agents_confirm_host_key_finish     (BrokerAgents         *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
+void                broker_agents_request_password_async      (BrokerAgents         *self,
+                                                               const char           *profile,
+                                                               const char           *prompt,
+                                                               gboolean              can_remember,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+char               *broker_agents_request_password_finish     (BrokerAgents         *self,
+                                                               GAsyncResult         *result,
+                                                               gboolean             *remember,
+                                                               GError              **error);
+void                broker_agents_request_passphrase_async    (BrokerAgents         *self,
+                                                               const char           *profile,
+                                                               const char           *identity_file,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+char               *broker_agents_request_passphrase_finish   (BrokerAgents         *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
+void                broker_agents_keyboard_interactive_async  (BrokerAgents         *self,
+                                                               const char           *profile,
+                                                               const char           *name,
+                                                               const char           *instruction,
+                                                               const char * const   *prompts,
+                                                               const gboolean       *echo,
+                                                               guint                 n_prompts,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+GStrv               broker_agents_keyboard_interactive_finish (BrokerAgents         *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
 
 /* Overwrites a secret the agents returned, then frees it. */
-void broker_agents_secret_free (char  *secret);
-void broker_agents_secrets_free (GStrv secrets);
+void broker_agents_secret_free  (char  *secret);
+void broker_agents_secrets_free (GStrv  secrets);
 
 G_END_DECLS

@@ -301,6 +301,7 @@ ensure_session (BrokerService *self,
   if (session != NULL)
     return session;
   session = broker_session_new (profile, current_config (self));
+  broker_session_set_agents (session, broker_service_get_agents (self));
   path = g_strdup_printf (BROKER_OBJECT_MANAGER_PATH "/Session/%u", ++self->next_session);
   object = burrow_dbus_object_skeleton_new (path);
   burrow_dbus_object_skeleton_set_session1 (object, BURROW_DBUS_SESSION1 (session));
@@ -594,10 +595,11 @@ ensure_agents (BrokerService   *self,
 BrokerAgents *
 broker_service_get_agents (BrokerService *self)
 {
+  GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (self);
+
   g_return_val_if_fail (BROKER_IS_SERVICE (self), NULL);
 
-  return ensure_agents (self,
-                        g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self)));
+  return ensure_agents (self, g_dbus_interface_skeleton_get_connection (skeleton));
 }
 
 static gboolean

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "broker-channel.h"
+#include "broker-question.h"
 #include "broker-session-worker.h"
 #include "broker-ssh-types.h"
 
@@ -13,6 +14,7 @@ typedef enum
   PHASE_HOST_KEY,
   PHASE_AUTH_NONE,
   PHASE_AUTH,
+  PHASE_WAITING,               /* for the user's answer, through the main thread */
   PHASE_CONNECTED,
   PHASE_DONE,
 } Phase;
@@ -70,6 +72,23 @@ struct _BrokerSessionWorker
   gboolean tried_agent;
   GString *tried;              /* what authentication attempted, for the error */
 
+  /* Questions for the user (broker-session-worker-auth.c). */
+  Phase resume;                /* the phase an answer resumes */
+  guint serial;                /* of the question asked last */
+  BrokerAnswer *answer;        /* the answer to it, until used */
+  ssh_key host_key;            /* waiting for the user's verdict */
+  char *password;
+  gboolean password_from_keyring;
+  gboolean password_remember;
+  gboolean keyring_refused;    /* the stored password was refused */
+  guint password_attempts;
+  guint kbdint_attempts;
+  guint kbdint_rounds;
+  gboolean kbdint_started;
+  char *passphrase;
+  guint passphrase_attempts;
+  ssh_key identity_key;        /* offered, the server's answer pending */
+
   /* Worker-thread state for channels (broker-session-worker-channels.c). */
   BrokerChannelHost host;
   GPtrArray *channels;         /* BrokerChannel, live */
@@ -97,6 +116,13 @@ void broker_session_worker_finish         (BrokerSessionWorker *self,
                                            BrokerSessionState   state,
                                            const char          *reason);
 void broker_session_worker_watch_socket   (BrokerSessionWorker *self);
+void broker_session_worker_fail           (BrokerSessionWorker *self,
+                                           const char          *what);
+void broker_session_worker_connected      (BrokerSessionWorker *self);
+
+/* broker-session-worker-auth.c */
+void broker_session_worker_step_auth      (BrokerSessionWorker *self);
+void broker_session_worker_clear_secrets  (BrokerSessionWorker *self);
 
 /* broker-session-worker-channels.c */
 void broker_session_worker_init_channels  (BrokerSessionWorker *self);

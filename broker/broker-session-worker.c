@@ -127,9 +127,9 @@ broker_session_worker_finish (BrokerSessionWorker *self,
   broker_session_worker_post (self, state, reason, NULL);
 }
 
-static void
-fail_with_error (BrokerSessionWorker *self,
-                 const char          *what)
+void
+broker_session_worker_fail (BrokerSessionWorker *self,
+                            const char          *what)
 {
   g_autofree char *reason = g_strdup_printf ("%s %s@%s:%u: %s", what, self->params->user,
                                              self->params->host, self->params->port,
@@ -169,9 +169,11 @@ broker_session_worker_watch_socket (BrokerSessionWorker *self)
     return;
   if (ssh_get_poll_flags (self->ssh) & SSH_WRITE_PENDING)
     condition |= G_IO_OUT;
+  if (self->phase == PHASE_WAITING)
+    condition = 0;
   if (fd < 0)
     {
-      fail_with_error (self, "cannot connect to");
+      broker_session_worker_fail (self, "cannot connect to");
       return;
     }
   if (self->ssh_source == NULL)
@@ -186,6 +188,7 @@ broker_session_worker_watch_socket (BrokerSessionWorker *self)
 }
 
 #define wait_for_socket broker_session_worker_watch_socket
+#define fail_with_error broker_session_worker_fail
 
 static void
 step_connect (BrokerSessionWorker *self)
@@ -195,7 +198,7 @@ step_connect (BrokerSessionWorker *self)
   if (rc == SSH_AGAIN)
     wait_for_socket (self);
   else if (rc != SSH_OK)
-    fail_with_error (self, "cannot connect to");
+    broker_session_worker_fail (self, "cannot connect to");
   else
     {
       self->phase = PHASE_HOST_KEY;
@@ -203,52 +206,9 @@ step_connect (BrokerSessionWorker *self)
     }
 }
 
-/* Nothing of the authentication is sent before this has accepted the key. */
-static void
-step_host_key (BrokerSessionWorker *self)
-{
-  BrokerSessionParams *params = self->params;
-  g_autoptr(SshKey) key = NULL;
-  g_autoptr(BrokerHostKeyResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  BrokerHostKeyDecision decision;
-
-  if (ssh_get_server_publickey (self->ssh, &key) != SSH_OK)
-    {
-      fail_with_error (self, "no host key from");
-      return;
-    }
-  result = broker_host_keys_check (key, params->host, params->port,
-                                   (const char * const *) params->known_hosts, &error);
-  if (result == NULL)
-    {
-      broker_session_worker_finish (self, BROKER_SESSION_FAILED, error->message);
-      return;
-    }
-  decision = broker_host_keys_decide (params->policy, result->status);
-  if (decision == BROKER_HOST_KEY_ASK)
-    {
-      /* Agents (prompts) are not wired yet: say so rather than guess. */
-      g_autofree char *reason =
-        g_strdup_printf ("the host key of %s (%s %s) is not known and no agent is registered "
-                         "to confirm it", result->host, result->key_type, result->fingerprint);
-
-      broker_session_worker_finish (self, BROKER_SESSION_FAILED, reason);
-      return;
-    }
-  if (decision == BROKER_HOST_KEY_REFUSE)
-    {
-      broker_host_keys_set_refusal (result, params->policy, &error);
-      broker_session_worker_finish (self, BROKER_SESSION_FAILED, error->message);
-      return;
-    }
-  broker_session_worker_post (self, BROKER_SESSION_CONNECTING, NULL, result->fingerprint);
-  self->phase = PHASE_AUTH_NONE;
-  step (self);
-}
-
-static void
-connected (BrokerSessionWorker *self)
+/* The session is authenticated: channels may flow. */
+void
+broker_session_worker_connected (BrokerSessionWorker *self)
 {
   self->phase = PHASE_CONNECTED;
   self->event = ssh_event_new ();
@@ -260,107 +220,6 @@ connected (BrokerSessionWorker *self)
   wait_for_socket (self);
 }
 
-static void
-step_auth_none (BrokerSessionWorker *self)
-{
-  int rc = ssh_userauth_none (self->ssh, NULL);
-
-  if (rc == SSH_AUTH_AGAIN)
-    wait_for_socket (self);
-  else if (rc == SSH_AUTH_SUCCESS)
-    connected (self);
-  else if (rc == SSH_AUTH_ERROR)
-    fail_with_error (self, "authentication failed for");
-  else
-    {
-      self->phase = PHASE_AUTH;
-      step (self);
-    }
-}
-
-/* One attempt of the current method: SSH_AUTH_DENIED moves on. */
-static int
-try_publickey (BrokerSessionWorker *self)
-{
-  BrokerSessionParams *params = self->params;
-
-  if (!self->tried_agent && g_getenv ("SSH_AUTH_SOCK") != NULL)
-    {
-      int rc = ssh_userauth_agent (self->ssh, NULL);
-
-      if (rc != SSH_AUTH_AGAIN)
-        {
-          self->tried_agent = TRUE;
-          g_string_append (self->tried, " ssh-agent");
-        }
-      if (rc != SSH_AUTH_DENIED)
-        return rc;
-    }
-  while (params->identity_files[self->identity] != NULL)
-    {
-      const char *path = params->identity_files[self->identity];
-      g_autoptr(SshKey) key = NULL;
-      int rc;
-
-      if (ssh_pki_import_privkey_file (path, NULL, NULL, NULL, &key) != SSH_OK)
-        {
-          /* Unreadable, or needs a passphrase: prompts arrive with agents. */
-          g_string_append_printf (self->tried, " %s (not readable without a passphrase)", path);
-          self->identity++;
-          continue;
-        }
-      rc = ssh_userauth_publickey (self->ssh, NULL, key);
-      if (rc == SSH_AUTH_AGAIN)
-        return rc;
-      g_string_append_printf (self->tried, " %s", path);
-      self->identity++;
-      if (rc != SSH_AUTH_DENIED)
-        return rc;
-    }
-  return SSH_AUTH_DENIED;
-}
-
-static void
-step_auth (BrokerSessionWorker *self)
-{
-  GStrv methods = self->params->auth_methods;
-
-  for (; methods[self->method] != NULL; self->method++)
-    {
-      const char *method = methods[self->method];
-      int rc;
-
-      if (!g_str_equal (method, "publickey"))
-        {
-          g_string_append_printf (self->tried, " %s (needs an agent to ask the user)", method);
-          continue;
-        }
-      rc = try_publickey (self);
-      if (rc == SSH_AUTH_AGAIN)
-        {
-          wait_for_socket (self);
-          return;
-        }
-      if (rc == SSH_AUTH_SUCCESS)
-        {
-          connected (self);
-          return;
-        }
-      if (rc == SSH_AUTH_ERROR)
-        {
-          fail_with_error (self, "authentication failed for");
-          return;
-        }
-    }
-
-  g_autofree char *reason = g_strdup_printf ("authentication failed for %s@%s:%u (tried:%s)",
-                                             self->params->user, self->params->host,
-                                             self->params->port,
-                                             self->tried->len > 0 ? self->tried->str : " nothing");
-  broker_session_worker_finish (self, BROKER_SESSION_FAILED, reason);
-}
-
-/* Connected: process what the server sends (and notice when it goes). */
 /* Connected: process everything the server sent (libssh reads 4 KiB at a
  * time, so drain until it has nothing), then let the channels move on. */
 static void
@@ -394,13 +253,14 @@ step (BrokerSessionWorker *self)
       step_connect (self);
       break;
     case PHASE_HOST_KEY:
-      step_host_key (self);
-      break;
     case PHASE_AUTH_NONE:
-      step_auth_none (self);
-      break;
     case PHASE_AUTH:
-      step_auth (self);
+      broker_session_worker_step_auth (self);
+      break;
+    case PHASE_WAITING:
+      /* Only a hang-up wakes this phase: the connection went while the
+       * user was being asked. */
+      broker_session_worker_fail (self, "the connection closed while waiting for the user:");
       break;
     case PHASE_CONNECTED:
       step_connected (self);
@@ -453,6 +313,7 @@ run_thread (gpointer user_data)
   g_main_loop_run (self->loop);
   clear_ssh_source (self);
   broker_session_worker_free_channels (self);
+  broker_session_worker_clear_secrets (self);
   if (self->ssh != NULL && ssh_is_connected (self->ssh))
     ssh_disconnect (self->ssh);
   g_clear_pointer (&self->event, ssh_event_free);

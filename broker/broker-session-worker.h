@@ -3,6 +3,7 @@
 
 #include "broker-channel.h"
 #include "broker-config-types.h"
+#include "broker-question.h"
 
 G_BEGIN_DECLS
 
@@ -46,6 +47,11 @@ typedef struct
                   guint16             bound_port,
                   const char         *error,
                   gpointer            user_data);
+  /* Takes @question; answer it with broker_session_worker_answer() and
+   * @serial (REMEMBER and FORGET need no answer). */
+  void (*ask)    (BrokerQuestion     *question,
+                  guint               serial,
+                  gpointer            user_data);
 } BrokerSessionEvents;
 
 /* One SSH connection, driven without blocking on a thread of its own: libssh
@@ -77,6 +83,10 @@ void                 broker_session_worker_add_remote   (BrokerSessionWorker    
                                                          const char                *target_host,
                                                          guint16                    target_port,
                                                          BrokerTraffic             *tunnel);
+/* The user's answer to the question @serial; takes @answer. */
+void                 broker_session_worker_answer       (BrokerSessionWorker       *self,
+                                                         guint                      serial,
+                                                         BrokerAnswer              *answer);
 /* Closes @tunnel's channels and its listener on the server. */
 void                 broker_session_worker_close_tunnel (BrokerSessionWorker       *self,
                                                          BrokerTraffic             *tunnel);

@@ -3,7 +3,9 @@
 
 #include "broker-session.h"
 
+#include "broker-error.h"
 #include "broker-host-keys.h"
+#include "broker-keyring.h"
 #include "broker-session-worker.h"
 #include "broker-tunnel.h"
 
@@ -25,6 +27,8 @@ struct _BrokerSession
   guint failures;
   gint64 next_attempt;         /* monotonic µs */
   guint publish_id;
+  BrokerAgents *agents;
+  GCancellable *asking;        /* the question being asked, cancelled on stop */
 };
 
 static void broker_session_iface_init (BurrowDBusSession1Iface *iface);
@@ -120,6 +124,8 @@ publish_channels (gpointer user_data)
 static void
 stop_worker (BrokerSession *self)
 {
+  g_cancellable_cancel (self->asking);
+  g_clear_object (&self->asking);
   g_clear_pointer (&self->worker, broker_session_worker_stop);
   g_clear_handle_id (&self->publish_id, g_source_remove);
   publish_channels (self);
@@ -167,10 +173,261 @@ on_worker_remote (BrokerTraffic *tunnel,
       broker_tunnel_set_listener (self->remote_tunnels->pdata[i], bound_port, error);
 }
 
+/* Questions from the worker: the keyring and the agent answer them here,
+ * on the main thread, without blocking. */
+
+typedef struct
+{
+  BrokerSession *self;
+  BrokerSessionWorker *worker;  /* the one that asked: answers go only to it */
+  guint serial;
+  BrokerQuestion *question;
+} Asking;
+
+static void
+asking_free (Asking *asking)
+{
+  g_object_unref (asking->self);
+  broker_question_free (asking->question);
+  g_free (asking);
+}
+
+static void
+reply (Asking       *asking,
+       BrokerAnswer *answer)
+{
+  BrokerSession *self = asking->self;
+
+  if (self->worker == asking->worker)
+    broker_session_worker_answer (self->worker, asking->serial, answer);
+  else
+    broker_answer_free (answer);
+  asking_free (asking);
+}
+
+static BrokerAnswer *
+answer_from_error (GError *error)
+{
+  BrokerAnswer *answer = broker_answer_new ();
+
+  if (g_error_matches (error, BROKER_ERROR, BROKER_ERROR_CANCELLED))
+    answer->error = g_strdup ("the user declined");
+  else
+    answer->error = g_strdup (error->message);
+  return answer;
+}
+
+static void
+host_key_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Asking *asking = user_data;
+  g_autoptr(GError) error = NULL;
+  BrokerHostKeyAnswer decision;
+  BrokerAnswer *answer;
+
+  decision = broker_agents_confirm_host_key_finish (BROKER_AGENTS (source), result, &error);
+  answer = error != NULL ? answer_from_error (error) : broker_answer_new ();
+  answer->decision = decision;
+  reply (asking, answer);
+}
+
+static void
+password_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Asking *asking = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean remember = FALSE;
+  char *password;
+  BrokerAnswer *answer;
+
+  password = broker_agents_request_password_finish (BROKER_AGENTS (source), result, &remember,
+                                                    &error);
+  answer = error != NULL ? answer_from_error (error) : broker_answer_new ();
+  answer->secret = password;
+  answer->remember = remember;
+  reply (asking, answer);
+}
+
+static void
+passphrase_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Asking *asking = user_data;
+  g_autoptr(GError) error = NULL;
+  char *passphrase;
+  BrokerAnswer *answer;
+
+  passphrase = broker_agents_request_passphrase_finish (BROKER_AGENTS (source), result, &error);
+  answer = error != NULL ? answer_from_error (error) : broker_answer_new ();
+  answer->secret = passphrase;
+  reply (asking, answer);
+}
+
+static void
+kbdint_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Asking *asking = user_data;
+  g_autoptr(GError) error = NULL;
+  GStrv answers;
+  BrokerAnswer *answer;
+
+  answers = broker_agents_keyboard_interactive_finish (BROKER_AGENTS (source), result, &error);
+  answer = error != NULL ? answer_from_error (error) : broker_answer_new ();
+  answer->answers = answers;
+  reply (asking, answer);
+}
+
+static void
+ask_agent (Asking *asking)
+{
+  BrokerSession *self = asking->self;
+  BrokerQuestion *q = asking->question;
+
+  if (self->agents == NULL)
+    {
+      BrokerAnswer *answer = broker_answer_new ();
+
+      answer->error = g_strdup ("no agent is registered to ask the user");
+      reply (asking, answer);
+      return;
+    }
+  switch (q->kind)
+    {
+    case BROKER_QUESTION_HOST_KEY:
+      broker_agents_confirm_host_key_async (self->agents, q->profile, q->host_port, q->key_type,
+                                            q->fingerprint, self->asking, host_key_done, asking);
+      break;
+    case BROKER_QUESTION_PASSWORD:
+      broker_agents_request_password_async (self->agents, q->profile, q->prompt, TRUE,
+                                            self->asking, password_done, asking);
+      break;
+    case BROKER_QUESTION_PASSPHRASE:
+      broker_agents_request_passphrase_async (self->agents, q->profile, q->prompt, self->asking,
+                                              passphrase_done, asking);
+      break;
+    case BROKER_QUESTION_KEYBOARD_INTERACTIVE:
+      broker_agents_keyboard_interactive_async (self->agents, q->profile, q->name, q->instruction,
+                                                (const char * const *) q->prompts, q->echo,
+                                                g_strv_length (q->prompts), self->asking,
+                                                kbdint_done, asking);
+      break;
+    case BROKER_QUESTION_REMEMBER:
+    case BROKER_QUESTION_FORGET:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+keyring_lookup_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Asking *asking = user_data;
+  g_autoptr(GError) error = NULL;
+  char *password = broker_keyring_lookup_finish (result, &error);
+  BrokerAnswer *answer;
+
+  if (password == NULL)
+    {
+      if (error != NULL)
+        g_message ("%s: %s", asking->question->profile, error->message);
+      ask_agent (asking);
+      return;
+    }
+  answer = broker_answer_new ();
+  /* The keyring's copy lives in its locked memory, freed only by it. */
+  answer->secret = g_strdup (password);
+  broker_keyring_password_free (password);
+  answer->from_keyring = TRUE;
+  reply (asking, answer);
+}
+
+static void
+keyring_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autofree char *profile = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!broker_keyring_store_finish (result, &error))
+    g_message ("%s: %s", profile, error->message);
+}
+
+static void
+forget_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autofree char *profile = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!broker_keyring_clear_finish (result, &error))
+    g_message ("%s: %s", profile, error->message);
+  else
+    g_message ("%s: the password in the keyring was refused by the server and is forgotten",
+               profile);
+}
+
+static void
+on_worker_ask (BrokerQuestion *question,
+               guint           serial,
+               gpointer        user_data)
+{
+  BrokerSession *self = user_data;
+  Asking *asking;
+
+  if (question->kind == BROKER_QUESTION_REMEMBER)
+    {
+      broker_keyring_store_async (question->profile, question->host, question->user,
+                                  question->secret, NULL, keyring_done,
+                                  g_strdup (question->profile));
+      broker_question_free (question);
+      return;
+    }
+  if (question->kind == BROKER_QUESTION_FORGET)
+    {
+      broker_keyring_clear_async (question->profile, question->host, question->user, NULL,
+                                  forget_done, g_strdup (question->profile));
+      broker_question_free (question);
+      return;
+    }
+  asking = g_new0 (Asking, 1);
+  asking->self = g_object_ref (self);
+  asking->worker = self->worker;
+  asking->serial = serial;
+  asking->question = question;
+  g_cancellable_cancel (self->asking);
+  g_clear_object (&self->asking);
+  self->asking = g_cancellable_new ();
+  if (question->kind == BROKER_QUESTION_PASSWORD && !question->retry)
+    broker_keyring_lookup_async (question->profile, question->host, question->user,
+                                 self->asking, keyring_lookup_done, asking);
+  else
+    ask_agent (asking);
+}
+
 static const BrokerSessionEvents worker_events = {
   .state = on_worker_state,
   .remote = on_worker_remote,
+  .ask = on_worker_ask,
 };
+
+/* Where questions for the user go. */
+void
+broker_session_set_agents (BrokerSession *self,
+                           BrokerAgents  *agents)
+{
+  g_set_object (&self->agents, agents);
+}
 
 static void
 add_remote_to_worker (BrokerSession *self,
@@ -336,6 +593,7 @@ broker_session_dispose (GObject *object)
   stop_worker (self);
   g_clear_pointer (&self->profile, broker_profile_unref);
   g_clear_pointer (&self->config, broker_config_unref);
+  g_clear_object (&self->agents);
   G_OBJECT_CLASS (broker_session_parent_class)->dispose (object);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "burrow-dbus.h"
+#include "broker-agents.h"
 #include "broker-channel.h"
 #include "broker-config.h"
 #include "broker-tunnel.h"
@@ -20,6 +21,8 @@ void                 broker_session_connect      (BrokerSession       *self,
 void                 broker_session_disconnect   (BrokerSession       *self);
 void                 broker_session_set_config   (BrokerSession       *self,
                                                   const BrokerConfig  *config);
+void                 broker_session_set_agents   (BrokerSession       *self,
+                                                  BrokerAgents        *agents);
 const BrokerProfile *broker_session_get_profile  (BrokerSession       *self);
 void                 broker_session_open_channel (BrokerSession       *self,
                                                   BrokerChannelMode    mode,

@@ -38,6 +38,9 @@ struct _BurrowTestSshd
   char *pid_file;
   char *log;
   char *fingerprint;
+  char *password;              /* set: password and PAM logins, in a mount namespace */
+  char *shadow;
+  char *pam_dir;
 };
 
 static gboolean
@@ -229,6 +232,9 @@ burrow_test_sshd_stop (BurrowTestSshd *self)
   g_free (self->host_key);
   g_free (self->client_key);
   g_free (self->authorized_keys);
+  g_free (self->password);
+  g_free (self->shadow);
+  g_free (self->pam_dir);
   g_free (self->known_hosts);
   g_free (self->pid_file);
   g_free (self->log);
@@ -425,11 +431,11 @@ write_config (BurrowTestSshd  *self,
                           "PidFile \"%s\"\n"
                           "AuthorizedKeysFile \"%s\"\n"
                           "StrictModes no\n"
-                          "PermitRootLogin prohibit-password\n"
+                          "PermitRootLogin %s\n"
                           "PubkeyAuthentication yes\n"
-                          "PasswordAuthentication no\n"
-                          "KbdInteractiveAuthentication no\n"
-                          "UsePAM no\n"
+                          "PasswordAuthentication %s\n"
+                          "KbdInteractiveAuthentication %s\n"
+                          "UsePAM %s\n"
                           "LogLevel VERBOSE\n"
                           "AllowTcpForwarding yes\n"
                           "GatewayPorts no\n"
@@ -440,7 +446,11 @@ write_config (BurrowTestSshd  *self,
                           "PrintLastLog no\n"
                           "Subsystem sftp internal-sftp\n",
                           self->port, self->host_key, self->pid_file,
-                          self->authorized_keys);
+                          self->authorized_keys,
+                          self->password != NULL ? "yes" : "prohibit-password",
+                          self->password != NULL ? "yes" : "no",
+                          self->password != NULL ? "yes" : "no",
+                          self->password != NULL ? "yes" : "no");
 
   return g_file_set_contents (self->config, text, -1, error);
 }
@@ -488,8 +498,17 @@ spawn_sshd (BurrowTestSshd  *self,
 #endif
   /* sshd re-executes itself for each connection and insists on an absolute
    * path for that. */
-  self->process = g_subprocess_launcher_spawn (launcher, error, SSHD_PATH,
-                                               "-D", "-e", "-f", self->config, NULL);
+  if (self->password != NULL)
+    /* The test's own /etc/shadow and PAM stack, seen by this sshd only. */
+    self->process = g_subprocess_launcher_spawn (
+      launcher, error, "/usr/bin/unshare", "--mount", "--propagation", "private", "--",
+      "/bin/sh", "-c",
+      "mount --bind \"$1\" /etc/shadow && mount --bind \"$2\" /etc/pam.d && "
+      "exec " SSHD_PATH " -D -e -f \"$3\"",
+      "sh", self->shadow, self->pam_dir, self->config, NULL);
+  else
+    self->process = g_subprocess_launcher_spawn (launcher, error, SSHD_PATH,
+                                                 "-D", "-e", "-f", self->config, NULL);
   if (self->process == NULL)
     return FALSE;
 
@@ -650,6 +669,79 @@ burrow_test_sshd_start (GError **error)
       || !start_on_free_port (self, error))
     return NULL;
 
+  return g_steal_pointer (&self);
+}
+
+/* A copy of /etc/shadow where the current user's password is @password,
+ * and a PAM stack of pam_unix alone. */
+static gboolean
+write_password_files (BurrowTestSshd  *self,
+                      GError         **error)
+{
+  g_autofree char *shadow = NULL;
+  g_autofree char *hash = NULL;
+  g_autoptr(GString) copy = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *pam = NULL;
+  const char *argv[] = { "openssl", "passwd", "-6", "-salt", "burrowtest", self->password, NULL };
+  int status = 0;
+
+  if (!g_file_get_contents ("/etc/shadow", &shadow, NULL, error) ||
+      !g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &hash, NULL,
+                     &status, error) ||
+      !g_spawn_check_wait_status (status, error))
+    return FALSE;
+  g_strstrip (hash);
+  lines = g_strsplit (shadow, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], ":", 3);
+
+      if (*lines[i] == '\0')
+        continue;
+      if (g_strv_length (fields) == 3 && g_str_equal (fields[0], g_get_user_name ()))
+        g_string_append_printf (copy, "%s:%s:%s\n", fields[0], hash, fields[2]);
+      else
+        g_string_append_printf (copy, "%s\n", lines[i]);
+    }
+  self->shadow = g_build_filename (self->dir, "shadow", NULL);
+  self->pam_dir = g_build_filename (self->dir, "pam.d", NULL);
+  pam = g_build_filename (self->pam_dir, "sshd", NULL);
+  g_mkdir (self->pam_dir, 0755);
+  return g_file_set_contents (self->shadow, copy->str, -1, error) &&
+         g_file_set_contents (pam,
+                              "auth required pam_unix.so\n"
+                              "account required pam_permit.so\n"
+                              "session required pam_permit.so\n"
+                              "password required pam_deny.so\n", -1, error);
+}
+
+/* Like burrow_test_sshd_start(), and the current user may also log in
+ * with @password (password and keyboard-interactive through PAM).  Needs
+ * root, for the mount namespace that gives sshd its own /etc/shadow;
+ * otherwise G_IO_ERROR_NOT_SUPPORTED. */
+BurrowTestSshd *
+burrow_test_sshd_start_with_password (const char  *password,
+                                      GError     **error)
+{
+  g_autoptr(BurrowTestSshd) self = NULL;
+
+  if (geteuid () != 0 || !g_file_test ("/usr/bin/unshare", G_FILE_TEST_IS_EXECUTABLE) ||
+      g_find_program_in_path ("openssl") == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "password logins need root (a mount namespace for sshd), unshare and openssl");
+      return NULL;
+    }
+  if (!check_tools (error) || !ensure_privsep_dir (error))
+    return NULL;
+  self = sshd_new (error);
+  if (self == NULL)
+    return NULL;
+  self->password = g_strdup (password);
+  if (!make_keys (self, error) || !write_password_files (self, error) ||
+      !start_on_free_port (self, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 

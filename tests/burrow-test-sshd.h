@@ -25,6 +25,8 @@ typedef struct _BurrowTestSshd BurrowTestSshd;
  * not installed, so the caller can g_test_skip().  Other errors carry sshd's
  * log in the message. */
 BurrowTestSshd *burrow_test_sshd_start                    (GError        **error);
+BurrowTestSshd *burrow_test_sshd_start_with_password      (const char     *password,
+                                                           GError        **error);
 
 /* Ends sshd's sessions, then sshd itself by its pid: SIGTERM, bounded wait,
  * SIGKILL if needed.  Removes the temp dir and frees.  NULL-safe. */

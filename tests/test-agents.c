@@ -679,8 +679,8 @@ test_password (void)
   g_assert_cmpstr (reply.secret, ==, "third-secret");
   g_assert_false (reply.remember);
 
-  wait_for_output (&agent->out,
-                   "password profile=web prompt=\"Password for alice@web\" → (answered, remember)\n");
+  wait_for_output (&agent->out, "password profile=web prompt=\"Password for alice@web\" "
+                   "→ (answered, remember)\n");
   wait_for_output (&agent->out,
                    "password profile=web prompt=\"Password for bob@web\" → (answered)\n");
   wait_for_output (&agent->out,

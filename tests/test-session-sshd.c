@@ -14,6 +14,7 @@ typedef struct
   BrokerSessionState last;
   char *fingerprint;
   char *save_file;
+  BrokerSessionWorker *worker;  /* the one running now */
 } Fixture;
 
 static void
@@ -40,6 +41,25 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->states, g_ptr_array_unref);
   g_clear_pointer (&fixture->fingerprint, g_free);
   g_clear_pointer (&fixture->save_file, g_free);
+}
+
+/* Stands in for the main thread's agent: the user rejects the key and
+ * has no answer to anything else. */
+static void
+on_ask (BrokerQuestion *question,
+        guint           serial,
+        gpointer        user_data)
+{
+  Fixture *fixture = user_data;
+  BrokerAnswer *answer = broker_answer_new ();
+
+  g_ptr_array_add (fixture->states, g_strdup_printf ("asked: %d %s", question->kind,
+                                                     question->fingerprint));
+  answer->decision = BROKER_HOST_KEY_ANSWER_REJECT;
+  if (question->kind != BROKER_QUESTION_HOST_KEY)
+    answer->error = g_strdup ("nobody to ask in this test");
+  broker_session_worker_answer (fixture->worker, serial, answer);
+  broker_question_free (question);
 }
 
 static void
@@ -102,13 +122,15 @@ start (Fixture             *fixture,
        BrokerHostKeyPolicy  policy,
        const char          *identity)
 {
-  static const BrokerSessionEvents events = { .state = on_notify };
+  static const BrokerSessionEvents events = { .state = on_notify, .ask = on_ask };
   g_autoptr(BrokerTraffic) traffic = broker_traffic_new ();
 
   /* No ssh-agent: the identity files are what is tested. */
   g_unsetenv ("SSH_AUTH_SOCK");
-  return broker_session_worker_start (make_params (fixture, known_hosts, policy, identity),
-                                      traffic, &events, fixture);
+  fixture->worker = broker_session_worker_start (make_params (fixture, known_hosts, policy,
+                                                              identity),
+                                                 traffic, &events, fixture);
+  return fixture->worker;
 }
 
 /* Connects once, waits until the session settles, and closes it. */
@@ -200,20 +222,27 @@ test_unknown_key_strict (Fixture       *fixture,
   assert_no_authentication_sent (fixture);
 }
 
+/* Under "ask" the user is asked with the key's fingerprint, before any
+ * authentication; rejected, nothing is sent. */
 static void
-test_unknown_key_ask_without_agent (Fixture       *fixture,
-                                    gconstpointer  data)
+test_unknown_key_ask_rejected (Fixture       *fixture,
+                               gconstpointer  data)
 {
   g_autofree char *reason = NULL;
+  g_autofree char *asked = NULL;
 
   if (skip_without_sshd (fixture))
     return;
   g_assert_cmpint (connect_once (fixture, fixture->save_file, BROKER_HOST_KEY_POLICY_ASK,
                                  burrow_test_sshd_get_client_key (fixture->sshd)),
                    ==, BROKER_SESSION_FAILED);
+  asked = g_strdup_printf ("asked: %d %s", BROKER_QUESTION_HOST_KEY,
+                           burrow_test_sshd_get_host_key_fingerprint (fixture->sshd));
+  g_assert_true (g_ptr_array_find_with_equal_func (fixture->states, asked, g_str_equal, NULL));
   reason = last_reason (fixture);
-  g_assert_nonnull (strstr (reason, "no agent is registered"));
+  g_assert_nonnull (strstr (reason, "was rejected"));
   assert_no_authentication_sent (fixture);
+  g_assert_false (g_file_test (fixture->save_file, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -277,7 +306,7 @@ test_wrong_identity (Fixture       *fixture,
   reason = last_reason (fixture);
   g_assert_nonnull (strstr (reason, "authentication failed"));
   g_assert_nonnull (strstr (reason, path));
-  g_assert_nonnull (strstr (reason, "password (needs an agent"));
+  g_assert_nonnull (strstr (reason, "password (nobody to ask in this test)"));
   g_remove (path);
 }
 
@@ -311,7 +340,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/broker/session/connects-with-identity", test_connects_with_identity);
   ADD ("/broker/session/unknown-key-strict", test_unknown_key_strict);
-  ADD ("/broker/session/unknown-key-ask-without-agent", test_unknown_key_ask_without_agent);
+  ADD ("/broker/session/unknown-key-ask-rejected", test_unknown_key_ask_rejected);
   ADD ("/broker/session/changed-key-refused", test_changed_key_refused);
   ADD ("/broker/session/accept-unknown-does-not-save", test_accept_unknown_does_not_save);
   ADD ("/broker/session/wrong-identity", test_wrong_identity);

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <signal.h>
+#include <string.h>
+
+#include "broker-keyring.h"
+#include "burrow-test-broker.h"
+#include "burrow-test-sshd.h"
+
+/* Host-key questions and every authentication method that asks the user,
+ * against real sshd servers: the broker (D-Bus activated) asks a real
+ * "burrowctl agent --script"; passwords may be kept in a real keyring
+ * (libsecret's file backend).  One broker for the file. */
+
+#define PASSWORD "correct horse battery"
+#define PASSPHRASE "open sesame"
+
+typedef struct
+{
+  BurrowTestSshd *sshd;
+  BurrowTestSshd *password_sshd;     /* NULL when not root */
+  BurrowTestBroker *broker;
+  char *home;
+  char *dir;
+  char *encrypted_key;
+} World;
+
+static World world;
+
+typedef struct
+{
+  GSubprocess *process;
+  char *out_path;
+  char *err_path;
+} Agent;
+
+static char *
+read_file (const char *path)
+{
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
+}
+
+static gboolean
+agent_ready (gpointer data)
+{
+  g_autofree char *err = read_file (((Agent *) data)->err_path);
+
+  return strstr (err, "answering the broker's questions") != NULL;
+}
+
+/* A scripted agent registered with the broker. */
+static Agent *
+agent_start (const char *script)
+{
+  Agent *agent = g_new0 (Agent, 1);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *ctl = burrow_test_build_path ("broker", "ctl", "burrowctl", NULL);
+  g_autofree char *script_path = g_build_filename (world.dir, "agent-script", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (script_path, script, -1, NULL));
+  agent->out_path = g_build_filename (world.dir, "agent-out", NULL);
+  agent->err_path = g_build_filename (world.dir, "agent-err", NULL);
+  g_assert_true (g_file_set_contents (agent->out_path, "", 0, NULL));
+  g_assert_true (g_file_set_contents (agent->err_path, "", 0, NULL));
+  g_subprocess_launcher_set_stdout_file_path (launcher, agent->out_path);
+  g_subprocess_launcher_set_stderr_file_path (launcher, agent->err_path);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                burrow_test_broker_get_address (world.broker), TRUE);
+  agent->process = g_subprocess_launcher_spawn (launcher, &error, ctl, "agent", "--script",
+                                                script_path, NULL);
+  g_assert_no_error (error);
+  /* Nothing wakes a main loop when a file grows: look every 20 ms. */
+  for (guint i = 0; i < 500 && !agent_ready (agent); i++)
+    g_usleep (20 * 1000);
+  g_assert_true (agent_ready (agent));
+  return agent;
+}
+
+/* Stops the agent and returns what it printed. */
+static char *
+agent_stop (Agent *agent)
+{
+  char *out;
+
+  g_subprocess_send_signal (agent->process, SIGTERM);
+  g_subprocess_wait (agent->process, NULL, NULL);
+  out = read_file (agent->out_path);
+  {
+    g_autofree char *err = read_file (agent->err_path);
+
+    g_test_message ("agent said: %s%s", out, err);
+  }
+  g_object_unref (agent->process);
+  g_free (agent->out_path);
+  g_free (agent->err_path);
+  g_free (agent);
+  return out;
+}
+
+static void
+run (BurrowTestCtlResult *result,
+     const char * const  *args)
+{
+  burrow_test_run_ctl (result, burrow_test_broker_get_address (world.broker), args);
+}
+
+static char *
+profile (const char     *id,
+         BurrowTestSshd *sshd,
+         const char     *host,
+         const char     *methods,
+         const char     *identity)
+{
+  g_autoptr(GString) xml = g_string_new (NULL);
+  g_auto(GStrv) names = g_strsplit (methods, ",", -1);
+
+  g_string_append_printf (xml, "    <profile id=\"%s\" host=\"%s\" port=\"%u\" user=\"%s\">\n"
+                          "      <authentication-methods>", id, host,
+                          burrow_test_sshd_get_port (sshd), g_get_user_name ());
+  for (guint i = 0; names[i] != NULL; i++)
+    g_string_append_printf (xml, "<auth-method name=\"%s\"/>", names[i]);
+  g_string_append (xml, "</authentication-methods>\n");
+  if (identity != NULL)
+    g_string_append_printf (xml, "      <identity-file path=\"%s\"/>\n", identity);
+  g_string_append (xml, "    </profile>\n");
+  return g_string_free (g_steal_pointer (&xml), FALSE);
+}
+
+/* Known hosts: the broker's own ~/.ssh/known_hosts only (policy "ask"),
+ * plus the sshd's file for the password server, whose key is not what is
+ * tested there. */
+static void
+write_config (void)
+{
+  g_autofree char *key = profile ("key", world.sshd, "127.0.0.1", "publickey",
+                                  burrow_test_sshd_get_client_key (world.sshd));
+  g_autofree char *by_name = profile ("by-name", world.sshd, "localhost", "publickey",
+                                      burrow_test_sshd_get_client_key (world.sshd));
+  g_autofree char *encrypted = profile ("encrypted", world.sshd, "127.0.0.1", "publickey",
+                                        world.encrypted_key);
+  g_autofree char *password = NULL;
+  g_autofree char *kbdint = NULL;
+  g_autofree char *known = NULL;
+  g_autofree char *xml = NULL;
+
+  if (world.password_sshd != NULL)
+    {
+      password = profile ("password", world.password_sshd, "127.0.0.1", "password", NULL);
+      kbdint = profile ("kbdint", world.password_sshd, "127.0.0.1", "keyboard-interactive",
+                        NULL);
+      known = g_strdup_printf ("    <known-hosts path=\"%s\"/>\n",
+                               burrow_test_sshd_get_known_hosts (world.password_sshd));
+    }
+  xml = g_strdup_printf ("<secsh-broker>\n"
+                         "  <general>\n"
+                         "    <host-key-policy policy=\"ask\"/>\n%s"
+                         "  </general>\n"
+                         "  <profiles>\n%s%s%s%s%s  </profiles>\n"
+                         "</secsh-broker>\n",
+                         known != NULL ? known : "", key, by_name, encrypted,
+                         password != NULL ? password : "", kbdint != NULL ? kbdint : "");
+  burrow_test_broker_write_user (world.broker, xml);
+}
+
+static void
+connect_ok (const char *id)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  run (&result, (const char *[]) { "connect", id, NULL });
+  if (result.status != 0)
+    g_error ("connect %s: %s", id, result.err);
+  g_assert_nonnull (strstr (result.out, "connected to"));
+}
+
+static char *
+connect_fails (const char *id)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  run (&result, (const char *[]) { "connect", id, NULL });
+  g_assert_cmpint (result.status, ==, 1);
+  return g_steal_pointer (&result.err);
+}
+
+static void
+disconnect (const char *id)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  run (&result, (const char *[]) { "disconnect", id, NULL });
+  g_assert_cmpint (result.status, ==, 0);
+}
+
+static char *
+saved_known_hosts (void)
+{
+  g_autofree char *path = g_build_filename (world.home, ".ssh", "known_hosts", NULL);
+
+  return read_file (path);
+}
+
+static void
+test_no_agent (void)
+{
+  g_autofree char *err = connect_fails ("key");
+
+  g_assert_nonnull (strstr (err, "no agent is registered"));
+  g_assert_nonnull (strstr (err, burrow_test_sshd_get_host_key_fingerprint (world.sshd)));
+}
+
+static void
+test_host_key_saved (void)
+{
+  Agent *agent = agent_start ("host-key save\n");
+  g_autofree char *out = NULL;
+  g_autofree char *known = NULL;
+  g_autofree char *known_option = NULL;
+  g_auto(GStrv) argv = NULL;
+  int status = -1;
+
+  connect_ok ("key");
+  out = agent_stop (agent);
+  g_assert_nonnull (strstr (out, burrow_test_sshd_get_host_key_fingerprint (world.sshd)));
+  g_assert_nonnull (strstr (out, "→ save"));
+  known = saved_known_hosts ();
+  g_assert_nonnull (strstr (known, "[127.0.0.1]:"));
+
+  /* OpenSSH accepts what was saved, strictly. */
+  known_option = g_strdup_printf ("UserKnownHostsFile=%s/.ssh/known_hosts", world.home);
+  argv = burrow_test_sshd_client_argv (world.sshd, NULL, (const char *[]) { "true", NULL });
+  for (guint i = 0; argv[i] != NULL; i++)
+    if (g_str_has_prefix (argv[i], "UserKnownHostsFile="))
+      {
+        g_free (argv[i]);
+        argv[i] = g_strdup (known_option);
+      }
+  g_assert_true (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
+                               G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  /* The second connect is silent: an agent with nothing to say is not asked. */
+  disconnect ("key");
+  agent = agent_start ("");
+  connect_ok ("key");
+  g_free (out);
+  out = agent_stop (agent);
+  g_assert_cmpstr (out, ==, "");
+  disconnect ("key");
+}
+
+static void
+test_host_key_accept_once_and_reject (void)
+{
+  Agent *agent = agent_start ("host-key accept-once\nhost-key reject\n");
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *known = NULL;
+
+  /* "localhost:port" is not recorded under that name. */
+  connect_ok ("by-name");
+  disconnect ("by-name");
+  known = saved_known_hosts ();
+  g_assert_null (strstr (known, "localhost"));
+  err = connect_fails ("by-name");
+  g_assert_nonnull (strstr (err, "was rejected"));
+  out = agent_stop (agent);
+  g_assert_nonnull (strstr (out, "→ accept-once"));
+  g_assert_nonnull (strstr (out, "→ reject"));
+}
+
+static void
+test_passphrase (void)
+{
+  Agent *agent = agent_start ("passphrase not it\npassphrase " PASSPHRASE "\n");
+  g_autofree char *out = NULL;
+
+  connect_ok ("encrypted");
+  out = agent_stop (agent);
+  /* Asked twice: the wrong one, then the right one. */
+  g_assert_nonnull (strstr (out, world.encrypted_key));
+  g_assert_nonnull (strstr (strstr (out, "passphrase") + 1, "passphrase"));
+  g_assert_null (strstr (out, PASSPHRASE));
+  disconnect ("encrypted");
+}
+
+static gboolean
+needs_password_sshd (void)
+{
+  if (world.password_sshd == NULL)
+    {
+      g_test_skip ("password logins need root (a mount namespace for sshd)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  gboolean done;
+  char *password;
+  GError *error;
+} KeyringCall;
+
+static void
+on_keyring (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  KeyringCall *call = user_data;
+
+  if (g_task_get_source_tag (G_TASK (result)) == broker_keyring_lookup_async)
+    call->password = broker_keyring_lookup_finish (result, &call->error);
+  else
+    broker_keyring_store_finish (result, &call->error);
+  call->done = TRUE;
+}
+
+static gboolean
+call_done (gpointer data)
+{
+  return ((KeyringCall *) data)->done;
+}
+
+/* A copy in ordinary memory: the keyring's own is freed by the keyring. */
+static char *
+keyring_lookup (const char *id)
+{
+  KeyringCall call = { 0 };
+  char *copy;
+
+  broker_keyring_lookup_async (id, "127.0.0.1", g_get_user_name (), NULL, on_keyring, &call);
+  g_assert_true (burrow_test_wait_until (call_done, &call, 10000));
+  g_assert_no_error (call.error);
+  copy = g_strdup (call.password);
+  broker_keyring_password_free (call.password);
+  return copy;
+}
+
+static void
+keyring_store (const char *id,
+               const char *password)
+{
+  KeyringCall call = { 0 };
+
+  broker_keyring_store_async (id, "127.0.0.1", g_get_user_name (), password, NULL, on_keyring,
+                              &call);
+  g_assert_true (burrow_test_wait_until (call_done, &call, 10000));
+  g_assert_no_error (call.error);
+}
+
+static void
+test_password_remembered (void)
+{
+  Agent *agent;
+  g_autofree char *out = NULL;
+  g_autofree char *stored = NULL;
+
+  if (!needs_password_sshd ())
+    return;
+  agent = agent_start ("password wrong guess\npassword " PASSWORD " remember\n");
+  connect_ok ("password");
+  out = agent_stop (agent);
+  g_assert_nonnull (strstr (out, "Password for"));
+  g_assert_null (strstr (out, PASSWORD));
+  stored = keyring_lookup ("password");
+  g_assert_cmpstr (stored, ==, PASSWORD);
+  disconnect ("password");
+
+  /* Next time the keyring answers; the agent is not asked. */
+  agent = agent_start ("");
+  connect_ok ("password");
+  g_free (out);
+  out = agent_stop (agent);
+  g_assert_cmpstr (out, ==, "");
+  disconnect ("password");
+}
+
+/* libsecret's file backend reads its file once per process: the broker is
+ * restarted (by D-Bus activation) to see what the test stored. */
+static void
+test_stored_password_refused (void)
+{
+  Agent *agent;
+  g_autofree char *out = NULL;
+
+  if (!needs_password_sshd ())
+    return;
+  keyring_store ("password", "an old password");
+  burrow_test_broker_stop_daemon (world.broker);
+  agent = agent_start ("password " PASSWORD " remember\n");
+  connect_ok ("password");
+  out = agent_stop (agent);
+  /* Refused from the keyring, forgotten, and the user asked once. */
+  g_assert_nonnull (strstr (out, "Password for"));
+  g_assert_null (strstr (out, "an old password"));
+  disconnect ("password");
+
+  /* What the user gave replaced it: the next broker connects silently. */
+  burrow_test_broker_stop_daemon (world.broker);
+  agent = agent_start ("");
+  connect_ok ("password");
+  g_free (out);
+  out = agent_stop (agent);
+  g_assert_cmpstr (out, ==, "");
+  disconnect ("password");
+}
+
+static void
+test_keyboard_interactive (void)
+{
+  Agent *agent;
+  g_autofree char *out = NULL;
+
+  if (!needs_password_sshd ())
+    return;
+  agent = agent_start ("keyboard-interactive " PASSWORD "\n");
+  connect_ok ("kbdint");
+  out = agent_stop (agent);
+  g_assert_nonnull (strstr (out, "keyboard-interactive"));
+  g_assert_nonnull (strstr (out, "(hidden)"));
+  g_assert_null (strstr (out, PASSWORD));
+  disconnect ("kbdint");
+}
+
+static void
+make_encrypted_key (void)
+{
+  g_autofree char *pub = NULL;
+  g_autofree char *authorized = NULL;
+  g_autofree char *authorized_path = NULL;
+  g_autofree char *line = NULL;
+  int status = -1;
+  const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", PASSPHRASE, "-C", "encrypted",
+                         "-f", NULL, NULL };
+
+  world.encrypted_key = g_build_filename (world.dir, "encrypted", NULL);
+  argv[9] = world.encrypted_key;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  pub = g_strconcat (world.encrypted_key, ".pub", NULL);
+  g_assert_true (g_file_get_contents (pub, &line, NULL, NULL));
+  /* sshd reads the client key's .pub as authorized_keys: add this one. */
+  authorized_path = g_strconcat (burrow_test_sshd_get_client_key (world.sshd), ".pub", NULL);
+  g_assert_true (g_file_get_contents (authorized_path, &authorized, NULL, NULL));
+  g_assert_true (g_file_set_contents (authorized_path,
+                                      g_strconcat (authorized, line, NULL), -1, NULL));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *keyring = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  world.sshd = burrow_test_sshd_start (&error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_test_skip (error->message);
+      return g_test_run ();
+    }
+  g_assert_no_error (error);
+  world.password_sshd = burrow_test_sshd_start_with_password (PASSWORD, &error);
+  if (world.password_sshd == NULL)
+    g_test_message ("no password sshd: %s", error->message);
+  g_clear_error (&error);
+  world.dir = g_dir_make_tmp ("burrow-test-auth-XXXXXX", &error);
+  g_assert_no_error (error);
+  world.home = g_build_filename (world.dir, "home", NULL);
+  g_setenv ("HOME", world.home, TRUE);
+  g_unsetenv ("SSH_AUTH_SOCK");
+  /* The broker (activated on the test bus) inherits this keyring. */
+  keyring = g_build_filename (world.dir, "keyring", NULL);
+  g_setenv ("SECRET_BACKEND", "file", TRUE);
+  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
+  g_setenv ("SECRET_FILE_TEST_PASSWORD", "test keyring", TRUE);
+  make_encrypted_key ();
+  world.broker = burrow_test_broker_new (TRUE);
+  write_config ();
+
+  g_test_add_func ("/broker/auth/no-agent", test_no_agent);
+  g_test_add_func ("/broker/auth/host-key-saved", test_host_key_saved);
+  g_test_add_func ("/broker/auth/host-key-accept-once-and-reject",
+                   test_host_key_accept_once_and_reject);
+  g_test_add_func ("/broker/auth/passphrase", test_passphrase);
+  g_test_add_func ("/broker/auth/password-remembered", test_password_remembered);
+  g_test_add_func ("/broker/auth/stored-password-refused", test_stored_password_refused);
+  g_test_add_func ("/broker/auth/keyboard-interactive", test_keyboard_interactive);
+  status = g_test_run ();
+
+  burrow_test_broker_stop_daemon (world.broker);
+  burrow_test_broker_free (world.broker);
+  burrow_test_sshd_stop (world.password_sshd);
+  burrow_test_sshd_stop (world.sshd);
+  return status;
+}
