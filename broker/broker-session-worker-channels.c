@@ -580,9 +580,10 @@ on_keepalive_tick (gpointer user_data)
   if (++self->silent_ticks >= SILENT_TICKS_DEAD)
     {
       g_autofree char *reason =
-        g_strdup_printf ("the SSH server %s:%u stopped answering (no reply to keepalive for %u s)",
-                         self->params->host, self->params->port,
-                         self->silent_ticks * self->params->keepalive / TICKS_PER_INTERVAL);
+        g_strdup_printf ("the SSH server %s:%u stopped answering (nothing for %.1f s, "
+                         "keepalive every %u s)", self->params->host, self->params->port,
+                         self->silent_ticks * self->params->keepalive / (double) TICKS_PER_INTERVAL,
+                         self->params->keepalive);
 
       g_clear_pointer (&self->keepalive_source, g_source_unref);
       broker_session_worker_finish (self, BROKER_SESSION_FAILED, reason);
@@ -746,6 +747,8 @@ broker_session_worker_drop_channels (BrokerSessionWorker *self)
   clear_source (&self->idle_source);
 }
 
+/* When the connection ends: every channel freed while the session still
+ * holds them (ssh_disconnect() frees libssh's side). */
 void
 broker_session_worker_free_channels (BrokerSessionWorker *self)
 {
@@ -758,6 +761,13 @@ broker_session_worker_free_channels (BrokerSessionWorker *self)
   while (g_hash_table_iter_next (&iter, NULL, &cancellable))
     g_cancellable_cancel (cancellable);
   reap (self);
+}
+
+/* When the thread ends. */
+void
+broker_session_worker_fini_channels (BrokerSessionWorker *self)
+{
+  broker_session_worker_free_channels (self);
   g_clear_pointer (&self->channels, g_ptr_array_unref);
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
   g_clear_pointer (&self->dead, g_ptr_array_unref);

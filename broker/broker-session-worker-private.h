@@ -130,5 +130,6 @@ void broker_session_worker_start_channels (BrokerSessionWorker *self);
 void broker_session_worker_after_io       (BrokerSessionWorker *self);
 void broker_session_worker_drop_channels  (BrokerSessionWorker *self);
 void broker_session_worker_free_channels  (BrokerSessionWorker *self);
+void broker_session_worker_fini_channels  (BrokerSessionWorker *self);
 
 G_END_DECLS

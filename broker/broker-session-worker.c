@@ -117,7 +117,8 @@ broker_session_worker_finish (BrokerSessionWorker *self,
     return;
   self->phase = PHASE_DONE;
   clear_ssh_source (self);
-  broker_session_worker_drop_channels (self);
+  /* Channels go first: ssh_disconnect() frees libssh's channels with it. */
+  broker_session_worker_free_channels (self);
   if (self->ssh != NULL && ssh_is_connected (self->ssh))
     ssh_disconnect (self->ssh);
   if (state == BROKER_SESSION_FAILED)
@@ -312,7 +313,7 @@ run_thread (gpointer user_data)
   g_main_context_push_thread_default (self->context);
   g_main_loop_run (self->loop);
   clear_ssh_source (self);
-  broker_session_worker_free_channels (self);
+  broker_session_worker_fini_channels (self);
   broker_session_worker_clear_secrets (self);
   if (self->ssh != NULL && ssh_is_connected (self->ssh))
     ssh_disconnect (self->ssh);

@@ -58,52 +58,6 @@ run (BurrowTestCtlResult *result,
   burrow_test_run_ctl (result, burrow_test_broker_get_address (world.broker), args);
 }
 
-static GDBusProxy *
-session_proxy (void)
-{
-  g_autoptr(GError) error = NULL;
-  GDBusProxy *proxy;
-
-  proxy = g_dbus_proxy_new_sync (world.broker->connection, G_DBUS_PROXY_FLAGS_NONE, NULL,
-                                 "io.github.burrow.Burrow.Broker",
-                                 "/io/github/burrow/Burrow/Session/1",
-                                 "io.github.burrow.Burrow.Session1", NULL, &error);
-  g_assert_no_error (error);
-  return proxy;
-}
-
-static char *
-session_state (void)
-{
-  g_autoptr(GDBusProxy) proxy = session_proxy ();
-  g_autoptr(GVariant) state = g_dbus_proxy_get_cached_property (proxy, "State");
-
-  return state != NULL ? g_variant_dup_string (state, NULL) : g_strdup ("");
-}
-
-static gboolean
-state_is (gpointer wanted)
-{
-  g_autofree char *state = session_state ();
-
-  return g_str_equal (state, wanted);
-}
-
-static void
-wait_for_state (const char *wanted,
-                guint       timeout_ms)
-{
-  g_autofree char *state = NULL;
-
-  if (!burrow_test_wait_until (state_is, (gpointer) wanted, timeout_ms))
-    {
-      state = session_state ();
-      g_error ("session state %s, expected %s", state, wanted);
-    }
-}
-
-/* Counts established TCP connections to sshd's port: the tunnels must
- * share one. */
 static guint
 connections_to_sshd (void)
 {
@@ -258,21 +212,6 @@ test_concurrent_channels (void)
   g_assert_cmpuint (connections_to_sshd (), ==, 1);
   for (guint i = 0; i < CONCURRENT; i++)
     close (fds[i]);
-}
-
-static void
-test_idle_timeout (void)
-{
-  int fd;
-
-  /* No channel left: the session closes after its 1 s idle timeout. */
-  wait_for_state ("disconnected", 10000);
-  g_assert_cmpuint (connections_to_sshd (), ==, 0);
-  /* ... and the next connection opens it again. */
-  fd = burrow_test_connect (world.profile_port);
-  g_assert_true (burrow_test_echo_begin (fd));
-  g_assert_true (burrow_test_echo_once (fd, "again"));
-  close (fd);
 }
 
 int
