@@ -290,6 +290,23 @@ handle_set_capture_settings (BurrowDBusBroker1     *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static BrokerSession *ensure_session (BrokerService *self,
+                                       BrokerProfile *profile);
+
+/* A gateway-profile is reached first; the loader refuses loops, so this
+ * ends. */
+static void
+update_gateway (BrokerService *self,
+                BrokerSession *session,
+                BrokerProfile *profile)
+{
+  BrokerProfile *gateway = NULL;
+
+  if (profile->gateway_profile != NULL)
+    gateway = broker_config_find_profile (current_config (self), profile->gateway_profile);
+  broker_session_set_gateway (session, gateway != NULL ? ensure_session (self, gateway) : NULL);
+}
+
 static BrokerSession *
 ensure_session (BrokerService *self,
                 BrokerProfile *profile)
@@ -299,7 +316,10 @@ ensure_session (BrokerService *self,
   g_autofree char *path = NULL;
 
   if (session != NULL)
-    return session;
+    {
+      update_gateway (self, session, profile);
+      return session;
+    }
   session = broker_session_new (profile, current_config (self));
   broker_session_set_agents (session, broker_service_get_agents (self));
   path = g_strdup_printf (BROKER_OBJECT_MANAGER_PATH "/Session/%u", ++self->next_session);
@@ -308,6 +328,7 @@ ensure_session (BrokerService *self,
   if (self->objects != NULL)
     g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
   g_hash_table_insert (self->sessions, g_strdup (profile->id), session);
+  update_gateway (self, session, profile);
   return session;
 }
 

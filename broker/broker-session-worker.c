@@ -7,6 +7,7 @@
 #include "broker-host-keys.h"
 
 #include <glib-unix.h>
+#include <unistd.h>
 #include <stdbool.h>
 
 static const char * const state_names[] = {
@@ -26,6 +27,7 @@ broker_session_params_new (void)
   params->timeout = 10;
   params->keepalive = 30;
   params->idle_timeout = 5;
+  params->transport_fd = -1;
   params->policy = BROKER_HOST_KEY_POLICY_ASK;
   return params;
 }
@@ -43,6 +45,9 @@ broker_session_params_free (BrokerSessionParams *params)
   g_strfreev (params->known_hosts);
   g_free (params->save_known_hosts);
   g_free (params->ssh_dir);
+  g_free (params->via);
+  if (params->transport_fd >= 0)
+    close (params->transport_fd);
   g_free (params);
 }
 
@@ -132,9 +137,14 @@ void
 broker_session_worker_fail (BrokerSessionWorker *self,
                             const char          *what)
 {
-  g_autofree char *reason = g_strdup_printf ("%s %s@%s:%u: %s", what, self->params->user,
-                                             self->params->host, self->params->port,
-                                             ssh_get_error (self->ssh));
+  g_autofree char *reason = NULL;
+  g_autofree char *via = NULL;
+
+  if (self->params->via != NULL)
+    via = g_strdup_printf (" (through gateway profile %s)", self->params->via);
+  reason = g_strdup_printf ("%s %s@%s:%u%s: %s", what, self->params->user, self->params->host,
+                            self->params->port, via != NULL ? via : "",
+                            ssh_get_error (self->ssh));
 
   broker_session_worker_finish (self, BROKER_SESSION_FAILED, reason);
 }
@@ -289,6 +299,12 @@ configure (BrokerSessionWorker *self)
   ssh_options_set (self->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
   ssh_options_set (self->ssh, SSH_OPTIONS_SSH_DIR, params->ssh_dir);
   ssh_options_set (self->ssh, SSH_OPTIONS_KNOWNHOSTS, params->save_known_hosts);
+  if (params->transport_fd >= 0)
+    {
+      /* libssh owns it from here and closes it with the session. */
+      ssh_options_set (self->ssh, SSH_OPTIONS_FD, &params->transport_fd);
+      params->transport_fd = -1;
+    }
   ssh_set_blocking (self->ssh, 0);
   ssh_set_counters (self->ssh, NULL, &self->received);
 }

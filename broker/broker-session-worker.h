@@ -33,6 +33,8 @@ typedef struct
   guint timeout;              /* seconds for the TCP connect */
   guint keepalive;            /* seconds, 0 = off */
   guint idle_timeout;         /* seconds after the last channel closed */
+  int transport_fd;           /* >= 0: a connected stream (a gateway's channel), taken */
+  char *via;                  /* the gateway profile, for messages */
 } BrokerSessionParams;
 
 /* Called on the main context, never after broker_session_worker_stop(). */

@@ -9,6 +9,8 @@
 #include "broker-session-worker.h"
 #include "broker-tunnel.h"
 
+#include <errno.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define INTERFACE_VERSION 1
@@ -28,6 +30,7 @@ struct _BrokerSession
   gint64 next_attempt;         /* monotonic µs */
   guint publish_id;
   BrokerAgents *agents;
+  BrokerSession *gateway;      /* the profile's gateway-profile's session */
   GCancellable *asking;        /* the question being asked, cancelled on stop */
 };
 
@@ -421,6 +424,19 @@ static const BrokerSessionEvents worker_events = {
   .ask = on_worker_ask,
 };
 
+/* The session this one is reached through (gateway-profile). */
+void
+broker_session_set_gateway (BrokerSession *self,
+                            BrokerSession *gateway)
+{
+  const char *path = NULL;
+
+  g_set_object (&self->gateway, gateway);
+  if (gateway != NULL)
+    path = g_dbus_interface_skeleton_get_object_path (G_DBUS_INTERFACE_SKELETON (gateway));
+  burrow_dbus_session1_set_gateway (BURROW_DBUS_SESSION1 (self), path != NULL ? path : "/");
+}
+
 /* Where questions for the user go. */
 void
 broker_session_set_agents (BrokerSession *self,
@@ -443,19 +459,50 @@ add_remote_to_worker (BrokerSession *self,
                                     broker_tunnel_get_traffic (tunnel));
 }
 
+/* The transport through the gateway: one end of a socket pair carried in a
+ * direct-tcpip channel of the gateway's session (which connects on demand,
+ * through its own gateway if it has one), the other end is where this
+ * session's SSH runs. */
+static gboolean
+connect_through_gateway (BrokerSession       *self,
+                         BrokerSessionParams *params)
+{
+  int pair[2];
+
+  if (self->gateway == NULL)
+    {
+      g_autofree char *reason =
+        g_strdup_printf ("the gateway profile \"%s\" does not exist",
+                         self->profile->gateway_profile);
+
+      set_state (self, BROKER_SESSION_FAILED, reason);
+      return FALSE;
+    }
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0)
+    {
+      g_autofree char *reason = g_strdup_printf ("cannot make a socket pair: %s",
+                                                 g_strerror (errno));
+
+      set_state (self, BROKER_SESSION_FAILED, reason);
+      return FALSE;
+    }
+  params->transport_fd = pair[1];
+  params->via = g_strdup (self->profile->gateway_profile);
+  broker_session_open_channel (self->gateway, BROKER_CHANNEL_DIRECT, pair[0],
+                               self->profile->host, self->profile->port, NULL);
+  return TRUE;
+}
+
 static void
 start_worker (BrokerSession *self)
 {
-  if (self->profile->gateway_profile != NULL)
-    {
-      /* Said plainly until gateways (direct-tcpip transport) land. */
-      set_state (self, BROKER_SESSION_FAILED,
-                 "reaching a profile through gateway-profile is not implemented yet");
-      return;
-    }
+  g_autoptr(BrokerSessionParams) params = params_for (self->profile, self->config);
+
+  if (self->profile->gateway_profile != NULL && !connect_through_gateway (self, params))
+    return;
   set_state (self, BROKER_SESSION_CONNECTING, NULL);
-  self->worker = broker_session_worker_start (params_for (self->profile, self->config),
-                                              self->traffic, &worker_events, self);
+  self->worker = broker_session_worker_start (g_steal_pointer (&params), self->traffic,
+                                              &worker_events, self);
   for (guint i = 0; i < self->remote_tunnels->len; i++)
     add_remote_to_worker (self, self->remote_tunnels->pdata[i]);
   self->publish_id = g_timeout_add_seconds (1, publish_channels, self);
@@ -594,6 +641,7 @@ broker_session_dispose (GObject *object)
   g_clear_pointer (&self->profile, broker_profile_unref);
   g_clear_pointer (&self->config, broker_config_unref);
   g_clear_object (&self->agents);
+  g_clear_object (&self->gateway);
   G_OBJECT_CLASS (broker_session_parent_class)->dispose (object);
 }
 

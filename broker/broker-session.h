@@ -23,6 +23,8 @@ void                 broker_session_set_config   (BrokerSession       *self,
                                                   const BrokerConfig  *config);
 void                 broker_session_set_agents   (BrokerSession       *self,
                                                   BrokerAgents        *agents);
+void                 broker_session_set_gateway  (BrokerSession       *self,
+                                                  BrokerSession       *gateway);
 const BrokerProfile *broker_session_get_profile  (BrokerSession       *self);
 void                 broker_session_open_channel (BrokerSession       *self,
                                                   BrokerChannelMode    mode,

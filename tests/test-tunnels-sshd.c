@@ -44,11 +44,15 @@ profile_config (guint16 profile_port)
     "        <local-tunnel type=\"TCP\" listen-port=\"%u\" dst-host=\"127.0.0.1\" dst-port=\"%u\"/>\n"
     "      </tunnels>\n"
     "    </profile>\n"
+    "    <profile id=\"hop\" host=\"127.0.0.1\" port=\"%u\" user=\"%s\" gateway-profile=\"lab\">\n"
+    "      <identity-file path=\"%s\"/>\n"
+    "    </profile>\n"
     "  </profiles>\n"
     "</secsh-broker>\n",
     burrow_test_sshd_get_known_hosts (world.sshd), burrow_test_sshd_get_port (world.sshd),
     g_get_user_name (), burrow_test_sshd_get_client_key (world.sshd), profile_port,
-    burrow_test_peer_port (world.peer));
+    burrow_test_peer_port (world.peer), burrow_test_sshd_get_port (world.sshd),
+    g_get_user_name (), burrow_test_sshd_get_client_key (world.sshd));
 }
 
 static void
@@ -214,6 +218,33 @@ test_concurrent_channels (void)
     close (fds[i]);
 }
 
+/* "hop" is reached through a direct-tcpip channel of "lab"'s session (the
+ * same sshd here; tests/test-gateway-sshd.c has a server reachable only
+ * through another).  Its host key is checked as its own. */
+static void
+test_through_gateway (void)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+  g_auto(BurrowTestCtlResult) status = { 0 };
+  g_auto(BurrowTestCtlResult) forward = { 0 };
+  guint16 port = burrow_test_free_port ();
+  g_autofree char *spec = g_strdup_printf ("%u:127.0.0.1:%u", port,
+                                           burrow_test_peer_port (world.peer));
+  int fd;
+
+  run (&result, (const char *[]) { "connect", "hop", NULL });
+  g_assert_cmpstr (result.err, ==, "");
+  g_assert_cmpint (result.status, ==, 0);
+  run (&status, (const char *[]) { "status", NULL });
+  g_assert_nonnull (strstr (status.out, "hop: connected"));
+  g_assert_nonnull (strstr (status.out, "lab: connected"));
+  run (&forward, (const char *[]) { "forward", "--detach", "-L", spec, "hop", NULL });
+  g_assert_cmpint (forward.status, ==, 0);
+  fd = burrow_test_connect (port);
+  g_assert_true (burrow_test_upload (fd, 8 * 1024 * 1024));
+  close (fd);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -247,6 +278,7 @@ main (int   argc,
   g_test_add_func ("/broker/tunnels/remote-64mib", test_remote_tunnel);
   g_test_add_func ("/broker/tunnels/dynamic-socks-64mib", test_dynamic_tunnel);
   g_test_add_func ("/broker/tunnels/200-channels-one-session", test_concurrent_channels);
+  g_test_add_func ("/broker/tunnels/through-gateway", test_through_gateway);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);
