@@ -218,6 +218,55 @@ test_concurrent_channels (void)
     close (fds[i]);
 }
 
+static gboolean
+port_accepts (guint16 port)
+{
+  int fd = burrow_test_connect (port);
+
+  if (fd < 0)
+    return FALSE;
+  close (fd);
+  return TRUE;
+}
+
+/* Without --detach the tunnel lives as long as the command: interrupted,
+ * it closes them; killed, the broker sees it leave the bus and does. */
+static void
+test_forward_lives_with_command (void)
+{
+  for (guint kill_it = 0; kill_it < 2; kill_it++)
+    {
+      g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+      g_autoptr(GSubprocess) process = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *ctl = burrow_test_build_path ("broker", "ctl", "burrowctl", NULL);
+      guint16 port = burrow_test_free_port ();
+      g_autofree char *spec = g_strdup_printf ("%u:127.0.0.1:%u", port,
+                                               burrow_test_peer_port (world.peer));
+      gboolean up = FALSE;
+      gboolean down = FALSE;
+
+      g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                    burrow_test_broker_get_address (world.broker), TRUE);
+      process = g_subprocess_launcher_spawn (launcher, &error, ctl, "forward", "-L", spec, "lab",
+                                             NULL);
+      g_assert_no_error (error);
+      for (guint i = 0; i < 200 && !up; i++)
+        if (!(up = port_accepts (port)))
+          g_usleep (25 * 1000);
+      g_assert_true (up);
+      g_subprocess_send_signal (process, kill_it ? SIGKILL : SIGINT);
+      g_subprocess_wait (process, NULL, NULL);
+      if (!kill_it)
+        g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+      for (guint i = 0; i < 200 && !down; i++)
+        if (!(down = !port_accepts (port)))
+          g_usleep (25 * 1000);
+      g_assert_true (down);
+    }
+}
+
 /* "hop" is reached through a direct-tcpip channel of "lab"'s session (the
  * same sshd here; tests/test-gateway-sshd.c has a server reachable only
  * through another).  Its host key is checked as its own. */
@@ -279,6 +328,7 @@ main (int   argc,
   g_test_add_func ("/broker/tunnels/dynamic-socks-64mib", test_dynamic_tunnel);
   g_test_add_func ("/broker/tunnels/200-channels-one-session", test_concurrent_channels);
   g_test_add_func ("/broker/tunnels/through-gateway", test_through_gateway);
+  g_test_add_func ("/broker/tunnels/forward-lives-with-command", test_forward_lives_with_command);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);
