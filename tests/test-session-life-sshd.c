@@ -196,47 +196,98 @@ signal_all (GArray *pids,
     kill (g_array_index (pids, GPid, i), signal_number);
 }
 
-/* The server stops answering (its processes stopped, the TCP connection
- * still open: only a keepalive can tell).  The application sees its
- * connection end within 3 keepalive intervals; the next one reconnects. */
+/* Starts a 1 GiB download through the tunnel and reads its first MiB. */
+static int
+start_download (void)
+{
+  int fd = burrow_test_connect (world.port);
+  guint8 request[9] = { 'D', 0, 0, 0, 0x40, 0, 0, 0, 0 };
+  static guint8 buffer[64 * 1024];
+  gsize received = 0;
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (send (fd, request, sizeof request, 0), ==, sizeof request);
+  while (received < 1024 * 1024)
+    {
+      ssize_t n = recv (fd, buffer, sizeof buffer, 0);
+
+      g_assert_cmpint (n, >, 0);
+      received += n;
+    }
+  return fd;
+}
+
+/* Reads until the connection ends; returns the seconds it took. */
+static double
+seconds_until_end (int fd)
+{
+  static guint8 buffer[64 * 1024];
+  gint64 start = g_get_monotonic_time ();
+  ssize_t n;
+
+  /* SO_RCVTIMEO (30 s) bounds each read; the 1 GiB bounds the count. */
+  while ((n = recv (fd, buffer, sizeof buffer, 0)) > 0)
+    ;
+  return (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+}
+
 static void
-test_dead_server (void)
+reconnects (void)
+{
+  gboolean ok = FALSE;
+
+  /* On demand, after a backoff of about a second. */
+  for (guint i = 0; i < 40 && !ok; i++)
+    {
+      ok = echo_through_tunnel ("after");
+      if (!ok)
+        g_usleep (100 * 1000);
+    }
+  g_assert_true (ok);
+}
+
+/* The server stops answering mid-transfer (its processes stopped, the TCP
+ * connection still open: only a keepalive can tell).  The application sees
+ * its connection end within 3 keepalive intervals; the next one
+ * reconnects. */
+static void
+test_server_stops_mid_transfer (void)
 {
   g_autoptr(GArray) stopped = NULL;
-  int fd = burrow_test_connect (world.port);
-  guint8 byte;
-  gint64 start;
+  int fd = start_download ();
   double seconds;
 
-  g_assert_true (burrow_test_echo_begin (fd));
-  g_assert_true (burrow_test_echo_once (fd, "before"));
   stopped = sshd_session_pids ();
   g_assert_cmpuint (stopped->len, >, 0);
   signal_all (stopped, SIGSTOP);
-  start = g_get_monotonic_time ();
-  /* recv() returns 0 (EOF) or fails once the broker closes the channel;
-   * SO_RCVTIMEO (30 s) bounds it. */
-  g_assert_cmpint (recv (fd, &byte, 1, 0), <=, 0);
-  seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  seconds = seconds_until_end (fd);
   g_test_message ("the application saw the end %.2f s after the server stopped", seconds);
   g_assert_cmpfloat (seconds, <, 3 * KEEPALIVE_SECONDS + 1.0);
   close (fd);
   g_assert_true (wait_for_state ("failed", 5000));
   signal_all (stopped, SIGKILL);
   signal_all (stopped, SIGCONT);
+  reconnects ();
+}
 
-  /* Reconnects on demand, after a backoff of about a second. */
-  {
-    gboolean ok = FALSE;
+/* Killed mid-transfer: the connection resets, the application sees the end
+ * at once, and the next connection reconnects. */
+static void
+test_server_killed_mid_transfer (void)
+{
+  g_autoptr(GArray) killed = NULL;
+  int fd = start_download ();
+  double seconds;
 
-    for (guint i = 0; i < 40 && !ok; i++)
-      {
-        ok = echo_through_tunnel ("after");
-        if (!ok)
-          g_usleep (100 * 1000);
-      }
-    g_assert_true (ok);
-  }
+  killed = sshd_session_pids ();
+  g_assert_cmpuint (killed->len, >, 0);
+  signal_all (killed, SIGKILL);
+  seconds = seconds_until_end (fd);
+  g_test_message ("the application saw the end %.2f s after the server was killed", seconds);
+  g_assert_cmpfloat (seconds, <, 3 * KEEPALIVE_SECONDS + 1.0);
+  close (fd);
+  g_assert_true (wait_for_state ("failed", 5000));
+  reconnects ();
 }
 
 typedef struct
@@ -324,7 +375,10 @@ main (int   argc,
 
   g_test_add_func ("/broker/session-life/idle-timeout", test_idle_timeout);
   g_test_add_func ("/broker/session-life/dbus-answers-under-load", test_dbus_answers_under_load);
-  g_test_add_func ("/broker/session-life/dead-server", test_dead_server);
+  g_test_add_func ("/broker/session-life/server-stops-mid-transfer",
+                   test_server_stops_mid_transfer);
+  g_test_add_func ("/broker/session-life/server-killed-mid-transfer",
+                   test_server_killed_mid_transfer);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);
