@@ -389,10 +389,12 @@ add_tunnel (BrokerService             *self,
   return tunnel;
 }
 
-static gboolean
-has_profile_tunnels (BrokerService *self,
-                     BrokerSession *session)
+/* The tunnels the session's profile declares, as started. */
+static GPtrArray *
+profile_tunnels (BrokerService *self,
+                 BrokerSession *session)
 {
+  GPtrArray *found = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer tunnel;
 
@@ -400,8 +402,8 @@ has_profile_tunnels (BrokerService *self,
   while (g_hash_table_iter_next (&iter, &tunnel, NULL))
     if (broker_tunnel_get_session (tunnel) == session &&
         g_object_get_data (tunnel, "burrow-from-profile") != NULL)
-      return TRUE;
-  return FALSE;
+      g_ptr_array_add (found, tunnel);
+  return found;
 }
 
 static void
@@ -409,8 +411,9 @@ start_profile_tunnels (BrokerService *self,
                        BrokerSession *session)
 {
   const BrokerProfile *profile = broker_session_get_profile (session);
+  g_autoptr(GPtrArray) started = profile_tunnels (self, session);
 
-  if (has_profile_tunnels (self, session))
+  if (started->len > 0)
     return;
   for (guint i = 0; i < profile->tunnels->len; i++)
     {
@@ -427,15 +430,8 @@ static void
 close_profile_tunnels (BrokerService *self,
                        BrokerSession *session)
 {
-  g_autoptr(GPtrArray) doomed = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer tunnel;
+  g_autoptr(GPtrArray) doomed = profile_tunnels (self, session);
 
-  g_hash_table_iter_init (&iter, self->tunnels);
-  while (g_hash_table_iter_next (&iter, &tunnel, NULL))
-    if (broker_tunnel_get_session (tunnel) == session &&
-        g_object_get_data (tunnel, "burrow-from-profile") != NULL)
-      g_ptr_array_add (doomed, tunnel);
   for (guint i = 0; i < doomed->len; i++)
     forget_tunnel (self, doomed->pdata[i]);
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -743,6 +744,31 @@ burrow_test_sshd_start_with_password (const char  *password,
       !start_on_free_port (self, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+/* Established TCP connections to sshd's port, counted from /proc/net/tcp
+ * (IPv4: sshd listens on 127.0.0.1). */
+guint
+burrow_test_sshd_count_connections (BurrowTestSshd *self)
+{
+  g_autofree char *table = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *port = g_strdup_printf (":%04X", self->port);
+  guint count = 0;
+
+  if (!g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL))
+    return 0;
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      char local[64], remote[64], state[8];
+
+      /* "  sl  local_address rem_address   st …"; 01 is ESTABLISHED */
+      if (sscanf (lines[i], "%*s %63s %63s %7s", local, remote, state) == 3 &&
+          g_str_has_suffix (remote, port) && g_str_equal (state, "01"))
+        count++;
+    }
+  return count;
 }
 
 guint16

@@ -33,6 +33,8 @@ BurrowTestSshd *burrow_test_sshd_start_with_password      (const char     *passw
 void            burrow_test_sshd_stop                     (BurrowTestSshd *self);
 
 guint16         burrow_test_sshd_get_port                 (BurrowTestSshd *self);
+/* Clients connected to it now (established TCP connections to its port). */
+guint           burrow_test_sshd_count_connections        (BurrowTestSshd *self);
 const char     *burrow_test_sshd_get_host                 (BurrowTestSshd *self);
 /* 0 once sshd has exited. */
 GPid            burrow_test_sshd_get_pid                  (BurrowTestSshd *self);

@@ -115,27 +115,6 @@ echo_through_tunnel (const char *message)
   return ok;
 }
 
-static guint
-connections_to_sshd (void)
-{
-  g_autofree char *table = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autofree char *port = g_strdup_printf (":%04X", burrow_test_sshd_get_port (world.sshd));
-  guint count = 0;
-
-  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
-  lines = g_strsplit (table, "\n", -1);
-  for (guint i = 1; lines[i] != NULL; i++)
-    {
-      char local[64], remote[64], state[8];
-
-      if (sscanf (lines[i], "%*s %63s %63s %7s", local, remote, state) == 3 &&
-          g_str_has_suffix (remote, port) && g_str_equal (state, "01"))
-        count++;
-    }
-  return count;
-}
-
 static void
 connect_profile (void)
 {
@@ -153,10 +132,10 @@ test_idle_timeout (void)
   g_assert_true (echo_through_tunnel ("one"));
   /* The last channel closed: after the 1 s idle timeout the connection goes. */
   g_assert_true (wait_for_state ("disconnected", 5000));
-  g_assert_cmpuint (connections_to_sshd (), ==, 0);
+  g_assert_cmpuint (burrow_test_sshd_count_connections (world.sshd), ==, 0);
   /* The tunnel still listens, and its next connection opens the session. */
   g_assert_true (echo_through_tunnel ("two"));
-  g_assert_cmpuint (connections_to_sshd (), ==, 1);
+  g_assert_cmpuint (burrow_test_sshd_count_connections (world.sshd), ==, 1);
 }
 
 /* sshd's processes other than the listener: the ones serving the broker. */

@@ -62,28 +62,6 @@ run (BurrowTestCtlResult *result,
   burrow_test_run_ctl (result, burrow_test_broker_get_address (world.broker), args);
 }
 
-static guint
-connections_to_sshd (void)
-{
-  g_autofree char *table = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autofree char *port = g_strdup_printf (":%04X", burrow_test_sshd_get_port (world.sshd));
-  guint count = 0;
-
-  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
-  lines = g_strsplit (table, "\n", -1);
-  for (guint i = 1; lines[i] != NULL; i++)
-    {
-      char local[64], remote[64], state[8];
-
-      /* "  sl  local_address rem_address   st …" */
-      if (sscanf (lines[i], "%*s %63s %63s %7s", local, remote, state) == 3 &&
-          g_str_has_suffix (remote, port) && g_str_equal (state, "01"))
-        count++;
-    }
-  return count;
-}
-
 static void
 test_profile_local_tunnel (void)
 {
@@ -213,7 +191,7 @@ test_concurrent_channels (void)
 
       g_assert_true (burrow_test_echo_once (fds[i], message));
     }
-  g_assert_cmpuint (connections_to_sshd (), ==, 1);
+  g_assert_cmpuint (burrow_test_sshd_count_connections (world.sshd), ==, 1);
   for (guint i = 0; i < CONCURRENT; i++)
     close (fds[i]);
 }
