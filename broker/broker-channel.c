@@ -39,6 +39,7 @@ struct _BrokerChannel
   BrokerChannelHost host;
   BrokerChannelMode mode;
   State state;
+  State state_before_done;
   int fd;
   ssh_channel channel;
   struct ssh_channel_callbacks_struct callbacks;
@@ -60,6 +61,7 @@ struct _BrokerChannel
   gboolean wait_window;        /* stopped reading: no SSH window */
   gboolean wait_congestion;    /* stopped reading: libssh's output is full */
   gboolean counted;            /* counted as an open channel */
+  gboolean hung_up;            /* poll() said G_IO_HUP on the fd */
 };
 
 static void update_watch (BrokerChannel *self);
@@ -84,12 +86,20 @@ finish_at (BrokerChannel *self,
   if (self->state == STATE_DONE)
     return;
   g_debug ("channel to %s:%u over (%s)", self->dst_host, self->dst_port, where);
+  self->state_before_done = self->state;
   self->state = STATE_DONE;
   clear_source (self);
   if (self->fd >= 0)
     close (self->fd);
   self->fd = -1;
-  if (self->channel != NULL && ssh_channel_is_open (self->channel))
+  if (self->state_before_done == STATE_OPENING && self->channel != NULL)
+    {
+      /* The server may still confirm it: it must then be closed, or sshd
+       * keeps it (and its connection to the destination) open. */
+      ssh_remove_channel_callbacks (self->channel, &self->callbacks);
+      self->host.orphaned (self->host.owner, g_steal_pointer (&self->channel));
+    }
+  else if (self->channel != NULL && ssh_channel_is_open (self->channel))
     ssh_channel_close (self->channel);
   if (self->counted)
     {
@@ -117,18 +127,32 @@ wants_read (BrokerChannel *self)
          !self->wait_congestion && self->to_server->len == 0;
 }
 
+/* poll() reports a hang-up whatever was asked for: an fd with nothing to
+ * do after one is taken out of the poll set until it has something again,
+ * or its source would fire without end. */
 static void
 update_watch (BrokerChannel *self)
 {
   GIOCondition condition = 0;
+  GSource *source = (GSource *) self->source;
 
-  if (self->source == NULL)
+  if (source == NULL)
     return;
   if (wants_read (self))
     condition |= G_IO_IN;
   if (self->to_app->len > 0)
     condition |= G_IO_OUT;
-  g_source_modify_unix_fd ((GSource *) self->source, self->source->tag, condition);
+  if (self->hung_up && condition == 0)
+    {
+      if (self->source->tag != NULL)
+        g_source_remove_unix_fd (source, self->source->tag);
+      self->source->tag = NULL;
+      return;
+    }
+  if (self->source->tag == NULL)
+    self->source->tag = g_source_add_unix_fd (source, self->fd, condition);
+  else
+    g_source_modify_unix_fd (source, self->source->tag, condition);
 }
 
 /* Writes what the application can take now; FALSE on a broken connection. */
@@ -225,20 +249,26 @@ on_channel_close (ssh_session  session,
   check_done (self);
 }
 
-static int
-on_write_wontblock (ssh_session  session,
-                    ssh_channel  channel,
-                    uint32_t     bytes,
-                    void        *user_data)
+/* Out of SSH window: the worker resumes it once the server grants more
+ * (window updates call no callback of libssh's). */
+static void
+wait_for_window (BrokerChannel *self)
 {
-  BrokerChannel *self = user_data;
+  if (self->wait_window)
+    return;
+  self->wait_window = TRUE;
+  self->host.window_wanted (self->host.owner, self);
+}
 
-  if (self->wait_window && bytes > 0)
-    {
-      self->wait_window = FALSE;
-      broker_channel_resume (self);
-    }
-  return 0;
+gboolean
+broker_channel_window_opened (BrokerChannel *self)
+{
+  if (self->state != STATE_OPEN || !self->wait_window ||
+      ssh_channel_window_size (self->channel) == 0)
+    return FALSE;
+  self->wait_window = FALSE;
+  broker_channel_resume (self);
+  return TRUE;
 }
 
 static void
@@ -292,7 +322,7 @@ send_to_server (BrokerChannel *self,
   if ((gsize) written < len)
     {
       g_byte_array_append (self->to_server, data + written, len - written);
-      self->wait_window = TRUE;
+      wait_for_window (self);
     }
 }
 
@@ -326,7 +356,7 @@ read_from_app (BrokerChannel *self)
         }
       if (window == 0)
         {
-          self->wait_window = TRUE;
+          wait_for_window (self);
           break;
         }
       n = recv (self->fd, buffer, MIN (window, sizeof buffer), MSG_DONTWAIT);
@@ -348,33 +378,41 @@ read_from_app (BrokerChannel *self)
   check_done (self);
 }
 
-/* Takes what libssh kept back once the application has room again. */
+/* Takes everything libssh kept back once the application has room again,
+ * in one read: libssh grants the server a new window on every read, so
+ * reading piecemeal would let its buffer grow past one window. */
 static void
 pull_from_libssh (BrokerChannel *self)
 {
-  guint8 buffer[READ_CHUNK];
+  int available;
+  int n;
+  gsize written = 0;
+  guint old_len;
 
-  while (self->held_in_libssh && self->to_app->len == 0 && self->state == STATE_OPEN)
+  if (!self->held_in_libssh || self->to_app->len > 0 || self->state != STATE_OPEN)
+    return;
+  self->held_in_libssh = FALSE;
+  self->pulling = TRUE;
+  available = ssh_channel_poll (self->channel, 0);
+  if (available <= 0)
     {
-      gsize written = 0;
-      int n;
-
-      self->pulling = TRUE;
-      n = ssh_channel_read_nonblocking (self->channel, buffer, sizeof buffer, 0);
       self->pulling = FALSE;
-      if (n <= 0)
-        {
-          self->held_in_libssh = FALSE;
-          break;
-        }
-      count_in (self, n);
-      if (!write_to_app (self, buffer, n, &written))
-        {
-          finish (self);
-          return;
-        }
-      g_byte_array_append (self->to_app, buffer + written, n - written);
+      return;
     }
+  old_len = self->to_app->len;
+  g_byte_array_set_size (self->to_app, old_len + available);
+  n = ssh_channel_read_nonblocking (self->channel, self->to_app->data + old_len, available, 0);
+  self->pulling = FALSE;
+  g_byte_array_set_size (self->to_app, old_len + MAX (n, 0));
+  if (n <= 0)
+    return;
+  count_in (self, n);
+  if (!write_to_app (self, self->to_app->data, self->to_app->len, &written))
+    {
+      finish (self);
+      return;
+    }
+  g_byte_array_remove_range (self->to_app, 0, written);
   self->host.wrote (self->host.owner);
 }
 
@@ -403,7 +441,13 @@ fd_source_dispatch (GSource     *source,
 {
   FdSource *fd_source = (FdSource *) source;
   BrokerChannel *self = fd_source->channel;
-  GIOCondition condition = g_source_query_unix_fd (source, fd_source->tag);
+  GIOCondition condition;
+
+  if (fd_source->tag == NULL)
+    return G_SOURCE_CONTINUE;
+  condition = g_source_query_unix_fd (source, fd_source->tag);
+  if (condition & G_IO_HUP)
+    self->hung_up = TRUE;
 
   if (self->state == STATE_SOCKS && (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
     socks_readable (self);
@@ -415,6 +459,8 @@ fd_source_dispatch (GSource     *source,
         write_pending_to_app (self);
       if (self->state == STATE_OPEN && (condition & (G_IO_IN | G_IO_HUP)))
         read_from_app (self);
+      else
+        update_watch (self);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -570,7 +616,6 @@ pump_new (const BrokerChannelHost *host,
   self->callbacks.channel_data_function = on_channel_data;
   self->callbacks.channel_eof_function = on_channel_eof;
   self->callbacks.channel_close_function = on_channel_close;
-  self->callbacks.channel_write_wontblock_function = on_write_wontblock;
   ssh_callbacks_init (&self->callbacks);
   return self;
 }
@@ -638,6 +683,12 @@ broker_channel_attach_fd (BrokerChannel *self,
   self->fd = fd;
   watch_fd (self);
   opened (self);
+}
+
+gboolean
+broker_channel_is_open (BrokerChannel *self)
+{
+  return self->state == STATE_OPEN;
 }
 
 gboolean

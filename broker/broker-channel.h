@@ -29,6 +29,12 @@ typedef struct
   /* The channel is over: free it with broker_channel_free() outside of any
    * libssh call. */
   void     (*finished)  (gpointer owner, BrokerChannel *channel);
+  /* Out of SSH window: call broker_channel_window_opened() after libssh
+   * processed input until it says TRUE. */
+  void     (*window_wanted) (gpointer owner, BrokerChannel *channel);
+  /* A channel whose open is still pending at the server, to be closed (or
+   * freed) once the server answers. */
+  void     (*orphaned)  (gpointer owner, ssh_channel channel);
   gpointer owner;
 } BrokerChannelHost;
 
@@ -51,8 +57,10 @@ void           broker_channel_start        (BrokerChannel           *self);
 void           broker_channel_attach_fd    (BrokerChannel           *self,
                                             int                      fd);
 gboolean       broker_channel_is_opening   (BrokerChannel           *self);
+gboolean       broker_channel_is_open      (BrokerChannel           *self);
 void           broker_channel_continue_open (BrokerChannel          *self);
 void           broker_channel_resume       (BrokerChannel           *self);
+gboolean       broker_channel_window_opened (BrokerChannel          *self);
 void           broker_channel_abort        (BrokerChannel           *self);
 BrokerTraffic *broker_channel_get_tunnel   (BrokerChannel           *self);
 void           broker_channel_free         (BrokerChannel           *self);

@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include <glib-unix.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 /* The channels of a connected session, its remote listeners, the keepalive
@@ -109,12 +110,32 @@ clear_source (GSource **source)
 
 /* Host callbacks */
 
+/* Bytes queued in libssh's output buffer (ssh_get_poll_flags() says
+ * SSH_WRITE_PENDING after every write, queued or not). */
 static gboolean
 host_congested (gpointer owner)
 {
   BrokerSessionWorker *self = owner;
 
-  return (ssh_get_poll_flags (self->ssh) & SSH_WRITE_PENDING) != 0;
+  return (ssh_get_status (self->ssh) & SSH_WRITE_PENDING) != 0;
+}
+
+static void
+host_window_wanted (gpointer       owner,
+                    BrokerChannel *channel)
+{
+  BrokerSessionWorker *self = owner;
+
+  g_ptr_array_add (self->window_waiters, channel);
+}
+
+static void
+host_orphaned (gpointer    owner,
+               ssh_channel channel)
+{
+  BrokerSessionWorker *self = owner;
+
+  g_ptr_array_add (self->orphans, channel);
 }
 
 static void
@@ -168,11 +189,15 @@ broker_session_worker_init_channels (BrokerSessionWorker *self)
   self->host.blocked = host_blocked;
   self->host.wrote = host_wrote;
   self->host.finished = host_finished;
+  self->host.window_wanted = host_window_wanted;
+  self->host.orphaned = host_orphaned;
   self->host.owner = self;
   self->channels = g_ptr_array_new ();
   self->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) channel_request_free);
   self->dead = g_ptr_array_new ();
   self->blocked = g_ptr_array_new ();
+  self->window_waiters = g_ptr_array_new ();
+  self->orphans = g_ptr_array_new ();
   self->connects = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->remotes = g_ptr_array_new_with_free_func ((GDestroyNotify) remote_forward_free);
   g_queue_init (&self->requests);
@@ -232,6 +257,7 @@ reap (BrokerSessionWorker *self)
         }
       g_ptr_array_remove_fast (self->channels, channel);
       g_ptr_array_remove_fast (self->blocked, channel);
+      g_ptr_array_remove_fast (self->window_waiters, channel);
       broker_channel_free (channel);
     }
   g_ptr_array_set_size (self->dead, 0);
@@ -409,6 +435,7 @@ add_remote_in_worker (gpointer data)
   RemoteForward *forward = g_steal_pointer (&add->forward);
 
   g_ptr_array_add (self->remotes, forward);
+  self->had_remotes = TRUE;
   update_idle (self);
   if (self->phase == PHASE_CONNECTED)
     {
@@ -480,9 +507,16 @@ connected_locally (GObject      *source,
     }
   else
     {
-      fd = dup (g_socket_get_fd (g_socket_connection_get_socket (connection)));
-      g_unix_set_fd_nonblocking (fd, TRUE, NULL);
-      broker_channel_attach_fd (connect->channel, fd);
+      fd = fcntl (g_socket_get_fd (g_socket_connection_get_socket (connection)),
+                  F_DUPFD_CLOEXEC, 0);
+      if (fd < 0 || !g_unix_set_fd_nonblocking (fd, TRUE, NULL))
+        {
+          if (fd >= 0)
+            close (fd);
+          broker_channel_abort (connect->channel);
+        }
+      else
+        broker_channel_attach_fd (connect->channel, fd);
     }
   g_object_unref (connect->cancellable);
   g_free (connect);
@@ -638,6 +672,39 @@ resume_blocked (BrokerSessionWorker *self)
     broker_channel_resume (blocked->pdata[i]);
 }
 
+/* Window updates from the server call no callback: look after each
+ * batch of input. */
+static void
+resume_window_waiters (BrokerSessionWorker *self)
+{
+  for (guint i = self->window_waiters->len; i > 0; i--)
+    {
+      BrokerChannel *channel = self->window_waiters->pdata[i - 1];
+
+      if (broker_channel_window_opened (channel) || !broker_channel_is_open (channel))
+        g_ptr_array_remove_fast (self->window_waiters, channel);
+    }
+}
+
+/* Channels given up while their open was pending: closed once the server
+ * answered. */
+static void
+settle_orphans (BrokerSessionWorker *self)
+{
+  for (guint i = self->orphans->len; i > 0; i--)
+    {
+      ssh_channel channel = self->orphans->pdata[i - 1];
+      int rc = ssh_channel_open_forward (channel, "orphan", 1, "127.0.0.1", 0);
+
+      if (rc == SSH_AGAIN)
+        continue;
+      if (rc == SSH_OK)
+        ssh_channel_close (channel);
+      ssh_channel_free (channel);
+      g_ptr_array_remove_index_fast (self->orphans, i - 1);
+    }
+}
+
 static void
 continue_opens (BrokerSessionWorker *self)
 {
@@ -659,9 +726,11 @@ broker_session_worker_after_io (BrokerSessionWorker *self)
   if (self->phase != PHASE_CONNECTED)
     return;
   run_requests (self);
-  if (self->remotes->len > 0)
+  if (self->had_remotes)
     accept_incoming (self);
   continue_ping (self);
+  settle_orphans (self);
+  resume_window_waiters (self);
   resume_blocked (self);
 }
 
@@ -737,6 +806,9 @@ broker_session_worker_drop_channels (BrokerSessionWorker *self)
   for (guint i = 0; i < channels->len; i++)
     broker_channel_abort (channels->pdata[i]);
   g_ptr_array_set_size (self->waiting, 0);
+  for (guint i = 0; i < self->orphans->len; i++)
+    ssh_channel_free (self->orphans->pdata[i]);
+  g_ptr_array_set_size (self->orphans, 0);
   if (self->ping != NULL)
     {
       ssh_channel_free (self->ping);
@@ -772,6 +844,8 @@ broker_session_worker_fini_channels (BrokerSessionWorker *self)
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
   g_clear_pointer (&self->dead, g_ptr_array_unref);
   g_clear_pointer (&self->blocked, g_ptr_array_unref);
+  g_clear_pointer (&self->window_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->orphans, g_ptr_array_unref);
   g_clear_pointer (&self->connects, g_hash_table_unref);
   g_clear_pointer (&self->remotes, g_ptr_array_unref);
 }

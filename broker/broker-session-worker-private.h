@@ -95,6 +95,8 @@ struct _BrokerSessionWorker
   GPtrArray *waiting;          /* ChannelRequest, before the session is up */
   GPtrArray *dead;             /* BrokerChannel, to free */
   GPtrArray *blocked;          /* BrokerChannel, stopped by congestion */
+  GPtrArray *window_waiters;   /* BrokerChannel, stopped by the SSH window */
+  GPtrArray *orphans;          /* ssh_channel, given up while opening */
   GHashTable *connects;        /* BrokerChannel → GCancellable (incoming, connecting) */
   GPtrArray *remotes;          /* RemoteForward */
   GQueue requests;             /* GlobalRequest */
@@ -106,6 +108,8 @@ struct _BrokerSessionWorker
   guint silent_ticks;
   ssh_channel ping;
   gboolean had_channels;
+  gboolean had_remotes;        /* incoming channels may arrive */
+  GSource *lost_source;        /* the connection broke inside a libssh call */
 };
 
 void broker_session_worker_post           (BrokerSessionWorker *self,

@@ -7,6 +7,7 @@
 #include "broker-host-keys.h"
 
 #include <glib-unix.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <stdbool.h>
 
@@ -122,6 +123,11 @@ broker_session_worker_finish (BrokerSessionWorker *self,
     return;
   self->phase = PHASE_DONE;
   clear_ssh_source (self);
+  if (self->lost_source != NULL)
+    {
+      g_source_destroy (self->lost_source);
+      g_clear_pointer (&self->lost_source, g_source_unref);
+    }
   /* Channels go first: ssh_disconnect() frees libssh's channels with it. */
   broker_session_worker_free_channels (self);
   if (self->ssh != NULL && ssh_is_connected (self->ssh))
@@ -170,23 +176,54 @@ on_socket_ready (gpointer user_data)
 
 /* Waits for what libssh says it is waiting for: no busy polling.  One
  * source for the life of the connection, its condition updated. */
+static gboolean
+on_lost (gpointer user_data)
+{
+  BrokerSessionWorker *self = user_data;
+
+  g_clear_pointer (&self->lost_source, g_source_unref);
+  broker_session_worker_fail (self, self->phase == PHASE_CONNECTED ? "lost the connection to" :
+                                                                     "cannot connect to");
+  return G_SOURCE_REMOVE;
+}
+
+/* libssh closed the socket, perhaps deep inside a call made by a channel:
+ * the session fails from the main loop, never under a caller's feet. */
+static void
+schedule_lost (BrokerSessionWorker *self)
+{
+  if (self->lost_source != NULL)
+    return;
+  self->lost_source = g_idle_source_new ();
+  g_source_set_priority (self->lost_source, G_PRIORITY_HIGH);
+  g_source_set_callback (self->lost_source, on_lost, self, NULL);
+  g_source_attach (self->lost_source, self->context);
+}
+
+/* Waits for what libssh is waiting for: no busy polling.  One source for
+ * the life of the connection, its condition updated.  Writability only
+ * matters while bytes are queued (ssh_get_poll_flags() asks for it after
+ * every write, which would wake the loop for nothing). */
 void
 broker_session_worker_watch_socket (BrokerSessionWorker *self)
 {
   GIOCondition condition = G_IO_IN;
   int fd = ssh_get_fd (self->ssh);
+  gboolean queued;
 
   if (self->phase == PHASE_DONE)
     return;
-  if (ssh_get_poll_flags (self->ssh) & SSH_WRITE_PENDING)
+  if (fd < 0)
+    {
+      schedule_lost (self);
+      return;
+    }
+  queued = self->phase == PHASE_CONNECTED ? (ssh_get_status (self->ssh) & SSH_WRITE_PENDING) != 0 :
+                                            (ssh_get_poll_flags (self->ssh) & SSH_WRITE_PENDING) != 0;
+  if (queued)
     condition |= G_IO_OUT;
   if (self->phase == PHASE_WAITING)
     condition = 0;
-  if (fd < 0)
-    {
-      broker_session_worker_fail (self, "cannot connect to");
-      return;
-    }
   if (self->ssh_source == NULL)
     {
       self->ssh_source = g_source_new (&ssh_source_funcs, sizeof (GSource));
@@ -218,10 +255,22 @@ step_connect (BrokerSessionWorker *self)
 }
 
 /* The session is authenticated: channels may flow. */
+/* libssh writes with blocking send()s: a server that stops reading must
+ * not hold this thread (and so stop()) for ever. */
+static void
+bound_sends (BrokerSessionWorker *self)
+{
+  guint seconds = self->params->keepalive > 0 ? MAX (3 * self->params->keepalive, 10) : 60;
+  struct timeval timeout = { seconds, 0 };
+
+  setsockopt (ssh_get_fd (self->ssh), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+}
+
 void
 broker_session_worker_connected (BrokerSessionWorker *self)
 {
   self->phase = PHASE_CONNECTED;
+  bound_sends (self);
   self->event = ssh_event_new ();
   ssh_event_add_session (self->event, self->ssh);
   g_message ("%s: connected to %s@%s:%u", self->params->profile, self->params->user,

@@ -27,6 +27,7 @@ struct _BrokerSession
   BrokerTraffic *traffic;
   GPtrArray *remote_tunnels;   /* BrokerTunnel, not owned: they own us */
   guint failures;
+  guint generation;            /* counts workers started */
   gint64 next_attempt;         /* monotonic µs */
   guint publish_id;
   BrokerAgents *agents;
@@ -182,15 +183,17 @@ on_worker_remote (BrokerTraffic *tunnel,
 typedef struct
 {
   BrokerSession *self;
-  BrokerSessionWorker *worker;  /* the one that asked: answers go only to it */
+  guint generation;            /* of the worker that asked: answers go only to it */
   guint serial;
   BrokerQuestion *question;
+  GCancellable *cancellable;
 } Asking;
 
 static void
 asking_free (Asking *asking)
 {
   g_object_unref (asking->self);
+  g_clear_object (&asking->cancellable);
   broker_question_free (asking->question);
   g_free (asking);
 }
@@ -201,7 +204,7 @@ reply (Asking       *asking,
 {
   BrokerSession *self = asking->self;
 
-  if (self->worker == asking->worker)
+  if (self->worker != NULL && self->generation == asking->generation)
     broker_session_worker_answer (self->worker, asking->serial, answer);
   else
     broker_answer_free (answer);
@@ -305,20 +308,20 @@ ask_agent (Asking *asking)
     {
     case BROKER_QUESTION_HOST_KEY:
       broker_agents_confirm_host_key_async (self->agents, q->profile, q->host_port, q->key_type,
-                                            q->fingerprint, self->asking, host_key_done, asking);
+                                            q->fingerprint, asking->cancellable, host_key_done, asking);
       break;
     case BROKER_QUESTION_PASSWORD:
       broker_agents_request_password_async (self->agents, q->profile, q->prompt, TRUE,
-                                            self->asking, password_done, asking);
+                                            asking->cancellable, password_done, asking);
       break;
     case BROKER_QUESTION_PASSPHRASE:
-      broker_agents_request_passphrase_async (self->agents, q->profile, q->prompt, self->asking,
+      broker_agents_request_passphrase_async (self->agents, q->profile, q->prompt, asking->cancellable,
                                               passphrase_done, asking);
       break;
     case BROKER_QUESTION_KEYBOARD_INTERACTIVE:
       broker_agents_keyboard_interactive_async (self->agents, q->profile, q->name, q->instruction,
                                                 (const char * const *) q->prompts, q->echo,
-                                                g_strv_length (q->prompts), self->asking,
+                                                g_strv_length (q->prompts), asking->cancellable,
                                                 kbdint_done, asking);
       break;
     case BROKER_QUESTION_REMEMBER:
@@ -338,6 +341,12 @@ keyring_lookup_done (GObject      *source,
   char *password = broker_keyring_lookup_finish (result, &error);
   BrokerAnswer *answer;
 
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* The session stopped: nobody is to be asked any more. */
+      asking_free (asking);
+      return;
+    }
   if (password == NULL)
     {
       if (error != NULL)
@@ -405,15 +414,16 @@ on_worker_ask (BrokerQuestion *question,
     }
   asking = g_new0 (Asking, 1);
   asking->self = g_object_ref (self);
-  asking->worker = self->worker;
+  asking->generation = self->generation;
   asking->serial = serial;
   asking->question = question;
   g_cancellable_cancel (self->asking);
   g_clear_object (&self->asking);
   self->asking = g_cancellable_new ();
+  asking->cancellable = g_object_ref (self->asking);
   if (question->kind == BROKER_QUESTION_PASSWORD && !question->retry)
     broker_keyring_lookup_async (question->profile, question->host, question->user,
-                                 self->asking, keyring_lookup_done, asking);
+                                 asking->cancellable, keyring_lookup_done, asking);
   else
     ask_agent (asking);
 }
@@ -501,6 +511,7 @@ start_worker (BrokerSession *self)
   if (self->profile->gateway_profile != NULL && !connect_through_gateway (self, params))
     return;
   set_state (self, BROKER_SESSION_CONNECTING, NULL);
+  self->generation++;
   self->worker = broker_session_worker_start (g_steal_pointer (&params), self->traffic,
                                               &worker_events, self);
   for (guint i = 0; i < self->remote_tunnels->len; i++)

@@ -16,6 +16,7 @@
  * retries (a backlog of 128 turned 500 connects into 2-3 s here). */
 #define LISTEN_BACKLOG 4096
 #define ACCEPTS_PER_WAKEUP 64
+#define ACCEPT_PAUSE_MS 100
 
 struct _BrokerTunnel
 {
@@ -27,6 +28,7 @@ struct _BrokerTunnel
   GSocket *listener;
   GSource *accept_source;
   guint publish_id;
+  guint pause_id;
   gboolean closed;
 };
 
@@ -76,6 +78,32 @@ accept_one (BrokerTunnel *self,
                                self->config->dst_port, self->traffic);
 }
 
+static void watch_listener (BrokerTunnel *self);
+
+static gboolean
+on_pause_over (gpointer user_data)
+{
+  BrokerTunnel *self = user_data;
+
+  self->pause_id = 0;
+  watch_listener (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Out of file descriptors (or kernel memory): the pending connection stays
+ * readable, so stop watching for a while instead of spinning. */
+static void
+pause_accepting (BrokerTunnel *self,
+                 int           error)
+{
+  g_message ("tunnel on port %u: cannot accept: %s; pausing %u ms",
+             burrow_dbus_tunnel1_get_listen_port (BURROW_DBUS_TUNNEL1 (self)), g_strerror (error),
+             ACCEPT_PAUSE_MS);
+  g_source_destroy (self->accept_source);
+  g_clear_pointer (&self->accept_source, g_source_unref);
+  self->pause_id = g_timeout_add (ACCEPT_PAUSE_MS, on_pause_over, self);
+}
+
 static gboolean
 on_incoming (GSocket      *socket,
              GIOCondition  condition,
@@ -88,17 +116,27 @@ on_incoming (GSocket      *socket,
     {
       int fd = accept4 (listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-      if (fd < 0)
+      if (fd >= 0)
         {
-          if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            g_message ("tunnel on port %u: accept: %s",
-                       burrow_dbus_tunnel1_get_listen_port (BURROW_DBUS_TUNNEL1 (self)),
-                       g_strerror (errno));
-          break;
+          accept_one (self, fd);
+          continue;
         }
-      accept_one (self, fd);
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+        {
+          pause_accepting (self, errno);
+          return G_SOURCE_REMOVE;
+        }
+      break;   /* EAGAIN, or the connection went before it was taken */
     }
   return G_SOURCE_CONTINUE;
+}
+
+static void
+watch_listener (BrokerTunnel *self)
+{
+  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_incoming), self, NULL);
+  g_source_attach (self->accept_source, NULL);
 }
 
 static gboolean
@@ -139,9 +177,7 @@ listen_locally (BrokerTunnel  *self,
   burrow_dbus_tunnel1_set_listen_address (BURROW_DBUS_TUNNEL1 (self), address);
   burrow_dbus_tunnel1_set_listen_port (
     BURROW_DBUS_TUNNEL1 (self), g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
-  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_incoming), self, NULL);
-  g_source_attach (self->accept_source, NULL);
+  watch_listener (self);
   return TRUE;
 }
 
@@ -239,6 +275,7 @@ broker_tunnel_close (BrokerTunnel *self)
   if (self->listener != NULL)
     g_socket_close (self->listener, NULL);
   g_clear_handle_id (&self->publish_id, g_source_remove);
+  g_clear_handle_id (&self->pause_id, g_source_remove);
   broker_session_close_tunnel (self->session, self);
 }
 

@@ -5,6 +5,7 @@
 
 #include <glib-unix.h>
 #include <locale.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 
 #include "broker-manager.h"
@@ -108,6 +109,20 @@ config_path (const char *option,
   return fallback ();
 }
 
+/* Each tunnelled connection costs a descriptor; the default soft limit
+ * (1024) is far below what the hard limit allows. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -133,6 +148,7 @@ main (int   argc,
   };
 
   setlocale (LC_ALL, "");
+  raise_fd_limit ();
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
