@@ -64,6 +64,8 @@ struct _BrokerSessionWorker
 
   ssh_session ssh;
   ssh_event event;
+  int transport_fd;            /* a gateway's channel's socket pair end, or -1 */
+  int transport_lib_fd;        /* the copy given to libssh */
   GSource *ssh_source;
   gpointer ssh_tag;
   Phase phase;

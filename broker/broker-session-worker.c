@@ -7,7 +7,9 @@
 #include "broker-host-keys.h"
 
 #include <glib-unix.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdbool.h>
 
@@ -113,6 +115,33 @@ clear_ssh_source (BrokerSessionWorker *self)
     }
 }
 
+/* A gateway's channel carries this session: its end of the socket pair is
+ * shut, so the gateway sees EOF and closes the channel. */
+static void
+end_transport (BrokerSessionWorker *self)
+{
+  if (self->transport_fd >= 0)
+    shutdown (self->transport_fd, SHUT_RDWR);
+}
+
+/* libssh may or may not close a descriptor given with SSH_OPTIONS_FD; its
+ * copy is closed here unless it already was (then the number no longer
+ * names this socket, which the original keeps alive until now). */
+static void
+release_transport (BrokerSessionWorker *self)
+{
+  struct stat ours, theirs;
+
+  if (self->transport_fd < 0)
+    return;
+  if (self->transport_lib_fd >= 0 && fstat (self->transport_fd, &ours) == 0 &&
+      fstat (self->transport_lib_fd, &theirs) == 0 && ours.st_dev == theirs.st_dev &&
+      ours.st_ino == theirs.st_ino)
+    close (self->transport_lib_fd);
+  close (self->transport_fd);
+  self->transport_fd = self->transport_lib_fd = -1;
+}
+
 /* The session is over: every channel closes, so applications see EOF. */
 void
 broker_session_worker_finish (BrokerSessionWorker *self,
@@ -132,6 +161,7 @@ broker_session_worker_finish (BrokerSessionWorker *self,
   broker_session_worker_free_channels (self);
   if (self->ssh != NULL && ssh_is_connected (self->ssh))
     ssh_disconnect (self->ssh);
+  end_transport (self);
   if (state == BROKER_SESSION_FAILED)
     g_message ("%s: %s", self->params->profile, reason);
   else if (reason != NULL)
@@ -350,9 +380,11 @@ configure (BrokerSessionWorker *self)
   ssh_options_set (self->ssh, SSH_OPTIONS_KNOWNHOSTS, params->save_known_hosts);
   if (params->transport_fd >= 0)
     {
-      /* libssh owns it from here and closes it with the session. */
-      ssh_options_set (self->ssh, SSH_OPTIONS_FD, &params->transport_fd);
-      params->transport_fd = -1;
+      /* libssh gets a copy; the worker keeps the original to end the
+       * transport itself (see release_transport()). */
+      self->transport_fd = g_steal_fd (&params->transport_fd);
+      self->transport_lib_fd = fcntl (self->transport_fd, F_DUPFD_CLOEXEC, 0);
+      ssh_options_set (self->ssh, SSH_OPTIONS_FD, &self->transport_lib_fd);
     }
   ssh_set_blocking (self->ssh, 0);
   ssh_set_counters (self->ssh, NULL, &self->received);
@@ -382,8 +414,10 @@ run_thread (gpointer user_data)
   broker_session_worker_clear_secrets (self);
   if (self->ssh != NULL && ssh_is_connected (self->ssh))
     ssh_disconnect (self->ssh);
+  end_transport (self);
   g_clear_pointer (&self->event, ssh_event_free);
   g_clear_pointer (&self->ssh, ssh_free);
+  release_transport (self);
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }
@@ -408,6 +442,7 @@ broker_session_worker_start (BrokerSessionParams       *params,
   self->tried = g_string_new (NULL);
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
+  self->transport_fd = self->transport_lib_fd = -1;
   broker_session_worker_init_channels (self);
   self->thread = g_thread_new (name, run_thread, self);
   g_main_context_invoke (self->context, start_in_worker, self);

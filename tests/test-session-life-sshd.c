@@ -7,6 +7,7 @@
 
 #include "burrow-test-broker.h"
 #include "burrow-test-peer.h"
+#include "burrow-test-process.h"
 #include "burrow-test-sshd.h"
 
 /* A session's life through a profile tunnel: the idle timeout, a server
@@ -142,29 +143,7 @@ test_idle_timeout (void)
 static GArray *
 sshd_session_pids (void)
 {
-  GArray *pids = g_array_new (FALSE, FALSE, sizeof (GPid));
-  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
-  GPid listener = burrow_test_sshd_get_pid (world.sshd);
-  const char *name;
-
-  while ((name = g_dir_read_name (proc)) != NULL)
-    {
-      g_autofree char *path = g_build_filename ("/proc", name, "stat", NULL);
-      g_autofree char *stat = NULL;
-      const char *after;
-      int ppid = 0;
-
-      if (!g_ascii_isdigit (*name) || !g_file_get_contents (path, &stat, NULL, NULL))
-        continue;
-      after = strrchr (stat, ')');
-      if (after != NULL && sscanf (after + 2, "%*c %d", &ppid) == 1 && ppid == listener)
-        {
-          GPid pid = atoi (name);
-
-          g_array_append_val (pids, pid);
-        }
-    }
-  return pids;
+  return burrow_test_process_children (burrow_test_sshd_get_pid (world.sshd));
 }
 
 static void

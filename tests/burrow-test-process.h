@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Process trees of the servers tests start (sshd forks a process per
+ * connection that outlives the listener). */
+
+/* The direct children of @parent now (GPid each). */
+GArray   *burrow_test_process_children        (GPid parent);
+/* TRUE once @pid is gone from /proc (reaped), within 5 s. */
+gboolean  burrow_test_process_wait_reaped     (GPid pid);
+/* Ends @parent's descendants leaf first: SIGTERM, then SIGKILL if one
+ * lingers.  @parent itself is left alone. */
+void      burrow_test_process_end_descendants (GPid parent);
+
+G_END_DECLS
