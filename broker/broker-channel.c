@@ -32,6 +32,7 @@ typedef struct
   GSource source;
   BrokerChannel *channel;
   gpointer tag;
+  GIOCondition condition;      /* what the tag watches now */
 } FdSource;
 
 struct _BrokerChannel
@@ -151,8 +152,9 @@ update_watch (BrokerChannel *self)
     }
   if (self->source->tag == NULL)
     self->source->tag = g_source_add_unix_fd (source, self->fd, condition);
-  else
-    g_source_modify_unix_fd (source, self->source->tag, condition);
+  else if (condition != self->source->condition)
+    g_source_modify_unix_fd (source, self->source->tag, condition);   /* it wakes the context */
+  self->source->condition = condition;
 }
 
 /* Writes what the application can take now; FALSE on a broken connection. */
@@ -475,7 +477,11 @@ watch_fd (BrokerChannel *self)
   self->source = (FdSource *) g_source_new (&fd_source_funcs, sizeof (FdSource));
   self->source->channel = self;
   self->source->tag = g_source_add_unix_fd ((GSource *) self->source, self->fd, 0);
+  self->source->condition = 0;
   g_source_set_priority ((GSource *) self->source, G_PRIORITY_DEFAULT);
+  /* No nested loops run here; this spares GLib removing and re-adding the
+   * poll record around every dispatch (a walk of the whole poll list). */
+  g_source_set_can_recurse ((GSource *) self->source, TRUE);
   g_source_attach ((GSource *) self->source, self->host.context);
   update_watch (self);
 }

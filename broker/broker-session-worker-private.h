@@ -68,6 +68,7 @@ struct _BrokerSessionWorker
   int transport_lib_fd;        /* the copy given to libssh */
   GSource *ssh_source;
   gpointer ssh_tag;
+  GIOCondition ssh_condition;  /* what ssh_source watches now */
   Phase phase;
   guint method;                /* index into params->auth_methods */
   guint identity;              /* next identity file to try */

@@ -257,12 +257,19 @@ broker_session_worker_watch_socket (BrokerSessionWorker *self)
   if (self->ssh_source == NULL)
     {
       self->ssh_source = g_source_new (&ssh_source_funcs, sizeof (GSource));
+      /* No nested loops run here; this spares GLib removing and re-adding
+       * the poll record around every dispatch. */
+      g_source_set_can_recurse (self->ssh_source, TRUE);
       self->ssh_tag = g_source_add_unix_fd (self->ssh_source, fd, condition);
+      self->ssh_condition = condition;
       g_source_set_callback (self->ssh_source, on_socket_ready, self, NULL);
       g_source_attach (self->ssh_source, self->context);
       return;
     }
-  g_source_modify_unix_fd (self->ssh_source, self->ssh_tag, condition);
+  /* Modifying wakes the context even when nothing changes. */
+  if (condition != self->ssh_condition)
+    g_source_modify_unix_fd (self->ssh_source, self->ssh_tag, condition);
+  self->ssh_condition = condition;
 }
 
 #define wait_for_socket broker_session_worker_watch_socket
@@ -368,6 +375,7 @@ configure (BrokerSessionWorker *self)
   unsigned int port = params->port;
   long timeout = params->timeout;
   bool no = false;
+  int nodelay = 1;
 
   ssh_options_set (self->ssh, SSH_OPTIONS_HOST, params->host);
   ssh_options_set (self->ssh, SSH_OPTIONS_PORT, &port);
@@ -386,6 +394,9 @@ configure (BrokerSessionWorker *self)
       self->transport_lib_fd = fcntl (self->transport_fd, F_DUPFD_CLOEXEC, 0);
       ssh_options_set (self->ssh, SSH_OPTIONS_FD, &self->transport_lib_fd);
     }
+  /* Small writes (an echo, a keystroke) must not wait for Nagle's
+   * algorithm and a delayed ACK: 40 ms each. */
+  ssh_options_set (self->ssh, SSH_OPTIONS_NODELAY, &nodelay);
   ssh_set_blocking (self->ssh, 0);
   ssh_set_counters (self->ssh, NULL, &self->received);
 }
