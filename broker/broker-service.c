@@ -659,6 +659,27 @@ handle_unregister_agent (BurrowDBusBroker1     *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Profiles with connect-on-startup="YES": connected, their tunnels
+ * listening, once the broker owns its name. */
+void
+broker_service_connect_startup_profiles (BrokerService *self)
+{
+  BrokerConfig *config = current_config (self);
+
+  for (guint i = 0; i < config->profiles->len; i++)
+    {
+      BrokerProfile *profile = config->profiles->pdata[i];
+      BrokerSession *session;
+
+      if (!profile->connect_on_startup)
+        continue;
+      g_message ("%s: connecting on startup", profile->id);
+      session = ensure_session (self, profile);
+      broker_session_connect (session, config);
+      start_profile_tunnels (self, session);
+    }
+}
+
 /* Sessions appear on the bus below the object manager. */
 void
 broker_service_set_object_manager (BrokerService            *self,

@@ -16,6 +16,7 @@ G_DECLARE_FINAL_TYPE (BrokerService, broker_service, BROKER, SERVICE, BurrowDBus
 BrokerService *broker_service_new                (BrokerManager            *manager);
 void           broker_service_set_object_manager (BrokerService            *self,
                                                   GDBusObjectManagerServer *objects);
+void           broker_service_connect_startup_profiles (BrokerService *self);
 BrokerAgents  *broker_service_get_agents         (BrokerService            *self);
 
 G_END_DECLS

@@ -46,6 +46,7 @@ on_name_acquired (GDBusConnection *connection,
 
   broker->name_acquired = TRUE;
   g_message ("owning %s", name);
+  broker_service_connect_startup_profiles (broker->service);
 }
 
 static void

@@ -39,6 +39,41 @@ run (BurrowTestBroker    *broker,
   burrow_test_run_ctl (result, burrow_test_broker_get_address (broker), args);
 }
 
+/* A profile with connect-on-startup="YES" is connected as soon as the
+ * broker starts (here: activated by a plain "status"). */
+static void
+connects_on_startup (BurrowTestBroker *broker,
+                     BurrowTestSshd   *sshd)
+{
+  g_autofree char *config = g_strdup_printf (
+    "<secsh-broker>\n"
+    "  <general><known-hosts path=\"%s\"/></general>\n"
+    "  <profiles>\n"
+    "    <profile id=\"early\" host=\"127.0.0.1\" port=\"%u\" user=\"%s\"\n"
+    "             connect-on-startup=\"YES\">\n"
+    "      <identity-file path=\"%s\"/>\n"
+    "    </profile>\n"
+    "  </profiles>\n"
+    "</secsh-broker>\n",
+    burrow_test_sshd_get_known_hosts (sshd), burrow_test_sshd_get_port (sshd),
+    g_get_user_name (), burrow_test_sshd_get_client_key (sshd));
+  gboolean connected = FALSE;
+
+  burrow_test_broker_write_user (broker, config);
+  for (guint i = 0; i < 100 && !connected; i++)
+    {
+      g_auto(BurrowTestCtlResult) result = { 0 };
+
+      run (broker, &result, (const char *[]) { "status", NULL });
+      g_assert_cmpint (result.status, ==, 0);
+      connected = strstr (result.out, "early: connected") != NULL;
+      if (!connected)
+        g_usleep (50 * 1000);
+    }
+  g_assert_true (connected);
+  burrow_test_broker_stop_daemon (broker);
+}
+
 static void
 test_connect_and_disconnect (void)
 {
@@ -114,6 +149,7 @@ test_connect_and_disconnect (void)
   }
   g_assert_false (g_file_test (home, G_FILE_TEST_EXISTS));
   burrow_test_broker_stop_daemon (broker);
+  connects_on_startup (broker, sshd);
 }
 
 int
