@@ -219,12 +219,13 @@ test_server_stops_mid_transfer (void)
   g_assert_cmpuint (stopped->len, >, 0);
   signal_all (stopped, SIGSTOP);
   seconds = seconds_until_end (fd);
+  /* Before any assertion: an aborted test must not leave them stopped. */
+  signal_all (stopped, SIGKILL);
+  signal_all (stopped, SIGCONT);
   g_test_message ("the application saw the end %.2f s after the server stopped", seconds);
   g_assert_cmpfloat (seconds, <, 3 * KEEPALIVE_SECONDS + 1.0);
   close (fd);
   g_assert_true (wait_for_state ("failed", 5000));
-  signal_all (stopped, SIGKILL);
-  signal_all (stopped, SIGCONT);
   reconnects ();
 }
 
