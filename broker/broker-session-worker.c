@@ -413,6 +413,22 @@ start_in_worker (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+worker_free (BrokerSessionWorker *self)
+{
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->context);
+  g_main_context_unref (self->main_context);
+  g_rc_box_release (self->mailbox);
+  g_string_free (self->tried, TRUE);
+  broker_session_params_free (self->params);
+  broker_traffic_unref (self->traffic);
+  g_free (self);
+}
+
+/* After stop() the thread tears the connection down and frees the worker
+ * on its own: libssh's sends block (bounded by SO_SNDTIMEO), and the main
+ * thread must never wait for them. */
 static gpointer
 run_thread (gpointer user_data)
 {
@@ -430,6 +446,7 @@ run_thread (gpointer user_data)
   g_clear_pointer (&self->ssh, ssh_free);
   release_transport (self);
   g_main_context_pop_thread_default (self->context);
+  worker_free (self);
   return NULL;
 }
 
@@ -469,22 +486,18 @@ quit_in_worker (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Disconnects and joins the thread.  The worker never blocks, so this
- * returns promptly; afterwards no notification is delivered. */
+/* Ends the session: afterwards no notification is delivered and @self is
+ * not to be used.  Returns at once; the worker's thread disconnects and
+ * frees it. */
 void
 broker_session_worker_stop (BrokerSessionWorker *self)
 {
+  GThread *thread;
+
   if (self == NULL)
     return;
   self->mailbox->stopped = TRUE;
+  thread = self->thread;
   g_main_context_invoke (self->context, quit_in_worker, self);
-  g_thread_join (self->thread);
-  g_main_loop_unref (self->loop);
-  g_main_context_unref (self->context);
-  g_main_context_unref (self->main_context);
-  g_rc_box_release (self->mailbox);
-  g_string_free (self->tried, TRUE);
-  broker_session_params_free (self->params);
-  broker_traffic_unref (self->traffic);
-  g_free (self);
+  g_thread_unref (thread);
 }
