@@ -237,7 +237,10 @@ test_forward_lives_with_command (void)
       g_subprocess_send_signal (process, kill_it ? SIGKILL : SIGINT);
       g_subprocess_wait (process, NULL, NULL);
       if (!kill_it)
-        g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+        {
+          g_assert_true (g_subprocess_get_if_exited (process));
+          g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+        }
       for (guint i = 0; i < 200 && !down; i++)
         if (!(down = !port_accepts (port)))
           g_usleep (25 * 1000);

@@ -100,8 +100,9 @@ on_signal (gpointer user_data)
 
   for (guint i = 0; i < forward->tunnels->len; i++)
     burrow_dbus_tunnel1_call_close_sync (forward->tunnels->pdata[i], NULL, NULL);
+  g_ptr_array_set_size (forward->tunnels, 0);
   g_main_loop_quit (forward->loop);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;   /* removed when the command returns */
 }
 
 static void
@@ -191,8 +192,6 @@ serve (Forward           *forward,
                                                 BROKER_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                 NULL, on_broker_vanished, forward, NULL);
 
-  g_unix_signal_add (SIGINT, on_signal, forward);
-  g_unix_signal_add (SIGTERM, on_signal, forward);
   fprintf (stderr, "burrowctl forward: press Ctrl+C to close the tunnels\n");
   g_main_loop_run (forward->loop);
   g_bus_unwatch_name (watch);
@@ -232,6 +231,7 @@ burrowctl_cmd_forward (int    argc,
   g_autofree char *host = NULL;
   guint16 port = 0;
   Forward forward = { 0 };
+  guint signal_ids[2] = { 0, 0 };
 
   if (exit_status >= 0)
     return exit_status;
@@ -261,6 +261,10 @@ burrowctl_cmd_forward (int    argc,
     }
   forward.loop = g_main_loop_new (NULL, FALSE);
   forward.tunnels = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Before the first tunnel opens: an interrupt at any point closes the
+   * tunnels opened so far (handled once the loop runs). */
+  signal_ids[0] = g_unix_signal_add (SIGINT, on_signal, &forward);
+  signal_ids[1] = g_unix_signal_add (SIGTERM, on_signal, &forward);
   for (guint i = 0; i < configs->len; i++)
     {
       GVariant *spec = spec_to_variant (configs->pdata[i], user, host, port, detach);
@@ -279,6 +283,8 @@ burrowctl_cmd_forward (int    argc,
     exit_status = serve (&forward, broker);
   else if (exit_status >= 0)
     on_signal (&forward);   /* one failed: close the others */
+  g_clear_handle_id (&signal_ids[0], g_source_remove);
+  g_clear_handle_id (&signal_ids[1], g_source_remove);
   g_clear_object (&forward.session);
   g_ptr_array_unref (forward.tunnels);
   g_main_loop_unref (forward.loop);
