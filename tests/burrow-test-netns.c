@@ -4,6 +4,7 @@
 #include "burrow-test-netns.h"
 
 #include "burrow-test-process.h"
+#include "burrow-test-ssh-tools.h"
 #include "burrow-test-peer.h"
 
 #include <arpa/inet.h>
@@ -121,31 +122,6 @@ die_with_parent (G_GNUC_UNUSED gpointer user_data)
 
 /* ---- files and tools ---------------------------------------------------- */
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK)
-      && g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      dir = g_dir_open (path, 0, NULL);
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      if (g_rmdir (path) != 0)
-        g_message ("Cannot remove %s: %s", path, g_strerror (errno));
-      return;
-    }
-
-  if (g_unlink (path) != 0 && errno != ENOENT)
-    g_message ("Cannot remove %s: %s", path, g_strerror (errno));
-}
-
 static char *
 read_log_tail (const char *log)
 {
@@ -158,75 +134,6 @@ read_log_tail (const char *log)
     return g_strdup (text + length - LOG_TAIL_BYTES);
 
   return g_steal_pointer (&text);
-}
-
-/* Runs ssh-keygen and returns its stdout. */
-static char *
-run_keygen (GError **error,
-            ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  const char *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, (gpointer) "ssh-keygen");
-  va_start (args, error);
-  for (arg = va_arg (args, const char *); arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_newv ((const char * const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                               error);
-  if (process == NULL
-      || !g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, error))
-    return NULL;
-
-  if (!g_subprocess_get_successful (process))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "ssh-keygen failed: %s", err);
-      return NULL;
-    }
-
-  return g_steal_pointer (&out);
-}
-
-static gboolean
-generate_key (const char  *path,
-              const char  *comment,
-              GError     **error)
-{
-  g_autofree char *out = run_keygen (error, "-q", "-t", "ed25519", "-N", "", "-C", comment,
-                                     "-f", path, NULL);
-
-  return out != NULL;
-}
-
-/* "256 SHA256:abc… comment (ED25519)" → "SHA256:abc…" */
-static char *
-read_fingerprint (const char  *private_key,
-                  GError     **error)
-{
-  g_autofree char *public_key = g_strconcat (private_key, ".pub", NULL);
-  g_autofree char *out = run_keygen (error, "-l", "-E", "sha256", "-f", public_key, NULL);
-  g_auto(GStrv) fields = NULL;
-
-  if (out == NULL)
-    return NULL;
-
-  fields = g_strsplit (out, " ", 3);
-  if (g_strv_length (fields) < 2 || !g_str_has_prefix (fields[1], "SHA256:"))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Unexpected ssh-keygen -l output for %s: %s", public_key, out);
-      return NULL;
-    }
-
-  return g_strdup (fields[1]);
 }
 
 /* "[127.0.0.1]:PORT ssh-ed25519 AAAA… comment\n" */
@@ -276,38 +183,6 @@ bind_loopback (guint16  port,
     *bound_port = ntohs (address.sin_port);
 
   return fd;
-}
-
-static gboolean
-banner_is_ssh2 (guint16 port)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (LOOPBACK, port);
-  g_autoptr(GSocketConnection) connection = NULL;
-  char banner[256] = "";
-  gsize length = 0;
-  gssize got;
-  GInputStream *input;
-
-  /* A proxy from the environment must never see test traffic. */
-  g_socket_client_set_enable_proxy (client, FALSE);
-  g_socket_client_set_timeout (client, PROBE_TIMEOUT_S);
-  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, NULL);
-  if (connection == NULL)
-    return FALSE;
-
-  input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
-  while (length < sizeof banner - 1 && memchr (banner, '\n', length) == NULL)
-    {
-      got = g_input_stream_read (input, banner + length, sizeof banner - 1 - length,
-                                 NULL, NULL);
-      if (got <= 0)
-        break;
-      length += got;
-    }
-  banner[length] = '\0';
-
-  return g_str_has_prefix (banner, "SSH-2.0-");
 }
 
 /* ---- set-up ------------------------------------------------------------- */
@@ -386,15 +261,15 @@ static gboolean
 make_keys (BurrowTestHops  *self,
            GError         **error)
 {
-  if (!generate_key (self->outer_host_key, "burrow-test-outer-host", error)
-      || !generate_key (self->inner_host_key, "burrow-test-inner-host", error)
-      || !generate_key (self->client_key, "burrow-test-client", error))
+  if (!burrow_test_ssh_generate_key (self->outer_host_key, "burrow-test-outer-host", error)
+      || !burrow_test_ssh_generate_key (self->inner_host_key, "burrow-test-inner-host", error)
+      || !burrow_test_ssh_generate_key (self->client_key, "burrow-test-client", error))
     return FALSE;
 
-  self->outer_fingerprint = read_fingerprint (self->outer_host_key, error);
+  self->outer_fingerprint = burrow_test_ssh_fingerprint_of_private (self->outer_host_key, error);
   if (self->outer_fingerprint == NULL)
     return FALSE;
-  self->inner_fingerprint = read_fingerprint (self->inner_host_key, error);
+  self->inner_fingerprint = burrow_test_ssh_fingerprint_of_private (self->inner_host_key, error);
   return self->inner_fingerprint != NULL;
 }
 
@@ -729,7 +604,7 @@ wait_outer_ready (BurrowTestHops  *self,
 
   for (guint i = 0; i < READY_TIMEOUT_MS / POLL_INTERVAL_MS; i++)
     {
-      if (banner_is_ssh2 (self->outer_port))
+      if (burrow_test_ssh_banner_answers (self->outer_port))
         return TRUE;
       g_usleep (POLL_INTERVAL_MS * 1000);
     }
@@ -798,7 +673,7 @@ burrow_test_hops_stop (BurrowTestHops *self)
     close (self->inner_reservation);
 
   if (self->dir != NULL)
-    remove_tree (self->dir);
+    burrow_test_remove_tree (self->dir);
 
   g_free (self->dir);
   g_free (self->client_key);

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* What the tests' SSH servers share: keys, fingerprints, readiness. */
+
+/* Removes @path and everything below it (symlinks are not followed). */
+void      burrow_test_remove_tree                (const char  *path);
+/* An ed25519 key pair without a passphrase at @path and @path.pub. */
+gboolean  burrow_test_ssh_generate_key           (const char  *path,
+                                                  const char  *comment,
+                                                  GError     **error);
+/* "SHA256:…" of a public key file, as ssh-keygen -l prints it. */
+char     *burrow_test_ssh_fingerprint            (const char  *public_key,
+                                                  GError     **error);
+char     *burrow_test_ssh_fingerprint_of_private (const char  *private_key,
+                                                  GError     **error);
+/* Whether 127.0.0.1:@port answers with an "SSH-2.0-" banner (2 s at most). */
+gboolean  burrow_test_ssh_banner_answers         (guint16      port);
+
+G_END_DECLS
