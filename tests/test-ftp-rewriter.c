@@ -80,43 +80,43 @@ static const Case cases[] = {
   { "port-ipv6-remote-fails", { "CPORT 127,0,0,1,19,137\r\n" },
     "", CANT_OPEN, "ACTIVE 1 5001\n", ANSWER_READY, NULL, "::1" },
   { "retr-preliminary", { "CRETR f\r\nPASV\r\n", "S150 Opening\r\n226 Done\r\n",
-                          "S227 (1,2,3,4,19,137)\r\n" },
+                          "S227 (127,77,3,4,19,137)\r\n" },
     "RETR f\r\nPASV\r\n", "150 Opening\r\n226 Done\r\n" PASV_1, "PASSIVE 1 5001\n" },
 
   /* The 227 address is never trusted */
-  { "pasv-foreign-address", { "CPASV\r\n", "S227 Entering Passive Mode (10,1,60,99,6,12)\r\n" },
+  { "pasv-foreign-address", { "CPASV\r\n", "S227 Entering Passive Mode (127,77,60,99,6,12)\r\n" },
     "PASV\r\n", PASV_1, "PASSIVE 1 1548\n" },
-  { "227-unsolicited", { "S227 Entering Passive Mode (10,0,0,1,4,1)\r\n" },
-    "", "227 Entering Passive Mode (10,0,0,1,4,1)\r\n", "" },
-  { "227-to-noop", { "CNOOP\r\n", "S227 (10,0,0,1,4,1)\r\n" },
-    "NOOP\r\n", "227 (10,0,0,1,4,1)\r\n", "" },
-  { "227-to-epsv", { "CEPSV\r\n", "S227 (10,0,0,1,4,1)\r\n" },
-    "EPSV\r\n", "227 (10,0,0,1,4,1)\r\n", "" },
+  { "227-unsolicited", { "S227 Entering Passive Mode (127,77,0,1,4,1)\r\n" },
+    "", "227 Entering Passive Mode (127,77,0,1,4,1)\r\n", "" },
+  { "227-to-noop", { "CNOOP\r\n", "S227 (127,77,0,1,4,1)\r\n" },
+    "NOOP\r\n", "227 (127,77,0,1,4,1)\r\n", "" },
+  { "227-to-epsv", { "CEPSV\r\n", "S227 (127,77,0,1,4,1)\r\n" },
+    "EPSV\r\n", "227 (127,77,0,1,4,1)\r\n", "" },
   { "229-to-pasv", { "CPASV\r\n", "S229 (|||5001|)\r\n" },
     "PASV\r\n", "229 (|||5001|)\r\n", "" },
   { "227-multiline", { "CPASV\r\nPASV\r\n",
-                       "S227-Entering Passive Mode (10,0,0,1,4,1)\r\n227 (10,0,0,1,4,2)\r\n",
-                       "S227 (10,0,0,1,19,137)\r\n" },
+                       "S227-Entering Passive Mode (127,77,0,1,4,1)\r\n227 (127,77,0,1,4,2)\r\n",
+                       "S227 (127,77,0,1,19,137)\r\n" },
     "PASV\r\nPASV\r\n",
-    "227-Entering Passive Mode (10,0,0,1,4,1)\r\n227 (10,0,0,1,4,2)\r\n" PASV_1,
+    "227-Entering Passive Mode (127,77,0,1,4,1)\r\n227 (127,77,0,1,4,2)\r\n" PASV_1,
     "PASSIVE 1 5001\n" },
   { "227-inside-multiline", { "CPASV\r\n",
-                              "S200-Hello\r\n227 (10,0,0,1,4,1)\r\n 227 x\r\n200 End\r\n" },
-    "PASV\r\n", "200-Hello\r\n227 (10,0,0,1,4,1)\r\n 227 x\r\n200 End\r\n", "" },
+                              "S200-Hello\r\n227 (127,77,0,1,4,1)\r\n 227 x\r\n200 End\r\n" },
+    "PASV\r\n", "200-Hello\r\n227 (127,77,0,1,4,1)\r\n 227 x\r\n200 End\r\n", "" },
   { "227-octet-256", PASV_227 ("256,0,0,1,4,1") },
-  { "227-port-octet-256", PASV_227 ("1,2,3,4,256,1") },
-  { "227-huge-number", PASV_227 ("1,2,3,4,99999999999,1") },
-  { "227-negative", PASV_227 ("-1,2,3,4,5,6") },
-  { "227-empty-field", PASV_227 ("1,2,3,4,,6") },
+  { "227-port-octet-256", PASV_227 ("127,77,3,4,256,1") },
+  { "227-huge-number", PASV_227 ("127,77,3,4,99999999999,1") },
+  { "227-negative", PASV_227 ("-127,77,3,4,5,6") },
+  { "227-empty-field", PASV_227 ("127,77,3,4,,6") },
   { "227-empty", PASV_227 ("") },
-  { "227-five-fields", PASV_227 ("1,2,3,4,5") },
-  { "227-seven-fields", PASV_227 ("1,2,3,4,5,6,7") },
-  { "227-port-zero", PASV_227 ("1,2,3,4,0,0") },
-  { "227-leading-zero", PASV_227 ("1,2,3,4,05,6") },
-  { "227-leading-space", PASV_227 (" 1,2,3,4,5,6") },
-  { "227-no-closing", { "CPASV\r\n", "S227 Entering Passive Mode (1,2,3,4,5,6\r\n" },
+  { "227-five-fields", PASV_227 ("127,77,3,4,5") },
+  { "227-seven-fields", PASV_227 ("127,77,3,4,5,6,7") },
+  { "227-port-zero", PASV_227 ("127,77,3,4,0,0") },
+  { "227-leading-zero", PASV_227 ("127,77,3,4,05,6") },
+  { "227-leading-space", PASV_227 (" 127,77,3,4,5,6") },
+  { "227-no-closing", { "CPASV\r\n", "S227 Entering Passive Mode (127,77,3,4,5,6\r\n" },
     "PASV\r\n", CANT_OPEN, REFUSED_227 },
-  { "227-negative-no-parentheses", { "CPASV\r\n", "S227 Mode -1,2,3,4,5,6\r\n" },
+  { "227-negative-no-parentheses", { "CPASV\r\n", "S227 Mode -127,77,3,4,5,6\r\n" },
     "PASV\r\n", CANT_OPEN, REFUSED_227 },
   { "229-65536", EPSV_229 ("(|||65536|)") },
   { "229-zero", EPSV_229 ("(|||0|)") },
@@ -126,10 +126,10 @@ static const Case cases[] = {
   { "229-no-closing", EPSV_229 ("(|||5001|") },
   { "229-mixed-delimiters", EPSV_229 ("(|!|5001|)") },
   { "229-digit-delimiter", EPSV_229 ("(11150011)") },
-  { "229-address-given", EPSV_229 ("(|1|10.0.0.1|5001|)") },
+  { "229-address-given", EPSV_229 ("(|1|127.77.0.1|5001|)") },
 
   /* PORT and EPRT name the client's own address only */
-  { "port-foreign-address", ACTIVE_NOT_ALLOWED ("PORT 10,0,0,1,19,137") },
+  { "port-foreign-address", ACTIVE_NOT_ALLOWED ("PORT 127,77,0,1,19,137") },
   { "port-low", ACTIVE_NOT_ALLOWED ("PORT 127,0,0,1,3,255") },
   { "port-zero", ACTIVE_NOT_ALLOWED ("PORT 127,0,0,1,0,0") },
   { "port-1024", { "CPORT 127,0,0,1,4,0\r\n" }, PORT_1, "", "ACTIVE 1 1024\n" },
@@ -143,7 +143,7 @@ static const Case cases[] = {
   { "port-no-argument", ACTIVE_SYNTAX ("PORT") },
   { "port-leading-zero", ACTIVE_SYNTAX ("PORT 127,0,0,01,19,137") },
   { "port-ipv6-client", ACTIVE_NOT_ALLOWED ("PORT 127,0,0,1,19,137"), ANSWER_READY, "::1" },
-  { "eprt-foreign-address", ACTIVE_NOT_ALLOWED ("EPRT |1|10.0.0.1|5001|") },
+  { "eprt-foreign-address", ACTIVE_NOT_ALLOWED ("EPRT |1|127.77.0.1|5001|") },
   { "eprt-low", ACTIVE_NOT_ALLOWED ("EPRT |1|127.0.0.1|1023|") },
   { "eprt-ipv6-foreign", ACTIVE_NOT_ALLOWED ("EPRT |2|::2|5001|"), ANSWER_READY, "::1" },
   { "eprt-family-3", ACTIVE_SYNTAX ("EPRT |3|127.0.0.1|5001|") },
@@ -165,27 +165,27 @@ static const Case cases[] = {
   { "lpsv", { "Clpsv\r\n" }, "", NOT_IMPLEMENTED, "REFUSED LPRT or LPSV\n" },
 
   /* Order and the pending limit */
-  { "pipelined-pasv", { "CPASV\r\nPASV\r\n", "S227 (1,2,3,4,19,137)\r\n227 (1,2,3,4,19,138)\r\n" },
+  { "pipelined-pasv", { "CPASV\r\nPASV\r\n", "S227 (127,77,3,4,19,137)\r\n227 (127,77,3,4,19,138)\r\n" },
     "PASV\r\nPASV\r\n", PASV_1 PASV_2, "PASSIVE 1 5001\nPASSIVE 2 5002\n" },
-  { "local-reply-in-order", { "CPASV\r\nLPRT 1\r\nNOOP\r\n", "S227 (1,2,3,4,19,137)\r\n200 Ok\r\n" },
+  { "local-reply-in-order", { "CPASV\r\nLPRT 1\r\nNOOP\r\n", "S227 (127,77,3,4,19,137)\r\n200 Ok\r\n" },
     "PASV\r\nNOOP\r\n", PASV_1 NOT_IMPLEMENTED "200 Ok\r\n",
     "REFUSED LPRT or LPSV\nPASSIVE 1 5001\n" },
   { "port-then-pasv", { "CPORT 127,0,0,1,19,137\r\nPASV\r\n",
-                        "S200 Ok\r\n227 (1,2,3,4,19,138)\r\n" },
+                        "S200 Ok\r\n227 (127,77,3,4,19,138)\r\n" },
     PORT_1 "PASV\r\n", "200 Ok\r\n" PASV_2, "ACTIVE 1 5001\nPASSIVE 2 5002\n" },
   { "fifth-pending-pasv", { "CPASV\r\nPASV\r\nPASV\r\nPASV\r\nPASV\r\n",
-                            "S227 (1,2,3,4,19,137)\r\n227 (1,2,3,4,19,137)\r\n"
-                            "227 (1,2,3,4,19,137)\r\n227 (1,2,3,4,19,137)\r\n",
-                            "S227 (1,2,3,4,19,137)\r\n", "CPORT 127,0,0,1,19,137\r\n" },
+                            "S227 (127,77,3,4,19,137)\r\n227 (127,77,3,4,19,137)\r\n"
+                            "227 (127,77,3,4,19,137)\r\n227 (127,77,3,4,19,137)\r\n",
+                            "S227 (127,77,3,4,19,137)\r\n", "CPORT 127,0,0,1,19,137\r\n" },
     "PASV\r\nPASV\r\nPASV\r\nPASV\r\nPASV\r\n",
     PASV_1 PASV_2 "227 Entering Passive Mode (127,0,0,1,156,67).\r\n"
     "227 Entering Passive Mode (127,0,0,1,156,68).\r\n" TOO_MANY TOO_MANY,
     "PASSIVE 1 5001\nPASSIVE 2 5001\nPASSIVE 3 5001\nPASSIVE 4 5001\n"
     REFUSED_TOO_MANY REFUSED_TOO_MANY },
   { "fifth-pending-done", { "CPASV\r\nPASV\r\nPASV\r\nPASV\r\nPASV\r\n",
-                            "S227 (1,2,3,4,19,137)\r\n227 (1,2,3,4,19,137)\r\n"
-                            "227 (1,2,3,4,19,137)\r\n227 (1,2,3,4,19,137)\r\n"
-                            "227 (1,2,3,4,19,137)\r\n" },
+                            "S227 (127,77,3,4,19,137)\r\n227 (127,77,3,4,19,137)\r\n"
+                            "227 (127,77,3,4,19,137)\r\n227 (127,77,3,4,19,137)\r\n"
+                            "227 (127,77,3,4,19,137)\r\n" },
     "PASV\r\nPASV\r\nPASV\r\nPASV\r\nPASV\r\n",
     PASV_1 PASV_2 "227 Entering Passive Mode (127,0,0,1,156,67).\r\n"
     "227 Entering Passive Mode (127,0,0,1,156,68).\r\n"
@@ -199,25 +199,25 @@ static const Case cases[] = {
     PORT_1 "PORT 127,0,0,1,195,82\r\nPORT 127,0,0,1,195,83\r\nPORT 127,0,0,1,195,84\r\n",
     "200 a\r\n200 b\r\n200 c\r\n200 d\r\n" TOO_MANY,
     "ACTIVE 1 5001\nACTIVE 2 5001\nACTIVE 3 5001\nACTIVE 4 5001\n" REFUSED_TOO_MANY },
-  { "pasv-failed", { "CPASV\r\nNOOP\r\n", "S227 (1,2,3,4,19,137)\r\n200 Ok\r\n" },
+  { "pasv-failed", { "CPASV\r\nNOOP\r\n", "S227 (127,77,3,4,19,137)\r\n200 Ok\r\n" },
     "PASV\r\nNOOP\r\n", CANT_OPEN "200 Ok\r\n", "PASSIVE 1 5001\n", ANSWER_FAIL },
   { "port-failed", { "CPORT 127,0,0,1,19,137\r\nNOOP\r\n", "S200 Ok\r\n" },
     "NOOP\r\n", CANT_OPEN "200 Ok\r\n", "ACTIVE 1 5001\n", ANSWER_FAIL },
 
   /* TLS */
   { "auth-tls-234", { "CAUTH TLS\r\n", "S234 Proceed\r\n",
-                      "C\x16\x03\x01PORT 10,0,0,1,0,21\r\n\xff\xfe\x80", "S\x16\x03\x03" "227 (1,2,3,4,5,6)\r\n" },
-    "AUTH TLS\r\n\x16\x03\x01PORT 10,0,0,1,0,21\r\n\xff\xfe\x80",
-    "234 Proceed\r\n\x16\x03\x03" "227 (1,2,3,4,5,6)\r\n", "TLS\n" },
+                      "C\x16\x03\x01PORT 127,77,0,1,0,21\r\n\xff\xfe\x80", "S\x16\x03\x03" "227 (127,77,3,4,5,6)\r\n" },
+    "AUTH TLS\r\n\x16\x03\x01PORT 127,77,0,1,0,21\r\n\xff\xfe\x80",
+    "234 Proceed\r\n\x16\x03\x03" "227 (127,77,3,4,5,6)\r\n", "TLS\n" },
   { "auth-ssl-early-hello", { "Cauth ssl\r\n\x16\x03\x01PASV\r\n", "S234 Proceed\r\n\x16\x03" },
     "auth ssl\r\n\x16\x03\x01PASV\r\n", "234 Proceed\r\n\x16\x03", "TLS\n" },
-  { "auth-tls-534", { "CAUTH TLS\r\nPASV\r\n", "S534 No\r\n227 (1,2,3,4,19,137)\r\n" },
+  { "auth-tls-534", { "CAUTH TLS\r\nPASV\r\n", "S534 No\r\n227 (127,77,3,4,19,137)\r\n" },
     "AUTH TLS\r\nPASV\r\n", "534 No\r\n" PASV_1, "PASSIVE 1 5001\n" },
-  { "234-without-auth", { "CNOOP\r\nPASV\r\n", "S234 Odd\r\n227 (1,2,3,4,19,137)\r\n" },
+  { "234-without-auth", { "CNOOP\r\nPASV\r\n", "S234 Odd\r\n227 (127,77,3,4,19,137)\r\n" },
     "NOOP\r\nPASV\r\n", "234 Odd\r\n" PASV_1, "PASSIVE 1 5001\n" },
 
   /* Line syntax */
-  { "iac-before-pasv", { "C\xff\xf4\xff\xf2PASV\r\n", "S227 (1,2,3,4,19,137)\r\n" },
+  { "iac-before-pasv", { "C\xff\xf4\xff\xf2PASV\r\n", "S227 (127,77,3,4,19,137)\r\n" },
     "\xff\xf4\xff\xf2PASV\r\n", PASV_1, "PASSIVE 1 5001\n" },
   { "iac-before-port", { "C\xff\xf4\xff\xfb\x01PORT 127,0,0,1,19,137\r\n" },
     "\xff\xf4\xff\xfb\x01" PORT_1, "", "ACTIVE 1 5001\n" },
@@ -225,20 +225,20 @@ static const Case cases[] = {
     "NOOP\r\n", "\xff\xf1" "200 Ok\xff\xff\r\n", "" },
   { "iac-alone", { "C\xff", "C\xff\r\n" }, "\xff\xff\r\n", "", "" },
   { "lowercase", { "Cpasv\r\nport 127,0,0,1,19,137\r\nePsV\r\n",
-                   "S227 (1,2,3,4,19,137)\r\n200 Ok\r\n229 (|||5003|)\r\n" },
+                   "S227 (127,77,3,4,19,137)\r\n200 Ok\r\n229 (|||5003|)\r\n" },
     "pasv\r\n" PORT_1 "ePsV\r\n",
     PASV_2 "200 Ok\r\n229 Entering Extended Passive Mode (|||40003|)\r\n",
     "ACTIVE 1 5001\nPASSIVE 2 5001\nPASSIVE 3 5003\n" },
-  { "bare-lf", { "CPASV\nPORT 127,0,0,1,19,137\nLPSV\n", "S227 (1,2,3,4,19,137)\n200 Ok\n" },
+  { "bare-lf", { "CPASV\nPORT 127,0,0,1,19,137\nLPSV\n", "S227 (127,77,3,4,19,137)\n200 Ok\n" },
     "PASV\nPORT 127,0,0,1,195,81\n",
     "227 Entering Passive Mode (127,0,0,1,156,66).\n200 Ok\n"
     "502 LPRT and LPSV are not supported; use EPRT or EPSV.\n",
     "ACTIVE 1 5001\nREFUSED LPRT or LPSV\nPASSIVE 2 5001\n" },
-  { "bare-cr", { "CNOOP\rPORT 10,0,0,1,19,137\r\nlpsv\r\r\n" }, "", SYNTAX SYNTAX,
+  { "bare-cr", { "CNOOP\rPORT 127,77,0,1,19,137\r\nlpsv\r\r\n" }, "", SYNTAX SYNTAX,
     "REFUSED a bare CR in a command\nREFUSED a bare CR in a command\n" },
-  { "empty-lines", { "C\r\n\nPASV\r\n", "S500 ?\r\n500 ?\r\n227 (1,2,3,4,19,137)\r\n" },
+  { "empty-lines", { "C\r\n\nPASV\r\n", "S500 ?\r\n500 ?\r\n227 (127,77,3,4,19,137)\r\n" },
     "\r\n\nPASV\r\n", "500 ?\r\n500 ?\r\n" PASV_1, "PASSIVE 1 5001\n" },
-  { "partial-line-kept", { "CPA", "CSV\r\nNO", "S227 (1,2,3,4,19,137)\r\n2" },
+  { "partial-line-kept", { "CPA", "CSV\r\nNO", "S227 (127,77,3,4,19,137)\r\n2" },
     "PASV\r\n", PASV_1, "PASSIVE 1 5001\n" },
   { "reply-code-only", { "CPASV\r\n", "S227\r\n" }, "PASV\r\n", CANT_OPEN, REFUSED_227 },
 };
@@ -566,7 +566,7 @@ test_long_lines (void)
   g_autofree char *client = g_strconcat ("CNOOP ", filler, "\r\nPASV\r\nPORT ", filler,
                                          "\r\nPORT 127,0,0,1,19,137\r\n", NULL);
   g_autofree char *server = g_strconcat ("S200-", filler, "\r\n200 ", filler,
-                                         "\r\n227 (1,2,3,4,19,137)\r\n200 Ok\r\n", NULL);
+                                         "\r\n227 (127,77,3,4,19,137)\r\n200 Ok\r\n", NULL);
   g_autofree char *to_server = g_strconcat ("NOOP ", filler, "\r\nPASV\r\n", PORT_1, NULL);
   g_autofree char *to_client = g_strconcat ("200-", filler, "\r\n200 ", filler, "\r\n",
                                             PASV_2, SYNTAX, "200 Ok\r\n", NULL);
@@ -583,9 +583,9 @@ test_long_lines (void)
 static void
 test_line_limit (void)
 {
-  g_autofree char *pad = g_strnfill (LINE_MAX_BYTES - strlen ("227 (1,2,3,4,19,137)") - 2, ' ');
-  g_autofree char *fits = g_strconcat ("S227 (1,2,3,4,19,137)", pad, "\r\n", NULL);
-  g_autofree char *over = g_strconcat ("S227 (1,2,3,4,19,137)", pad, " \r\n", NULL);
+  g_autofree char *pad = g_strnfill (LINE_MAX_BYTES - strlen ("227 (127,77,3,4,19,137)") - 2, ' ');
+  g_autofree char *fits = g_strconcat ("S227 (127,77,3,4,19,137)", pad, "\r\n", NULL);
+  g_autofree char *over = g_strconcat ("S227 (127,77,3,4,19,137)", pad, " \r\n", NULL);
   const char *fits_steps[] = { "CPASV\r\n", fits, NULL };
   const char *over_steps[] = { "CPASV\r\n", over, NULL };
   Case fits_case = { "fits", { NULL }, NULL, NULL, "PASSIVE 1 5001\n" };
@@ -628,7 +628,7 @@ test_reply_held (void)
   g_autoptr(GByteArray) to_client = g_byte_array_new ();
   g_autoptr(GString) text = g_string_new (NULL);
   static const char client[] = "PASV\r\nNOOP\r\nLPSV\r\n";
-  static const char server[] = "227 (1,2,3,4,19,137)\r\n200 Ok\r\n";
+  static const char server[] = "227 (127,77,3,4,19,137)\r\n200 Ok\r\n";
   static const char expected[] = PASV_1 "200 Ok\r\n" NOT_IMPLEMENTED;
 
   g_assert_true (broker_ftp_rewriter_feed (rewriter, BROKER_FTP_FROM_CLIENT,

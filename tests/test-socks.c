@@ -37,7 +37,7 @@ static const ValidCase valid_cases[] = {
   { "v4-address-zero", BYTES ("\x04\x01\x00\x16\x00\x00\x00\x00" "\x00"), 4, "0.0.0.0", 22 },
   { "v4-address-0-0-1-0", BYTES ("\x04\x01\x00\x16\x00\x00\x01\x00" "\x00"), 4, "0.0.1.0",
     22 },
-  { "v4-port-1", BYTES ("\x04\x01\x00\x01\x0a\x00\x00\x01" "\x00"), 4, "10.0.0.1", 1 },
+  { "v4-port-1", BYTES ("\x04\x01\x00\x01\x7f\x4d\x00\x01" "\x00"), 4, "127.77.0.1", 1 },
   { "v4-port-65535", BYTES ("\x04\x01\xff\xff\xff\xff\xff\xff" "\x00"), 4,
     "255.255.255.255", 65535 },
   { "v4-user-id-any-bytes", BYTES ("\x04\x01\x00\x50\xc0\x00\x02\x01" "\xff\x01 \xc3" "\x00"),

@@ -192,7 +192,7 @@ static const InvalidCase invalid_cases[] = {
   { "dst-host-nested-bracket", LOCAL, "80:[[::1]:22", "destination host '[::1' contains '['" },
   { "dst-host-bad-v6", LOCAL, "80:[zz::1]:22",
     "destination host 'zz::1' has ':' but is not an IPv6 address" },
-  { "dst-host-v4-with-colon", LOCAL, "80:[1.2.3.4:5]:22", "has ':' but is not an IPv6" },
+  { "dst-host-v4-with-colon", LOCAL, "80:[127.77.3.4:5]:22", "has ':' but is not an IPv6" },
   { "dst-host-empty-zone", LOCAL, "80:[fe80::1%]:22", "has ':' but is not an IPv6" },
   { "dst-host-bad-zone", LOCAL, "80:[fe80::1%a/b]:22", "has ':' but is not an IPv6" },
   /* Bind address */
