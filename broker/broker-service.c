@@ -22,7 +22,7 @@ struct _BrokerService
   BrokerManager *manager;
   GDBusObjectManagerServer *objects;
   GHashTable *sessions;        /* profile id → BrokerSession, one per profile */
-  GHashTable *tunnels;         /* BrokerTunnel → BurrowDBusObjectSkeleton */
+  GHashTable *tunnels;         /* BrokerTunnel → TunnelEntry */
   guint next_tunnel;
   BrokerAgents *agents;        /* created once the service is on a connection */
   guint next_session;
@@ -336,20 +336,37 @@ ensure_session (BrokerService *self,
  * ad-hoc ones of OpenTunnel(), which live until closed or until their
  * caller leaves the bus (unless detached). */
 
+/* What the service keeps of each tunnel. */
+typedef struct
+{
+  BrokerService *service;
+  BrokerTunnel *tunnel;
+  BurrowDBusObjectSkeleton *object;
+  gboolean from_profile;
+  guint owner_watch;           /* the caller of OpenTunnel(), unless detached */
+} TunnelEntry;
+
+static void
+tunnel_entry_free (TunnelEntry *entry)
+{
+  if (entry->owner_watch != 0)
+    g_bus_unwatch_name (entry->owner_watch);
+  g_object_unref (entry->object);
+  g_object_unref (entry->tunnel);
+  g_free (entry);
+}
+
 static void
 forget_tunnel (BrokerService *self,
                BrokerTunnel  *tunnel)
 {
-  BurrowDBusObjectSkeleton *object = g_hash_table_lookup (self->tunnels, tunnel);
-  guint watch = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tunnel), "burrow-watch"));
+  TunnelEntry *entry = g_hash_table_lookup (self->tunnels, tunnel);
 
-  if (object == NULL)
+  if (entry == NULL)
     return;
-  if (watch != 0)
-    g_bus_unwatch_name (watch);
   if (self->objects != NULL)
     g_dbus_object_manager_server_unexport (
-      self->objects, g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
+      self->objects, g_dbus_object_get_object_path (G_DBUS_OBJECT (entry->object)));
   broker_tunnel_close (tunnel);
   g_signal_handlers_disconnect_by_data (tunnel, self);
   g_hash_table_remove (self->tunnels, tunnel);
@@ -362,7 +379,7 @@ on_tunnel_closed (BrokerTunnel  *tunnel,
   forget_tunnel (self, tunnel);
 }
 
-static BrokerTunnel *
+static TunnelEntry *
 add_tunnel (BrokerService             *self,
             BrokerSession             *session,
             const BrokerTunnelConfig  *config,
@@ -371,22 +388,25 @@ add_tunnel (BrokerService             *self,
 {
   const char *session_path =
     g_dbus_interface_skeleton_get_object_path (G_DBUS_INTERFACE_SKELETON (session));
-  g_autoptr(BurrowDBusObjectSkeleton) object = NULL;
   g_autofree char *path = NULL;
+  TunnelEntry *entry;
   BrokerTunnel *tunnel;
 
   tunnel = broker_tunnel_new (session, session_path != NULL ? session_path : "/", config, error);
   if (tunnel == NULL)
     return NULL;
-  g_object_set_data (G_OBJECT (tunnel), "burrow-from-profile", GINT_TO_POINTER (from_profile));
+  entry = g_new0 (TunnelEntry, 1);
+  entry->service = self;
+  entry->tunnel = tunnel;
+  entry->from_profile = from_profile;
   path = g_strdup_printf (BROKER_OBJECT_MANAGER_PATH "/Tunnel/%u", ++self->next_tunnel);
-  object = burrow_dbus_object_skeleton_new (path);
-  burrow_dbus_object_skeleton_set_tunnel1 (object, BURROW_DBUS_TUNNEL1 (tunnel));
+  entry->object = burrow_dbus_object_skeleton_new (path);
+  burrow_dbus_object_skeleton_set_tunnel1 (entry->object, BURROW_DBUS_TUNNEL1 (tunnel));
   if (self->objects != NULL)
-    g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
+    g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (entry->object));
   g_signal_connect (tunnel, "closed", G_CALLBACK (on_tunnel_closed), self);
-  g_hash_table_insert (self->tunnels, tunnel, g_steal_pointer (&object));
-  return tunnel;
+  g_hash_table_insert (self->tunnels, tunnel, entry);
+  return entry;
 }
 
 /* The tunnels the session's profile declares, as started. */
@@ -396,13 +416,12 @@ profile_tunnels (BrokerService *self,
 {
   GPtrArray *found = g_ptr_array_new ();
   GHashTableIter iter;
-  gpointer tunnel;
+  TunnelEntry *entry;
 
   g_hash_table_iter_init (&iter, self->tunnels);
-  while (g_hash_table_iter_next (&iter, &tunnel, NULL))
-    if (broker_tunnel_get_session (tunnel) == session &&
-        g_object_get_data (tunnel, "burrow-from-profile") != NULL)
-      g_ptr_array_add (found, tunnel);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->from_profile && broker_tunnel_get_session (entry->tunnel) == session)
+      g_ptr_array_add (found, entry->tunnel);
   return found;
 }
 
@@ -441,11 +460,9 @@ on_tunnel_owner_vanished (GDBusConnection *connection,
                           const char      *name,
                           gpointer         user_data)
 {
-  BrokerTunnel *tunnel = user_data;
-  BrokerService *self = g_object_get_data (G_OBJECT (tunnel), "burrow-service");
+  TunnelEntry *entry = user_data;
 
-  g_object_set_data (G_OBJECT (tunnel), "burrow-watch", NULL);
-  forget_tunnel (self, tunnel);
+  forget_tunnel (entry->service, entry->tunnel);
 }
 
 static gboolean
@@ -518,7 +535,7 @@ handle_open_tunnel (BurrowDBusBroker1     *iface,
   g_autoptr(BrokerProfile) adhoc = NULL;
   BrokerProfile *profile;
   BrokerSession *session;
-  BrokerTunnel *tunnel;
+  TunnelEntry *entry;
   g_autoptr(GError) error = NULL;
   gboolean detach = FALSE;
   const char *sender = g_dbus_method_invocation_get_sender (invocation);
@@ -532,25 +549,19 @@ handle_open_tunnel (BurrowDBusBroker1     *iface,
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   session = ensure_session (self, profile);
-  tunnel = add_tunnel (self, session, config, FALSE, &error);
-  if (tunnel == NULL)
+  entry = add_tunnel (self, session, config, FALSE, &error);
+  if (entry == NULL)
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   g_variant_lookup (spec, "detach", "b", &detach);
   if (!detach && sender != NULL)
-    {
-      guint watch = g_bus_watch_name_on_connection (
-        g_dbus_method_invocation_get_connection (invocation), sender,
-        G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_tunnel_owner_vanished, tunnel, NULL);
-
-      g_object_set_data (G_OBJECT (tunnel), "burrow-service", self);
-      g_object_set_data (G_OBJECT (tunnel), "burrow-watch", GUINT_TO_POINTER (watch));
-    }
+    entry->owner_watch = g_bus_watch_name_on_connection (
+      g_dbus_method_invocation_get_connection (invocation), sender,
+      G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_tunnel_owner_vanished, entry, NULL);
   burrow_dbus_broker1_complete_open_tunnel (
-    iface, invocation, g_dbus_object_get_object_path (
-      G_DBUS_OBJECT (g_hash_table_lookup (self->tunnels, tunnel))));
+    iface, invocation, g_dbus_object_get_object_path (G_DBUS_OBJECT (entry->object)));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -778,5 +789,5 @@ static void
 broker_service_init (BrokerService *self)
 {
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->tunnels = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
+  self->tunnels = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) tunnel_entry_free);
 }

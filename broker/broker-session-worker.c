@@ -272,8 +272,6 @@ broker_session_worker_watch_socket (BrokerSessionWorker *self)
   self->ssh_condition = condition;
 }
 
-#define wait_for_socket broker_session_worker_watch_socket
-#define fail_with_error broker_session_worker_fail
 
 static void
 step_connect (BrokerSessionWorker *self)
@@ -281,7 +279,7 @@ step_connect (BrokerSessionWorker *self)
   int rc = ssh_connect (self->ssh);
 
   if (rc == SSH_AGAIN)
-    wait_for_socket (self);
+    broker_session_worker_watch_socket (self);
   else if (rc != SSH_OK)
     broker_session_worker_fail (self, "cannot connect to");
   else
@@ -314,7 +312,7 @@ broker_session_worker_connected (BrokerSessionWorker *self)
              self->params->host, self->params->port);
   broker_session_worker_post (self, BROKER_SESSION_CONNECTED, NULL, NULL);
   broker_session_worker_start_channels (self);
-  wait_for_socket (self);
+  broker_session_worker_watch_socket (self);
 }
 
 /* Connected: process everything the server sent (libssh reads 4 KiB at a
@@ -338,7 +336,7 @@ step_connected (BrokerSessionWorker *self)
         break;
     }
   broker_session_worker_after_io (self);
-  wait_for_socket (self);
+  broker_session_worker_watch_socket (self);
 }
 
 static void
