@@ -555,6 +555,7 @@ hold_active (BrokerFtpRewriter *self,
   command->extended = extended;
   self->n_unanswered++;
   add_event (out, BROKER_FTP_EVENT_ACTIVE, command->id, port, NULL);
+  ((BrokerFtpEvent *) g_ptr_array_index (out->events, out->events->len - 1))->extended = extended;
 }
 
 /* PORT or EPRT: held for active_ready(), or answered here.  Never sent as
@@ -697,6 +698,8 @@ passive_reply (BrokerFtpRewriter *self,
       head->id = pending_add (self);
       self->n_unanswered++;
       add_event (out, BROKER_FTP_EVENT_PASSIVE, head->id, port, NULL);
+      ((BrokerFtpEvent *) g_ptr_array_index (out->events, out->events->len - 1))->extended =
+        extended;
       return;
     }
   emit_text (out->to_client, reply, line->eol);
@@ -903,9 +906,26 @@ broker_ftp_rewriter_feed (BrokerFtpRewriter   *self,
 
 /* Answers from the tunnel */
 
+/* "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)." for @address if it is an
+ * IPv4 address, else for 127.0.0.1 (a 227 can say nothing else). */
+static char *
+passive_text (const char *address,
+               guint16     port)
+{
+  g_autoptr(GInetAddress) inet = address != NULL ? g_inet_address_new_from_string (address) : NULL;
+  guint8 loopback[4] = { 127, 0, 0, 1 };
+  const guint8 *bytes = loopback;
+
+  if (inet != NULL && g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4)
+    bytes = g_inet_address_to_bytes (inet);
+  return g_strdup_printf ("227 Entering Passive Mode (%u,%u,%u,%u,%u,%u).", bytes[0], bytes[1],
+                          bytes[2], bytes[3], port >> 8, port & 0xff);
+}
+
 void
 broker_ftp_rewriter_passive_ready (BrokerFtpRewriter *self,
                                    guint              id,
+                                   const char        *address,
                                    guint16            local_port,
                                    GByteArray        *to_server,
                                    GByteArray        *to_client,
@@ -925,8 +945,7 @@ broker_ftp_rewriter_passive_ready (BrokerFtpRewriter *self,
   if (command->extended)
     reply = g_strdup_printf ("229 Entering Extended Passive Mode (|||%u|)", local_port);
   else
-    reply = g_strdup_printf ("227 Entering Passive Mode (127,0,0,1,%u,%u).",
-                             local_port >> 8, local_port & 0xff);
+    reply = passive_text (address, local_port);
   emit_text (to_client, reply, command->eol);
   pop_command (self);
   drain_local (self, &out);

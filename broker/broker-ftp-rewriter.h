@@ -20,8 +20,8 @@ G_BEGIN_DECLS
  *                with the server's port.  The address in a 227 is ignored:
  *                the data forward goes to the host the control channel
  *                targets.  The reply, and every reply after it, is held until
- *                passive_ready() (then rewritten to 127.0.0.1 and the local
- *                port) or passive_failed() (then a 425).  A 227 or 229 that
+ *                passive_ready() (then rewritten to the data forward's
+ *                address and port) or passive_failed() (then a 425).  A 227 or 229 that
  *                does not parse is replaced by a 425 (REFUSED event).  A
  *                227 without an outstanding PASV, or in a multi-line reply,
  *                passes untouched.
@@ -82,6 +82,7 @@ typedef struct
   BrokerFtpEventKind kind;
   guint id;                   /* PASSIVE, ACTIVE: what to answer with; else 0 */
   guint16 port;               /* PASSIVE: the server's port; ACTIVE: the client's */
+  gboolean extended;          /* PASSIVE, ACTIVE: EPSV or EPRT (the reply may name IPv6) */
   char *detail;               /* REFUSED: a reason for the log, never peer bytes */
 } BrokerFtpEvent;
 
@@ -107,10 +108,12 @@ gboolean           broker_ftp_rewriter_feed            (BrokerFtpRewriter   *sel
                                                         GPtrArray           *events,
                                                         GError             **error);
 
-/* Answers to a PASSIVE event: the local forward listens on 127.0.0.1:@local_port,
- * or it could not be opened. */
+/* Answers to a PASSIVE event: the data forward listens on @address (a 227
+ * names 127.0.0.1 unless @address is IPv4; a 229 names only the port) and
+ * @local_port, or it could not be opened. */
 void               broker_ftp_rewriter_passive_ready   (BrokerFtpRewriter   *self,
                                                         guint                id,
+                                                        const char          *address,
                                                         guint16              local_port,
                                                         GByteArray          *to_server,
                                                         GByteArray          *to_client,

@@ -61,6 +61,7 @@ typedef struct
   BrokerTraffic *tunnel;
   guint16 bound;
   char *error;
+  gboolean used;
 } RemoteLetter;
 
 static void
@@ -78,7 +79,7 @@ deliver_remote (gpointer data)
   RemoteLetter *letter = data;
 
   if (!letter->mailbox->stopped && letter->mailbox->events.remote != NULL)
-    letter->mailbox->events.remote (letter->tunnel, letter->bound, letter->error,
+    letter->mailbox->events.remote (letter->tunnel, letter->bound, letter->error, letter->used,
                                     letter->mailbox->user_data);
   return G_SOURCE_REMOVE;
 }
@@ -86,7 +87,8 @@ deliver_remote (gpointer data)
 static void
 post_remote (BrokerSessionWorker *self,
              RemoteForward       *forward,
-             const char          *error)
+             const char          *error,
+             gboolean             used)
 {
   RemoteLetter *letter = g_new0 (RemoteLetter, 1);
 
@@ -94,6 +96,7 @@ post_remote (BrokerSessionWorker *self,
   letter->tunnel = broker_traffic_ref (forward->tunnel);
   letter->bound = forward->bound;
   letter->error = g_strdup (error);
+  letter->used = used;
   g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver_remote, letter,
                               (GDestroyNotify) remote_letter_free);
 }
@@ -383,7 +386,7 @@ run_requests (BrokerSessionWorker *self)
           forward->listening = TRUE;
           forward->bound = bound != 0 ? bound : forward->port;
           if (!forward->closed)
-            post_remote (self, forward, NULL);
+            post_remote (self, forward, NULL, FALSE);
         }
       else if (forward != NULL && !forward->closed)
         {
@@ -391,7 +394,7 @@ run_requests (BrokerSessionWorker *self)
             g_strdup_printf ("the SSH server refused to listen on %s:%u: %s", forward->address,
                              forward->port, ssh_get_error (self->ssh));
 
-          post_remote (self, forward, error);
+          post_remote (self, forward, error, FALSE);
         }
       if (forward != NULL && forward->closed)
         drop_closed_forward (self, forward);
@@ -458,6 +461,7 @@ broker_session_worker_add_remote (BrokerSessionWorker *self,
                                   guint16              port,
                                   const char          *target_host,
                                   guint16              target_port,
+                                  gboolean             one_shot,
                                   BrokerTraffic       *tunnel)
 {
   AddRemote *add = g_new0 (AddRemote, 1);
@@ -468,6 +472,7 @@ broker_session_worker_add_remote (BrokerSessionWorker *self,
   add->forward->port = port;
   add->forward->target_host = g_strdup (target_host);
   add->forward->target_port = target_port;
+  add->forward->one_shot = one_shot;
   add->forward->tunnel = broker_traffic_ref (tunnel);
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, add_remote_in_worker, add,
                               (GDestroyNotify) add_remote_free);
@@ -553,6 +558,18 @@ connect_locally (BrokerSessionWorker *self,
                                          connect->cancellable, connected_locally, connect);
 }
 
+/* An FTP data forward took its connection: nobody else may use it. */
+static void
+stop_one_shot (BrokerSessionWorker *self,
+               RemoteForward       *forward)
+{
+  forward->closed = TRUE;
+  queue_cancel (self, forward);
+  post_remote (self, forward, NULL, TRUE);
+  g_ptr_array_remove (self->remotes, forward);
+  run_requests (self);
+}
+
 static void
 accept_incoming (BrokerSessionWorker *self)
 {
@@ -577,6 +594,8 @@ accept_incoming (BrokerSessionWorker *self)
       self->had_channels = TRUE;
       g_ptr_array_add (self->channels, channel);
       connect_locally (self, channel, forward);
+      if (forward->one_shot)
+        stop_one_shot (self, forward);
     }
 }
 

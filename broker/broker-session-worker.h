@@ -44,10 +44,12 @@ typedef struct
                   const char         *reason,
                   const char         *fingerprint,
                   gpointer            user_data);
-  /* A remote tunnel's listener: @error NULL when the server listens. */
+  /* A remote tunnel's listener: @error NULL when the server listens;
+   * @used when a one-shot listener took its connection and stopped. */
   void (*remote) (BrokerTraffic      *tunnel,
                   guint16             bound_port,
                   const char         *error,
+                  gboolean            used,
                   gpointer            user_data);
   /* Takes @question; answer it with broker_session_worker_answer() and
    * @serial (REMEMBER and FORGET need no answer). */
@@ -84,6 +86,7 @@ void                 broker_session_worker_add_remote   (BrokerSessionWorker    
                                                          guint16                    port,
                                                          const char                *target_host,
                                                          guint16                    target_port,
+                                                         gboolean                   one_shot,
                                                          BrokerTraffic             *tunnel);
 /* The user's answer to the question @serial; takes @answer. */
 void                 broker_session_worker_answer       (BrokerSessionWorker       *self,

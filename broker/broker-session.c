@@ -26,6 +26,7 @@ struct _BrokerSession
   BrokerSessionWorker *worker;
   BrokerTraffic *traffic;
   GPtrArray *remote_tunnels;   /* BrokerTunnel, not owned: they own us */
+  GPtrArray *data_forwards;    /* DataForward: FTP tunnels' one-shot remote listeners */
   guint failures;
   guint generation;            /* counts workers started */
   gint64 next_attempt;         /* monotonic µs */
@@ -125,6 +126,51 @@ publish_channels (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A one-shot listener on the SSH server for an FTP data channel. */
+typedef struct
+{
+  BrokerTraffic *traffic;
+  BrokerSessionForwardFunc func;
+  gpointer user_data;
+} DataForward;
+
+static void
+data_forward_free (DataForward *forward)
+{
+  broker_traffic_unref (forward->traffic);
+  g_free (forward);
+}
+
+static DataForward *
+find_data_forward (BrokerSession *self,
+                   BrokerTraffic *traffic)
+{
+  for (guint i = 0; i < self->data_forwards->len; i++)
+    {
+      DataForward *forward = self->data_forwards->pdata[i];
+
+      if (forward->traffic == traffic)
+        return forward;
+    }
+  return NULL;
+}
+
+/* The connection ended: data forwards that were waiting for their
+ * listener fail (their FTP control channel ends with the connection). */
+static void
+fail_data_forwards (BrokerSession *self)
+{
+  g_autoptr(GPtrArray) forwards = g_steal_pointer (&self->data_forwards);
+
+  self->data_forwards = g_ptr_array_new_with_free_func ((GDestroyNotify) data_forward_free);
+  for (guint i = 0; i < forwards->len; i++)
+    {
+      DataForward *forward = forwards->pdata[i];
+
+      forward->func (0, "the SSH connection ended", FALSE, forward->user_data);
+    }
+}
+
 static void
 stop_worker (BrokerSession *self)
 {
@@ -133,6 +179,8 @@ stop_worker (BrokerSession *self)
   g_clear_pointer (&self->worker, broker_session_worker_stop);
   g_clear_handle_id (&self->publish_id, g_source_remove);
   publish_channels (self);
+  if (self->data_forwards != NULL && self->data_forwards->len > 0)
+    fail_data_forwards (self);
 }
 
 static void
@@ -168,10 +216,23 @@ static void
 on_worker_remote (BrokerTraffic *tunnel,
                   guint16        bound_port,
                   const char    *error,
+                  gboolean       used,
                   gpointer       user_data)
 {
   BrokerSession *self = user_data;
+  DataForward *forward = find_data_forward (self, tunnel);
 
+  if (forward != NULL)
+    {
+      BrokerSessionForwardFunc func = forward->func;
+      gpointer func_data = forward->user_data;
+
+      /* Answered once: a refusal or the connection ends it here. */
+      if (error != NULL || used)
+        g_ptr_array_remove (self->data_forwards, forward);
+      func (bound_port, error, used, func_data);
+      return;
+    }
   for (guint i = 0; i < self->remote_tunnels->len; i++)
     if (broker_tunnel_get_traffic (self->remote_tunnels->pdata[i]) == tunnel)
       broker_tunnel_set_listener (self->remote_tunnels->pdata[i], bound_port, error);
@@ -463,9 +524,12 @@ add_remote_to_worker (BrokerSession *self,
   const char *address = config->listen_address != NULL ?
                         config->listen_address :
                         broker_tunnel_default_listen_address (config->allow_relay);
+  const char *target_host;
+  guint16 target_port;
 
+  broker_tunnel_get_remote_target (tunnel, &target_host, &target_port);
   broker_session_worker_add_remote (self->worker, address, config->listen_port,
-                                    config->dst_host, config->dst_port,
+                                    target_host, target_port, FALSE,
                                     broker_tunnel_get_traffic (tunnel));
 }
 
@@ -609,6 +673,50 @@ broker_session_close_tunnel (BrokerSession *self,
     broker_session_worker_close_tunnel (self->worker, broker_tunnel_get_traffic (tunnel));
 }
 
+/* An FTP data forward: a listener on the SSH server's loopback, port
+ * chosen by the server, whose first connection is relayed to
+ * @target_host:@target_port here; then it stops.  @func is told the bound
+ * port (or an error), then that it was used.  Needs a connected session:
+ * it is the FTP control channel's. */
+void
+broker_session_add_data_forward (BrokerSession            *self,
+                                 const char               *target_host,
+                                 guint16                   target_port,
+                                 BrokerTraffic            *traffic,
+                                 BrokerSessionForwardFunc  func,
+                                 gpointer                  user_data)
+{
+  DataForward *forward;
+
+  if (self->worker == NULL)
+    {
+      func (0, "the SSH connection is not open", FALSE, user_data);
+      return;
+    }
+  forward = g_new0 (DataForward, 1);
+  forward->traffic = broker_traffic_ref (traffic);
+  forward->func = func;
+  forward->user_data = user_data;
+  g_ptr_array_add (self->data_forwards, forward);
+  broker_session_worker_add_remote (self->worker, "127.0.0.1", 0, target_host, target_port,
+                                    TRUE, traffic);
+}
+
+/* Stops a data forward's listener unless it was used; its func is not
+ * called again.  Channels it carried go on. */
+void
+broker_session_remove_data_forward (BrokerSession *self,
+                                    BrokerTraffic *traffic)
+{
+  DataForward *forward = find_data_forward (self, traffic);
+
+  if (forward == NULL)
+    return;
+  g_ptr_array_remove (self->data_forwards, forward);
+  if (self->worker != NULL)
+    broker_session_worker_close_tunnel (self->worker, traffic);
+}
+
 const BrokerProfile *
 broker_session_get_profile (BrokerSession *self)
 {
@@ -663,6 +771,7 @@ broker_session_finalize (GObject *object)
 
   g_clear_pointer (&self->traffic, broker_traffic_unref);
   g_clear_pointer (&self->remote_tunnels, g_ptr_array_unref);
+  g_clear_pointer (&self->data_forwards, g_ptr_array_unref);
   G_OBJECT_CLASS (broker_session_parent_class)->finalize (object);
 }
 
@@ -684,4 +793,5 @@ broker_session_init (BrokerSession *self)
 {
   self->traffic = broker_traffic_new ();
   self->remote_tunnels = g_ptr_array_new ();
+  self->data_forwards = g_ptr_array_new_with_free_func ((GDestroyNotify) data_forward_free);
 }

@@ -9,6 +9,12 @@
 
 G_BEGIN_DECLS
 
+/* An FTP data forward's listener: @bound_port, or @error; later @used. */
+typedef void (*BrokerSessionForwardFunc) (guint16     bound_port,
+                                          const char *error,
+                                          gboolean    used,
+                                          gpointer    user_data);
+
 #define BROKER_TYPE_SESSION (broker_session_get_type ())
 G_DECLARE_FINAL_TYPE (BrokerSession, broker_session, BROKER, SESSION, BurrowDBusSession1Skeleton)
 
@@ -36,5 +42,13 @@ void                 broker_session_add_remote   (BrokerSession       *self,
                                                   BrokerTunnel        *tunnel);
 void                 broker_session_close_tunnel (BrokerSession       *self,
                                                   BrokerTunnel        *tunnel);
+void                 broker_session_add_data_forward    (BrokerSession            *self,
+                                                         const char               *target_host,
+                                                         guint16                   target_port,
+                                                         BrokerTraffic            *traffic,
+                                                         BrokerSessionForwardFunc  func,
+                                                         gpointer                  user_data);
+void                 broker_session_remove_data_forward (BrokerSession            *self,
+                                                         BrokerTraffic            *traffic);
 
 G_END_DECLS

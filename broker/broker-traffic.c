@@ -8,15 +8,32 @@ broker_traffic_new (void)
 }
 
 BrokerTraffic *
+broker_traffic_new_child (BrokerTraffic *parent)
+{
+  BrokerTraffic *self = broker_traffic_new ();
+
+  self->parent = broker_traffic_ref (parent);
+  return self;
+}
+
+BrokerTraffic *
 broker_traffic_ref (BrokerTraffic *self)
 {
   return g_atomic_rc_box_acquire (self);
 }
 
+static void
+clear_parent (gpointer data)
+{
+  BrokerTraffic *self = data;
+
+  g_clear_pointer (&self->parent, broker_traffic_unref);
+}
+
 void
 broker_traffic_unref (BrokerTraffic *self)
 {
-  g_atomic_rc_box_release (self);
+  g_atomic_rc_box_release_full (self, clear_parent);
 }
 
 /* NULL-safe, so a channel may count into a tunnel, a session or both. */
@@ -24,7 +41,7 @@ void
 broker_traffic_add_in (BrokerTraffic *self,
                        guint64        bytes)
 {
-  if (self != NULL)
+  for (; self != NULL; self = self->parent)
     atomic_fetch_add_explicit (&self->bytes_in, bytes, memory_order_relaxed);
 }
 
@@ -32,21 +49,21 @@ void
 broker_traffic_add_out (BrokerTraffic *self,
                         guint64        bytes)
 {
-  if (self != NULL)
+  for (; self != NULL; self = self->parent)
     atomic_fetch_add_explicit (&self->bytes_out, bytes, memory_order_relaxed);
 }
 
 void
 broker_traffic_channel_open (BrokerTraffic *self)
 {
-  if (self != NULL)
+  for (; self != NULL; self = self->parent)
     atomic_fetch_add_explicit (&self->channels, 1, memory_order_relaxed);
 }
 
 void
 broker_traffic_channel_done (BrokerTraffic *self)
 {
-  if (self != NULL)
+  for (; self != NULL; self = self->parent)
     atomic_fetch_sub_explicit (&self->channels, 1, memory_order_relaxed);
 }
 

@@ -43,6 +43,7 @@ const char *broker_tunnel_type_to_string        (BrokerTunnelType  type);
 gboolean    broker_tunnel_type_from_string      (const char       *text,
                                                  BrokerTunnelType *type);
 const char *broker_tunnel_default_listen_address (gboolean         allow_relay);
+const char *broker_tunnel_remote_client_address  (const BrokerTunnelConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BrokerTunnelConfig, broker_tunnel_config_free)
 

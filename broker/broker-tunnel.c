@@ -4,10 +4,13 @@
 #include "broker-tunnel.h"
 
 #include "broker-error.h"
+#include "broker-ftp-control.h"
 #include "broker-session.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gunixsocketaddress.h>
+#include <glib-unix.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,7 +32,12 @@ struct _BrokerTunnel
   GSource *accept_source;
   guint publish_id;
   guint pause_id;
+  guint16 bound_port;          /* of the listener here */
   gboolean closed;
+
+  /* FTP */
+  GPtrArray *controls;         /* BrokerFtpControl */
+  GCancellable *cancellable;   /* connects to the FTP server (remote tunnels) */
 };
 
 enum
@@ -66,12 +74,170 @@ publish_counters (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* FTP tunnels: every control connection is relayed here, through a
+ * BrokerFtpControl, and its data channels get forwards of their own. */
+
+static void
+on_control_finished (BrokerFtpControl *control,
+                     gpointer          user_data)
+{
+  BrokerTunnel *self = user_data;
+
+  g_ptr_array_remove (self->controls, control);
+}
+
+static void
+start_control (BrokerTunnel                *self,
+               const BrokerFtpControlSetup *setup,
+               int                          client_fd,
+               int                          server_fd)
+{
+  g_ptr_array_add (self->controls, broker_ftp_control_new (setup, client_fd, server_fd,
+                                                           on_control_finished, self));
+}
+
+/* The IP address of a socket's own (@peer FALSE) or its peer's end. */
+static char *
+socket_address (int      fd,
+                gboolean peer)
+{
+  struct sockaddr_storage native;
+  socklen_t length = sizeof native;
+  g_autoptr(GSocketAddress) address = NULL;
+  int rc = peer ? getpeername (fd, (struct sockaddr *) &native, &length) :
+                  getsockname (fd, (struct sockaddr *) &native, &length);
+
+  if (rc != 0)
+    return NULL;
+  address = g_socket_address_new_from_native (&native, length);
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  return g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* Local: the client connected here; the server is reached through a
+ * channel whose other end is a socket pair. */
+static void
+accept_ftp_local (BrokerTunnel *self,
+                  int           fd)
+{
+  g_autofree char *client = socket_address (fd, TRUE);
+  g_autofree char *here = socket_address (fd, FALSE);
+  BrokerFtpControlSetup setup = {
+    .session = self->session,
+    .tunnel = self->traffic,
+    .remote = FALSE,
+    .server_host = self->config->dst_host,
+    .client_address = client,
+    .data_address = here,
+    .peer_address = client,
+  };
+  int pair[2];
+
+  if (client == NULL || here == NULL ||
+      socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0)
+    {
+      g_message ("FTP tunnel: cannot take a connection: %s", g_strerror (errno));
+      close (fd);
+      return;
+    }
+  broker_session_open_channel (self->session, BROKER_CHANNEL_DIRECT, pair[0],
+                               self->config->dst_host, self->config->dst_port, self->traffic);
+  start_control (self, &setup, fd, pair[1]);
+}
+
+/* Remote: the client's connection came through the SSH server, relayed
+ * here by the session; the server is connected to from here. */
+typedef struct
+{
+  BrokerTunnel *self;
+  int client_fd;
+} ServerConnect;
+
+static void
+on_server_connected (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  ServerConnect *connect = user_data;
+  BrokerTunnel *self = connect->self;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *here = NULL;
+  g_autofree char *server = NULL;
+  int server_fd = -1;
+
+  connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (connection != NULL)
+    server_fd = fcntl (g_socket_get_fd (g_socket_connection_get_socket (connection)),
+                       F_DUPFD_CLOEXEC, 0);
+  if (server_fd >= 0)
+    {
+      here = socket_address (server_fd, FALSE);
+      server = socket_address (server_fd, TRUE);
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ;
+  else if (connection == NULL)
+    g_message ("FTP tunnel: cannot connect to the FTP server %s:%u: %s",
+               self->config->dst_host, self->config->dst_port, error->message);
+  else if (here == NULL || server == NULL || !g_unix_set_fd_nonblocking (server_fd, TRUE, NULL))
+    g_message ("FTP tunnel: cannot use the connection to the FTP server: %s",
+               g_strerror (errno));
+  else
+    {
+      BrokerFtpControlSetup setup = {
+        .session = self->session,
+        .tunnel = self->traffic,
+        .remote = TRUE,
+        .server_host = self->config->dst_host,
+        .client_address = broker_tunnel_remote_client_address (self->config),
+        .data_address = here,
+        .peer_address = server,
+      };
+
+      start_control (self, &setup, connect->client_fd, server_fd);
+      connect->client_fd = server_fd = -1;
+    }
+  if (server_fd >= 0)
+    close (server_fd);
+  if (connect->client_fd >= 0)
+    close (connect->client_fd);
+  g_object_unref (connect->self);
+  g_free (connect);
+}
+
+static void
+accept_ftp_remote (BrokerTunnel *self,
+                   int           fd)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  ServerConnect *connect = g_new0 (ServerConnect, 1);
+
+  connect->self = g_object_ref (self);
+  connect->client_fd = fd;
+  g_socket_client_set_timeout (client, 10);
+  g_socket_client_connect_to_host_async (client, self->config->dst_host, self->config->dst_port,
+                                         self->cancellable, on_server_connected, connect);
+}
+
 static void
 accept_one (BrokerTunnel *self,
             int           fd)
 {
   BrokerChannelMode mode = BROKER_CHANNEL_DIRECT;
 
+  if (self->config->type == BROKER_TUNNEL_TYPE_FTP && self->config->kind == BROKER_TUNNEL_KIND_REMOTE)
+    {
+      accept_ftp_remote (self, fd);
+      return;
+    }
+  if (self->config->type == BROKER_TUNNEL_TYPE_FTP)
+    {
+      accept_ftp_local (self, fd);
+      return;
+    }
   if (self->config->kind == BROKER_TUNNEL_KIND_DYNAMIC)
     mode = BROKER_CHANNEL_SOCKS;
   broker_session_open_channel (self->session, mode, fd, self->config->dst_host,
@@ -141,12 +307,10 @@ watch_listener (BrokerTunnel *self)
 
 static gboolean
 listen_locally (BrokerTunnel  *self,
+                const char    *address,
+                guint16        port,
                 GError       **error)
 {
-  const BrokerTunnelConfig *config = self->config;
-  const char *address = config->listen_address != NULL ?
-                        config->listen_address :
-                        broker_tunnel_default_listen_address (config->allow_relay);
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
   g_autoptr(GSocketAddress) where = NULL;
   g_autoptr(GSocketAddress) bound = NULL;
@@ -158,7 +322,7 @@ listen_locally (BrokerTunnel  *self,
                    "cannot listen on \"%s\": not an IP address", address);
       return FALSE;
     }
-  where = g_inet_socket_address_new (inet, config->listen_port);
+  where = g_inet_socket_address_new (inet, port);
   self->listener = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
                                  G_SOCKET_PROTOCOL_TCP, &local_error);
   if (self->listener != NULL)
@@ -170,14 +334,29 @@ listen_locally (BrokerTunnel  *self,
       !g_socket_listen (self->listener, &local_error))
     {
       g_set_error (error, BROKER_ERROR, BROKER_ERROR_FAILED, "cannot listen on %s:%u: %s",
-                   address, config->listen_port, local_error->message);
+                   address, port, local_error->message);
       return FALSE;
     }
   bound = g_socket_get_local_address (self->listener, NULL);
-  burrow_dbus_tunnel1_set_listen_address (BURROW_DBUS_TUNNEL1 (self), address);
-  burrow_dbus_tunnel1_set_listen_port (
-    BURROW_DBUS_TUNNEL1 (self), g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  self->bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   watch_listener (self);
+  return TRUE;
+}
+
+/* Local and dynamic tunnels listen here, where the configuration says. */
+static gboolean
+listen_as_configured (BrokerTunnel  *self,
+                      GError       **error)
+{
+  const BrokerTunnelConfig *config = self->config;
+  const char *address = config->listen_address != NULL ?
+                        config->listen_address :
+                        broker_tunnel_default_listen_address (config->allow_relay);
+
+  if (!listen_locally (self, address, config->listen_port, error))
+    return FALSE;
+  burrow_dbus_tunnel1_set_listen_address (BURROW_DBUS_TUNNEL1 (self), address);
+  burrow_dbus_tunnel1_set_listen_port (BURROW_DBUS_TUNNEL1 (self), self->bound_port);
   return TRUE;
 }
 
@@ -209,20 +388,26 @@ broker_tunnel_new (BrokerSession            *session,
                    GError                  **error)
 {
   g_autoptr(BrokerTunnel) self = g_object_new (BROKER_TYPE_TUNNEL, NULL);
+  gboolean ftp = config->type == BROKER_TUNNEL_TYPE_FTP;
 
-  if (config->type == BROKER_TUNNEL_TYPE_FTP)
+  if (ftp && config->kind == BROKER_TUNNEL_KIND_DYNAMIC)
     {
       g_set_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
-                   "FTP tunnels are not supported by this release of Burrow yet");
+                   "a dynamic tunnel cannot be of type FTP");
       return NULL;
     }
   self->session = g_object_ref (session);
   self->config = broker_tunnel_config_copy (config);
   self->traffic = broker_traffic_new ();
   set_properties (self, session_path);
+  /* A remote FTP tunnel's connections arrive here first, to be relayed
+   * through the rewriter: on a loopback port of its own. */
+  if (ftp && config->kind == BROKER_TUNNEL_KIND_REMOTE &&
+      !listen_locally (self, "127.0.0.1", 0, error))
+    return NULL;
   if (config->kind == BROKER_TUNNEL_KIND_REMOTE)
     broker_session_add_remote (session, self);
-  else if (!listen_locally (self, error))
+  else if (!listen_as_configured (self, error))
     return NULL;
   self->publish_id = g_timeout_add_seconds (1, publish_counters, self);
   return g_steal_pointer (&self);
@@ -244,6 +429,23 @@ BrokerSession *
 broker_tunnel_get_session (BrokerTunnel *self)
 {
   return self->session;
+}
+
+/* Where a remote tunnel's connections are relayed to from here: its
+ * destination, or for an FTP tunnel its own loopback listener. */
+void
+broker_tunnel_get_remote_target (BrokerTunnel  *self,
+                                 const char   **host,
+                                 guint16       *port)
+{
+  if (self->config->type == BROKER_TUNNEL_TYPE_FTP)
+    {
+      *host = "127.0.0.1";
+      *port = self->bound_port;
+      return;
+    }
+  *host = self->config->dst_host;
+  *port = self->config->dst_port;
 }
 
 /* A remote tunnel's listener on the SSH server: up, or refused. */
@@ -276,6 +478,8 @@ broker_tunnel_close (BrokerTunnel *self)
     g_socket_close (self->listener, NULL);
   g_clear_handle_id (&self->publish_id, g_source_remove);
   g_clear_handle_id (&self->pause_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_ptr_array_set_size (self->controls, 0);
   broker_session_close_tunnel (self->session, self);
 }
 
@@ -312,6 +516,8 @@ broker_tunnel_finalize (GObject *object)
 
   g_clear_pointer (&self->config, broker_tunnel_config_free);
   g_clear_pointer (&self->traffic, broker_traffic_unref);
+  g_clear_pointer (&self->controls, g_ptr_array_unref);
+  g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (broker_tunnel_parent_class)->finalize (object);
 }
 
@@ -335,4 +541,6 @@ broker_tunnel_iface_init (BurrowDBusTunnel1Iface *iface)
 static void
 broker_tunnel_init (BrokerTunnel *self)
 {
+  self->controls = g_ptr_array_new_with_free_func ((GDestroyNotify) broker_ftp_control_free);
+  self->cancellable = g_cancellable_new ();
 }

@@ -324,7 +324,7 @@ answer (BrokerFtpRewriter    *rewriter,
     broker_ftp_rewriter_passive_failed (rewriter, event->id, outcome->to_server,
                                         outcome->to_client, events);
   else if (event->kind == BROKER_FTP_EVENT_PASSIVE)
-    broker_ftp_rewriter_passive_ready (rewriter, event->id, 40000 + event->id,
+    broker_ftp_rewriter_passive_ready (rewriter, event->id, "127.0.0.1", 40000 + event->id,
                                        outcome->to_server, outcome->to_client, events);
   else if (event->kind == BROKER_FTP_EVENT_ACTIVE && test_case->answer == ANSWER_FAIL)
     broker_ftp_rewriter_active_failed (rewriter, event->id, outcome->to_server,
@@ -644,7 +644,7 @@ test_reply_held (void)
   g_assert_true (broker_ftp_rewriter_get_held (rewriter, BROKER_FTP_FROM_CLIENT));
   g_assert_cmpuint (broker_ftp_rewriter_get_pending (rewriter), ==, 1);
 
-  broker_ftp_rewriter_passive_ready (rewriter, 1, 40001, to_server, to_client, events);
+  broker_ftp_rewriter_passive_ready (rewriter, 1, "127.0.0.1", 40001, to_server, to_client, events);
   g_assert_cmpmem (to_client->data, to_client->len, expected, strlen (expected));
   g_assert_cmpmem (to_server->data, to_server->len, "PASV\r\nNOOP\r\n", 12);
   g_assert_false (broker_ftp_rewriter_get_held (rewriter, BROKER_FTP_FROM_SERVER));
@@ -653,6 +653,58 @@ test_reply_held (void)
   broker_ftp_rewriter_forward_done (rewriter, 1);
   broker_ftp_rewriter_forward_done (rewriter, 99);
   g_assert_cmpuint (broker_ftp_rewriter_get_pending (rewriter), ==, 0);
+}
+
+/* The passive reply names the data forward's address when a 227 can say
+ * it (an allow-relay tunnel listens where the client reached it), else
+ * 127.0.0.1; a 229 names only the port.  Events say which command it was. */
+static void
+test_reply_address (void)
+{
+  static const struct
+  {
+    const char *command;
+    const char *reply;
+    const char *address;
+    gboolean extended;
+    const char *expected;
+  } cases[] = {
+    { "PASV\r\n", "227 (127,77,3,4,19,137)\r\n", "127.0.0.5", FALSE,
+      "227 Entering Passive Mode (127,0,0,5,156,65).\r\n" },
+    { "PASV\r\n", "227 (127,77,3,4,19,137)\r\n", "::1", FALSE,
+      "227 Entering Passive Mode (127,0,0,1,156,65).\r\n" },
+    { "PASV\r\n", "227 (127,77,3,4,19,137)\r\n", "not an address", FALSE,
+      "227 Entering Passive Mode (127,0,0,1,156,65).\r\n" },
+    { "EPSV\r\n", "229 (|||5001|)\r\n", "::1", TRUE,
+      "229 Entering Extended Passive Mode (|||40001|)\r\n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(BrokerFtpRewriter) rewriter = broker_ftp_rewriter_new ("127.0.0.1");
+      g_autoptr(GPtrArray) events =
+        g_ptr_array_new_with_free_func ((GDestroyNotify) broker_ftp_event_free);
+      g_autoptr(GByteArray) to_server = g_byte_array_new ();
+      g_autoptr(GByteArray) to_client = g_byte_array_new ();
+      BrokerFtpEvent *event;
+
+      g_assert_true (broker_ftp_rewriter_feed (rewriter, BROKER_FTP_FROM_CLIENT,
+                                               (const guint8 *) cases[i].command,
+                                               strlen (cases[i].command), to_server, to_client,
+                                               events, NULL));
+      g_assert_true (broker_ftp_rewriter_feed (rewriter, BROKER_FTP_FROM_SERVER,
+                                               (const guint8 *) cases[i].reply,
+                                               strlen (cases[i].reply), to_server, to_client,
+                                               events, NULL));
+      g_assert_cmpuint (events->len, ==, 1);
+      event = events->pdata[0];
+      g_assert_cmpint (event->kind, ==, BROKER_FTP_EVENT_PASSIVE);
+      g_assert_cmpint (event->extended, ==, cases[i].extended);
+      broker_ftp_rewriter_passive_ready (rewriter, event->id, cases[i].address, 40001, to_server,
+                                         to_client, events);
+      g_assert_cmpmem (to_client->data, to_client->len, cases[i].expected,
+                       strlen (cases[i].expected));
+    }
 }
 
 /* A PORT, and every client command after it, waits for the answer. */
@@ -761,6 +813,7 @@ main (int    argc,
   g_test_add_func ("/broker/ftp/line-limit", test_line_limit);
   g_test_add_func ("/broker/ftp/binary-bytes", test_binary_bytes);
   g_test_add_func ("/broker/ftp/reply-held", test_reply_held);
+  g_test_add_func ("/broker/ftp/reply-address", test_reply_address);
   g_test_add_func ("/broker/ftp/command-held", test_command_held);
   g_test_add_func ("/broker/ftp/held-overflow", test_held_overflow);
   g_test_add_func ("/broker/ftp/fifo-limit", test_fifo_limit);

@@ -178,7 +178,7 @@ answer (BrokerFtpRewriter    *rewriter,
     broker_ftp_rewriter_passive_failed (rewriter, id, outcome->to_server, outcome->to_client,
                                         events);
   else if (event->kind == BROKER_FTP_EVENT_PASSIVE)
-    broker_ftp_rewriter_passive_ready (rewriter, id, port, outcome->to_server,
+    broker_ftp_rewriter_passive_ready (rewriter, id, id % 3 == 0 ? "::1" : "127.0.0.1", port, outcome->to_server,
                                        outcome->to_client, events);
   else if (event->kind == BROKER_FTP_EVENT_ACTIVE && id % 5 == 0)
     broker_ftp_rewriter_active_failed (rewriter, id, outcome->to_server, outcome->to_client,
