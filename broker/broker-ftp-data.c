@@ -4,6 +4,7 @@
 #include "broker-ftp-data.h"
 
 #include "broker-error.h"
+#include "broker-ftp-rewriter.h"
 
 #include <errno.h>
 #include <sys/socket.h>
@@ -109,11 +110,15 @@ from_peer (BrokerFtpData         *self,
 {
   g_autoptr(GSocketAddress) socket_address = g_socket_address_new_from_native ((gpointer) address,
                                                                                length);
+  g_autofree char *text = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
 
-  return G_IS_INET_SOCKET_ADDRESS (socket_address) &&
-         g_inet_address_equal (
-           g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (socket_address)),
-           self->peer);
+  if (!G_IS_INET_SOCKET_ADDRESS (socket_address))
+    return FALSE;
+  text = g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (socket_address)));
+  inet = broker_ftp_address_new (text);
+  return inet != NULL && g_inet_address_equal (inet, self->peer);
 }
 
 static gboolean
@@ -201,7 +206,7 @@ broker_ftp_data_new_local (BrokerSession             *session,
   g_autoptr(BrokerFtpData) self = data_new (session, tunnel, target_host, target_port, events,
                                             user_data);
 
-  self->peer = g_inet_address_new_from_string (peer_address);
+  self->peer = broker_ftp_address_new (peer_address);
   if (self->peer == NULL)
     {
       g_set_error (error, BROKER_ERROR, BROKER_ERROR_FAILED, "not an IP address: %s",

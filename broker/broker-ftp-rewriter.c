@@ -26,6 +26,7 @@
 #define REPLY_NOT_ALLOWED "501 Data connections may only go to the client's own address" \
                           " and a port of 1024 or more."
 #define REPLY_SYNTAX "501 Syntax error in parameters or arguments."
+#define REPLY_FAMILY "522 Network protocol not supported, use (1,2)"
 #define REPLY_NOT_IMPLEMENTED "502 LPRT and LPSV are not supported; use EPRT or EPSV."
 
 typedef enum
@@ -105,6 +106,25 @@ command_free (Command *command)
   g_free (command);
 }
 
+/* An IPv4-mapped IPv6 address (a client of a dual-stack listener) is its
+ * IPv4 address: a PORT from it names that. */
+GInetAddress *
+broker_ftp_address_new (const char *text)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (text);
+  const guint8 *bytes;
+
+  if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6)
+    return g_steal_pointer (&address);
+  bytes = g_inet_address_to_bytes (address);
+  for (guint i = 0; i < 10; i++)
+    if (bytes[i] != 0)
+      return g_steal_pointer (&address);
+  if (bytes[10] != 0xff || bytes[11] != 0xff)
+    return g_steal_pointer (&address);
+  return g_inet_address_new_from_bytes (bytes + 12, G_SOCKET_FAMILY_IPV4);
+}
+
 BrokerFtpRewriter *
 broker_ftp_rewriter_new (const char *client_address)
 {
@@ -113,7 +133,7 @@ broker_ftp_rewriter_new (const char *client_address)
 
   g_return_val_if_fail (client_address != NULL, NULL);
 
-  address = g_inet_address_new_from_string (client_address);
+  address = broker_ftp_address_new (client_address);
   if (address == NULL)
     return NULL;
   self = g_new0 (BrokerFtpRewriter, 1);
@@ -401,15 +421,14 @@ parse_229 (const char *text,
   return TRUE;
 }
 
-/* Whether @text is the client's own address, in @family (4 or 6). */
+/* Whether @text is the client's own address (IPv4-mapped or not). */
 static gboolean
 is_client_address (BrokerFtpRewriter *self,
-                   const char        *text,
-                   GSocketFamily      family)
+                   const char        *text)
 {
-  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (text);
+  g_autoptr(GInetAddress) address = broker_ftp_address_new (text);
 
-  return address != NULL && g_inet_address_get_family (address) == family &&
+  return address != NULL &&
          g_inet_address_equal (address, self->client_address);
 }
 
@@ -418,6 +437,7 @@ typedef enum
   ACTIVE_OK,
   ACTIVE_SYNTAX,
   ACTIVE_NOT_ALLOWED,
+  ACTIVE_FAMILY,               /* EPRT with a protocol other than 1 or 2 */
 } ActiveCheck;
 
 /* "h1,h2,h3,h4,p1,p2" */
@@ -434,7 +454,7 @@ check_port_args (BrokerFtpRewriter *self,
     return ACTIVE_SYNTAX;
   address = g_strdup_printf ("%u.%u.%u.%u", f[0], f[1], f[2], f[3]);
   *port = (guint16) (f[4] * 256 + f[5]);
-  if (!is_client_address (self, address, G_SOCKET_FAMILY_IPV4) || *port < 1024)
+  if (!is_client_address (self, address) || *port < 1024)
     return ACTIVE_NOT_ALLOWED;
   return ACTIVE_OK;
 }
@@ -455,6 +475,8 @@ check_eprt_args (BrokerFtpRewriter *self,
 
   if (end - p < 3 || !is_delimiter (d = p[0]) || p[2] != d)
     return ACTIVE_SYNTAX;
+  if (g_ascii_isdigit (p[1]) && p[1] != '1' && p[1] != '2')
+    return ACTIVE_FAMILY;     /* RFC 2428: 522, naming the ones we know */
   if (p[1] != '1' && p[1] != '2')
     return ACTIVE_SYNTAX;
   family = p[1] == '1' ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6;
@@ -470,7 +492,7 @@ check_eprt_args (BrokerFtpRewriter *self,
   if (parsed == NULL || g_inet_address_get_family (parsed) != family)
     return ACTIVE_SYNTAX;
   *port = (guint16) value;
-  if (!is_client_address (self, address, family) || *port < 1024)
+  if (!is_client_address (self, address) || *port < 1024)
     return ACTIVE_NOT_ALLOWED;
   return ACTIVE_OK;
 }
@@ -575,6 +597,8 @@ client_active (BrokerFtpRewriter *self,
                                                             line_end (line), &port);
   if (check == ACTIVE_SYNTAX)
     refuse_command (self, line, REPLY_SYNTAX, "malformed PORT or EPRT", out);
+  else if (check == ACTIVE_FAMILY)
+    refuse_command (self, line, REPLY_FAMILY, "EPRT with an unknown network protocol", out);
   else if (check == ACTIVE_NOT_ALLOWED)
     refuse_command (self, line, REPLY_NOT_ALLOWED,
                     "PORT or EPRT to another address or a port below 1024", out);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -30,7 +30,9 @@ G_BEGIN_DECLS
  *                the command (and every client command after it) is held
  *                until active_ready() (then forwarded, rewritten to the
  *                address given) or active_failed() (the client gets a 425).
- *                Refused ones are answered 501 and not forwarded.
+ *                Refused ones are answered 501 (522 for an EPRT network
+ *                protocol other than 1 or 2) and not forwarded.  A client
+ *                address that is IPv4-mapped IPv6 counts as IPv4.
  *   LPRT / LPSV  answered 502, not forwarded.
  *   bare CR      a command with a CR before its end is answered 501, not
  *                forwarded: a server might take it for two.
@@ -89,6 +91,9 @@ typedef struct
 void broker_ftp_event_free (BrokerFtpEvent *event);
 
 typedef struct _BrokerFtpRewriter BrokerFtpRewriter;
+
+/* @text as an address, an IPv4-mapped IPv6 one as IPv4; NULL if invalid. */
+GInetAddress      *broker_ftp_address_new              (const char          *text);
 
 /* @client_address: the FTP client's address as text ("127.0.0.1", "::1");
  * NULL if it is not a valid address. */

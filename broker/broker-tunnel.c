@@ -5,6 +5,7 @@
 
 #include "broker-error.h"
 #include "broker-ftp-control.h"
+#include "broker-ftp-rewriter.h"
 #include "broker-session.h"
 
 #include <errno.h>
@@ -96,7 +97,8 @@ start_control (BrokerTunnel                *self,
                                                            on_control_finished, self));
 }
 
-/* The IP address of a socket's own (@peer FALSE) or its peer's end. */
+/* The IP address of a socket's own (@peer FALSE) or its peer's end; an
+ * IPv4-mapped one (a dual-stack listener's) as IPv4. */
 static char *
 socket_address (int      fd,
                 gboolean peer)
@@ -104,6 +106,8 @@ socket_address (int      fd,
   struct sockaddr_storage native;
   socklen_t length = sizeof native;
   g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GInetAddress) unmapped = NULL;
   int rc = peer ? getpeername (fd, (struct sockaddr *) &native, &length) :
                   getsockname (fd, (struct sockaddr *) &native, &length);
 
@@ -112,8 +116,10 @@ socket_address (int      fd,
   address = g_socket_address_new_from_native (&native, length);
   if (!G_IS_INET_SOCKET_ADDRESS (address))
     return NULL;
-  return g_inet_address_to_string (
+  text = g_inet_address_to_string (
     g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  unmapped = broker_ftp_address_new (text);
+  return g_inet_address_to_string (unmapped);
 }
 
 /* Local: the client connected here; the server is reached through a

@@ -15,6 +15,7 @@
 #define TOO_MANY "425 too many data connections pending\r\n"
 #define NOT_ALLOWED "501 Data connections may only go to the client's own address" \
                     " and a port of 1024 or more.\r\n"
+#define FAMILY "522 Network protocol not supported, use (1,2)\r\n"
 #define SYNTAX "501 Syntax error in parameters or arguments.\r\n"
 #define NOT_IMPLEMENTED "502 LPRT and LPSV are not supported; use EPRT or EPSV.\r\n"
 
@@ -146,7 +147,17 @@ static const Case cases[] = {
   { "eprt-foreign-address", ACTIVE_NOT_ALLOWED ("EPRT |1|127.77.0.1|5001|") },
   { "eprt-low", ACTIVE_NOT_ALLOWED ("EPRT |1|127.0.0.1|1023|") },
   { "eprt-ipv6-foreign", ACTIVE_NOT_ALLOWED ("EPRT |2|::2|5001|"), ANSWER_READY, "::1" },
-  { "eprt-family-3", ACTIVE_SYNTAX ("EPRT |3|127.0.0.1|5001|") },
+  { "eprt-family-3", { "CEPRT |3|127.0.0.1|5001|\r\n" }, "", FAMILY,
+    "REFUSED EPRT with an unknown network protocol\n" },
+  { "eprt-family-letter", ACTIVE_SYNTAX ("EPRT |x|127.0.0.1|5001|") },
+  { "port-mapped-client", { "CPORT 127,0,0,1,19,137\r\n" }, PORT_1, "", "ACTIVE 1 5001\n",
+    ANSWER_READY, "::ffff:127.0.0.1" },
+  { "eprt-mapped-client", { "CEPRT |1|127.0.0.1|5001|\r\n" }, "EPRT |1|127.0.0.1|50001|\r\n", "",
+    "ACTIVE 1 5001\n", ANSWER_READY, "::ffff:127.0.0.1" },
+  { "eprt-mapped-written-v6", ACTIVE_NOT_ALLOWED ("EPRT |2|::ffff:127.0.0.2|5001|"), ANSWER_READY,
+    "::ffff:127.0.0.1" },
+  { "eprt-mapped-both", { "CEPRT |2|::ffff:127.0.0.1|5001|\r\n" }, "EPRT |1|127.0.0.1|50001|\r\n",
+    "", "ACTIVE 1 5001\n", ANSWER_READY, "::ffff:127.0.0.1" },
   { "eprt-family-mismatch", ACTIVE_SYNTAX ("EPRT |2|127.0.0.1|5001|") },
   { "eprt-family-mismatch-v6", ACTIVE_SYNTAX ("EPRT |1|::1|5001|"), ANSWER_READY, "::1" },
   { "eprt-mixed-delimiters", ACTIVE_SYNTAX ("EPRT |1|127.0.0.1!5001|") },
