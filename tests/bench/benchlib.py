@@ -236,6 +236,7 @@ class Bench:
         (self.home / "runtime").chmod(0o700)
         self.user = pwd.getpwuid(os.getuid()).pw_name
         self.procs = []          # (label, Popen), stopped in reverse order
+        self.trees = set()       # pids whose children are stopped first (leaf first)
         self.logs = {}
         self.sshd = None
         self.sshd_port = None
@@ -263,8 +264,8 @@ class Bench:
     def _stop(self, label, proc):
         if proc.poll() is not None:
             return
-        if proc is self.sshd:
-            # Sessions outlive sshd's listener: end them leaf first.
+        if proc is self.sshd or proc.pid in self.trees:
+            # Sessions outlive the listener (sshd, an FTP server): end them leaf first.
             for child in descendants(proc.pid):
                 try:
                     os.kill(child, signal.SIGTERM)
@@ -284,7 +285,8 @@ class Bench:
             proc.kill()
             proc.wait(timeout=10)
 
-    def spawn(self, label, argv, env=None, stdout=subprocess.DEVNULL, log=True):
+    def spawn(self, label, argv, env=None, stdout=subprocess.DEVNULL, log=True, tree=False):
+        """Starts @argv; with @tree its children (forked sessions) are stopped first."""
         err = subprocess.DEVNULL
         if log:
             path = self.dir / f"{label}.log"
@@ -295,6 +297,8 @@ class Bench:
         if log:
             err.close()
         self.procs.append((label, proc))
+        if tree:
+            self.trees.add(proc.pid)
         return proc
 
     def stop(self, proc):
@@ -473,10 +477,12 @@ class Bench:
                              f"{self.log_tail('broker')}")
         return result
 
-    def burrow_forward(self, target_port):
-        """A Burrow local tunnel 127.0.0.1:P → 127.0.0.1:target over the profile's session."""
+    def burrow_forward(self, target_port, kind=None):
+        """A Burrow local tunnel 127.0.0.1:P → 127.0.0.1:target over the profile's session
+        (@kind "ftp": an FTP tunnel, which follows PASV/EPSV with data forwards)."""
         port = free_port()
-        self.ctl("forward", "--detach", "-L", f"{port}:{LOOPBACK}:{target_port}", "bench")
+        spec = f"{port}:{LOOPBACK}:{target_port}"
+        self.ctl("forward", "--detach", "-L", f"{kind}/{spec}" if kind else spec, "bench")
         if not wait_port(port, proc=self.broker):
             raise BenchError(f"the Burrow tunnel on port {port} does not accept connections")
         return port
