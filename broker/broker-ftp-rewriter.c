@@ -799,7 +799,20 @@ destination (Output             *out,
   return from == BROKER_FTP_FROM_CLIENT ? out->to_server : out->to_client;
 }
 
-/* The rest of an overlong line, up to its LF if it came. */
+/* A client's overlong line reaches the server with every CR that is not
+ * part of its CRLF as a space: a server that ends lines at a bare CR would
+ * otherwise see a command the rewriter never checked. */
+static void
+blank_bare_crs (GByteArray *input,
+                gsize       size)
+{
+  for (gsize i = 0; i < size && i + 1 < input->len; i++)
+    if (input->data[i] == '\r' && input->data[i + 1] != '\n')
+      input->data[i] = ' ';
+}
+
+/* The rest of an overlong line, up to its LF if it came.  A client's CR at
+ * the end of the input waits for the next byte to tell what it is. */
 static gboolean
 continue_overlong (BrokerFtpRewriter  *self,
                    BrokerFtpDirection  from,
@@ -809,6 +822,12 @@ continue_overlong (BrokerFtpRewriter  *self,
   const guint8 *lf = memchr (input->data, '\n', input->len);
   gsize size = lf != NULL ? (gsize) (lf - input->data) + 1 : input->len;
 
+  if (lf == NULL && from == BROKER_FTP_FROM_CLIENT && input->data[size - 1] == '\r')
+    size--;
+  if (size == 0)
+    return FALSE;
+  if (from == BROKER_FTP_FROM_CLIENT)
+    blank_bare_crs (input, size);
   if (self->mode[from] == MODE_STREAM)
     emit (destination (out, from), input->data, size);
   if (lf != NULL)

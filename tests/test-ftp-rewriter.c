@@ -589,6 +589,23 @@ test_long_lines (void)
                      to_client, strlen (to_client));
 }
 
+/* A bare CR in the unparsed rest of a client's overlong line reaches the
+ * server as a space, so no server can take what follows it for a command
+ * of its own; the CRLF that ends the line stays. */
+static void
+test_long_line_bare_cr (void)
+{
+  g_autofree char *filler = g_strnfill (3 * 1024, 'a');
+  g_autofree char *client = g_strconcat ("CNOOP ", filler, "\rPORT 127,77,0,1,19,137\r\r\n",
+                                         "NOOP\r\n", NULL);
+  g_autofree char *to_server = g_strconcat ("NOOP ", filler, " PORT 127,77,0,1,19,137 \r\n",
+                                            "NOOP\r\n", NULL);
+  const char *steps[] = { client, NULL };
+  Case test_case = { "long-line-bare-cr", { NULL }, NULL, NULL, "" };
+
+  run_all_chunkings (&test_case, steps, NULL, to_server, strlen (to_server), "", 0);
+}
+
 /* A line of exactly 2 KiB with its CRLF is still a line; one byte more is
  * not, and a 227 that long to a PASV is refused. */
 static void
@@ -825,6 +842,7 @@ main (int    argc,
   g_test_add_func ("/broker/ftp/binary-bytes", test_binary_bytes);
   g_test_add_func ("/broker/ftp/reply-held", test_reply_held);
   g_test_add_func ("/broker/ftp/reply-address", test_reply_address);
+  g_test_add_func ("/broker/ftp/long-line-bare-cr", test_long_line_bare_cr);
   g_test_add_func ("/broker/ftp/command-held", test_command_held);
   g_test_add_func ("/broker/ftp/held-overflow", test_held_overflow);
   g_test_add_func ("/broker/ftp/fifo-limit", test_fifo_limit);
