@@ -26,6 +26,9 @@
 #define REPLY_NOT_ALLOWED "501 Data connections may only go to the client's own address" \
                           " and a port of 1024 or more."
 #define REPLY_SYNTAX "501 Syntax error in parameters or arguments."
+#define REPLY_WITHHELD_227 "227 Passive mode reply withheld by the FTP tunnel: it answered no PASV."
+#define REPLY_WITHHELD_229 "229 Extended passive mode reply withheld by the FTP tunnel: " \
+  "it answered no EPSV."
 #define REPLY_FAMILY "522 Network protocol not supported, use (1,2)"
 #define REPLY_NOT_IMPLEMENTED "502 LPRT and LPSV are not supported; use EPRT or EPSV."
 
@@ -82,6 +85,7 @@ struct _BrokerFtpRewriter
   BrokerFtpDirection last_fed;
   GQueue commands;              /* Command, oldest first */
   gboolean multiline;
+  gboolean swallowing;          /* a multi-line 227 or 229: dropped, then answered */
   char multiline_code[3];
   gboolean tls;
   guint next_id;
@@ -675,22 +679,89 @@ start_tls (BrokerFtpRewriter *self,
   add_event (out, BROKER_FTP_EVENT_TLS, 0, 0, NULL);
 }
 
-/* A final reply (2xx-5xx) answers the oldest command. */
+/* A final reply (2xx-5xx), once sent on, answers the oldest command. */
 static void
-finish_reply (BrokerFtpRewriter *self,
-              const Line        *line,
-              int                code,
-              Output            *out)
+answer_head (BrokerFtpRewriter *self,
+             int                code,
+             Output            *out)
 {
   Command *head = g_queue_peek_head (&self->commands);
 
-  emit_line (out->to_client, line);
   if (code < 200 || head == NULL)
     return;
   if (head->kind == COMMAND_AUTH && code == 234)
     start_tls (self, out);
   pop_command (self);
   drain_local (self, out);
+}
+
+static void
+finish_reply (BrokerFtpRewriter *self,
+              const Line        *line,
+              int                code,
+              Output            *out)
+{
+  emit_line (out->to_client, line);
+  answer_head (self, code, out);
+}
+
+static gboolean
+is_passive_code (int code)
+{
+  return code == 227 || code == 229;
+}
+
+/* A 227 or 229 that answers no PASV or EPSV (unsolicited, or to another
+ * command): a client that trusted it would open a data connection outside
+ * the tunnel, to wherever it names.  It goes on with its code, so replies
+ * stay in step, and without its address. */
+static void
+withhold_reply (BrokerFtpRewriter *self,
+                const Line        *line,
+                int                code,
+                Output            *out)
+{
+  emit_prefix (out->to_client, line);
+  emit_text (out->to_client, code == 227 ? REPLY_WITHHELD_227 : REPLY_WITHHELD_229, line->eol);
+  refuse_event (out, "a 227 or 229 reply that answered no PASV or EPSV");
+  answer_head (self, code, out);
+}
+
+/* The last line of a multi-line 227 or 229, whose lines were dropped: a
+ * PASV or EPSV gets a 425 (it is never parsed), anything else the reply
+ * without an address. */
+static void
+end_swallowed (BrokerFtpRewriter *self,
+               const Line        *line,
+               int                code,
+               Output            *out)
+{
+  Command *head = g_queue_peek_head (&self->commands);
+
+  self->swallowing = FALSE;
+  if (head == NULL || (head->kind != COMMAND_PASV && head->kind != COMMAND_EPSV))
+    {
+      withhold_reply (self, line, code, out);
+      return;
+    }
+  emit_prefix (out->to_client, line);
+  emit_text (out->to_client, REPLY_CANT_OPEN, line->eol);
+  refuse_event (out, "a multi-line 227 or 229 reply");
+  answer_head (self, code, out);
+}
+
+/* A line inside a multi-line reply is text; one that looks like a final
+ * 227 or 229 gets a space in front, so a client that ends replies early
+ * cannot take it for a passive reply. */
+static void
+emit_inner_line (const Line *line,
+                 int         code,
+                 char        separator,
+                 Output     *out)
+{
+  if (is_passive_code (code) && separator == ' ')
+    emit (out->to_client, " ", 1);
+  emit_line (out->to_client, line);
 }
 
 /* A 227 to a PASV or a 229 to an EPSV: held for passive_ready(), or
@@ -744,21 +815,28 @@ server_line (BrokerFtpRewriter *self,
   if (self->multiline)
     {
       /* Only "ddd " with the opening code ends it; nothing inside is parsed. */
-      if (code >= 0 && separator == ' ' && memcmp (line_text (line, 0), self->multiline_code, 3) == 0)
-        {
-          self->multiline = FALSE;
-          finish_reply (self, line, code, out);
-        }
-      else
-        emit_line (out->to_client, line);
-      return TRUE;
+      gboolean ends = code >= 0 && separator == ' ' &&
+                      memcmp (line_text (line, 0), self->multiline_code, 3) == 0;
+      gboolean swallowed = self->swallowing;
+
+      if (ends)
+        self->multiline = FALSE;
+      if (ends && self->swallowing)
+        end_swallowed (self, line, code, out);
+      else if (ends)
+        finish_reply (self, line, code, out);
+      else if (!self->swallowing)
+        emit_inner_line (line, code, separator, out);
+      return !swallowed;
     }
   if (code >= 0 && separator == '-')
     {
       self->multiline = TRUE;
+      self->swallowing = is_passive_code (code);
       memcpy (self->multiline_code, line_text (line, 0), 3);
-      emit_line (out->to_client, line);
-      return TRUE;
+      if (!self->swallowing)
+        emit_line (out->to_client, line);
+      return !self->swallowing;
     }
   if (code < 0)
     {
@@ -769,6 +847,11 @@ server_line (BrokerFtpRewriter *self,
                        (head->kind == COMMAND_EPSV && code == 229)))
     {
       passive_reply (self, head, line, out);
+      return FALSE;
+    }
+  if (is_passive_code (code))
+    {
+      withhold_reply (self, line, code, out);
       return FALSE;
     }
   finish_reply (self, line, code, out);

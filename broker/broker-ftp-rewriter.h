@@ -22,9 +22,15 @@ G_BEGIN_DECLS
  *                targets.  The reply, and every reply after it, is held until
  *                passive_ready() (then rewritten to the data forward's
  *                address and port) or passive_failed() (then a 425).  A 227 or 229 that
- *                does not parse is replaced by a 425 (REFUSED event).  A
- *                227 without an outstanding PASV, or in a multi-line reply,
- *                passes untouched.
+ *                does not parse is replaced by a 425 (REFUSED event).
+ *   227 / 229    never parsed anywhere else.  One that answers no PASV or
+ *                EPSV (unsolicited, or to another command) keeps its code
+ *                and loses its address; a multi-line one is dropped and
+ *                answered like that, or with a 425 if it answers a PASV or
+ *                EPSV (REFUSED events): a client that trusted its address
+ *                would connect outside the tunnel.  Inside another
+ *                multi-line reply, a line that looks like a final 227 or
+ *                229 gets a space in front.
  *   PORT / EPRT  accepted only for the client's own address and a port of
  *                1024 or more; an ACTIVE event with the client's port, and
  *                the command (and every client command after it) is held

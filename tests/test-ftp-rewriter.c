@@ -30,6 +30,11 @@
 #define REFUSED_229 "REFUSED malformed 229 reply\n"
 #define REFUSED_SYNTAX "REFUSED malformed PORT or EPRT\n"
 #define REFUSED_NOT_ALLOWED "REFUSED PORT or EPRT to another address or a port below 1024\n"
+#define WITHHELD_227 "227 Passive mode reply withheld by the FTP tunnel: it answered no PASV.\r\n"
+#define WITHHELD_229 "229 Extended passive mode reply withheld by the FTP tunnel: it answered no " \
+  "EPSV.\r\n"
+#define REFUSED_WITHHELD "REFUSED a 227 or 229 reply that answered no PASV or EPSV\n"
+#define REFUSED_MULTILINE "REFUSED a multi-line 227 or 229 reply\n"
 #define REFUSED_TOO_MANY "REFUSED too many data connections pending\n"
 
 typedef enum
@@ -87,23 +92,39 @@ static const Case cases[] = {
   /* The 227 address is never trusted */
   { "pasv-foreign-address", { "CPASV\r\n", "S227 Entering Passive Mode (127,77,60,99,6,12)\r\n" },
     "PASV\r\n", PASV_1, "PASSIVE 1 1548\n" },
+  /* A 227 or 229 that answers no PASV or EPSV keeps its code, loses its
+   * address: a client trusting it would connect outside the tunnel. */
   { "227-unsolicited", { "S227 Entering Passive Mode (127,77,0,1,4,1)\r\n" },
-    "", "227 Entering Passive Mode (127,77,0,1,4,1)\r\n", "" },
+    "", WITHHELD_227, REFUSED_WITHHELD },
   { "227-to-noop", { "CNOOP\r\n", "S227 (127,77,0,1,4,1)\r\n" },
-    "NOOP\r\n", "227 (127,77,0,1,4,1)\r\n", "" },
+    "NOOP\r\n", WITHHELD_227, REFUSED_WITHHELD },
   { "227-to-epsv", { "CEPSV\r\n", "S227 (127,77,0,1,4,1)\r\n" },
-    "EPSV\r\n", "227 (127,77,0,1,4,1)\r\n", "" },
+    "EPSV\r\n", WITHHELD_227, REFUSED_WITHHELD },
   { "229-to-pasv", { "CPASV\r\n", "S229 (|||5001|)\r\n" },
-    "PASV\r\n", "229 (|||5001|)\r\n", "" },
+    "PASV\r\n", WITHHELD_229, REFUSED_WITHHELD },
+  { "229-unsolicited-then-epsv", { "S229 (|||5432|)\r\n", "CEPSV\r\n", "S229 (|||5001|)\r\n" },
+    "EPSV\r\n", WITHHELD_229 EPSV_1, REFUSED_WITHHELD "PASSIVE 1 5001\n" },
+  /* A multi-line 227 or 229 is never parsed: dropped, and a PASV or EPSV
+   * gets a 425, anything else the reply without an address. */
   { "227-multiline", { "CPASV\r\nPASV\r\n",
                        "S227-Entering Passive Mode (127,77,0,1,4,1)\r\n227 (127,77,0,1,4,2)\r\n",
                        "S227 (127,77,0,1,19,137)\r\n" },
-    "PASV\r\nPASV\r\n",
-    "227-Entering Passive Mode (127,77,0,1,4,1)\r\n227 (127,77,0,1,4,2)\r\n" PASV_1,
-    "PASSIVE 1 5001\n" },
+    "PASV\r\nPASV\r\n", CANT_OPEN PASV_1, REFUSED_MULTILINE "PASSIVE 1 5001\n" },
+  { "229-multiline", { "CEPSV\r\n", "S229-Entering (|||5001|)\r\nmore\r\n229 (|||5002|)\r\n" },
+    "EPSV\r\n", CANT_OPEN, REFUSED_MULTILINE },
+  { "227-multiline-to-noop", { "CNOOP\r\n", "S227-a (127,77,0,1,4,1)\r\n227 b\r\n" },
+    "NOOP\r\n", WITHHELD_227, REFUSED_WITHHELD },
+  { "227-multiline-unsolicited-then-pasv",
+    { "S227-a\r\n227 (127,77,0,1,4,1)\r\n", "CPASV\r\n", "S227 (127,77,0,1,19,137)\r\n" },
+    "PASV\r\n", WITHHELD_227 PASV_1, REFUSED_WITHHELD "PASSIVE 1 5001\n" },
+  /* Inside another reply a line that looks like a final 227 or 229 is
+   * text: it gets a space in front, for clients that end replies early. */
   { "227-inside-multiline", { "CPASV\r\n",
-                              "S200-Hello\r\n227 (127,77,0,1,4,1)\r\n 227 x\r\n200 End\r\n" },
-    "PASV\r\n", "200-Hello\r\n227 (127,77,0,1,4,1)\r\n 227 x\r\n200 End\r\n", "" },
+                              "S200-Hello\r\n227 (127,77,0,1,4,1)\r\n 227 x\r\n229 (|||5432|)\r\n"
+                              "227-y\r\n200 End\r\n" },
+    "PASV\r\n",
+    "200-Hello\r\n 227 (127,77,0,1,4,1)\r\n 227 x\r\n 229 (|||5432|)\r\n227-y\r\n200 End\r\n",
+    "" },
   { "227-octet-256", PASV_227 ("256,0,0,1,4,1") },
   { "227-port-octet-256", PASV_227 ("127,77,3,4,256,1") },
   { "227-huge-number", PASV_227 ("127,77,3,4,99999999999,1") },
