@@ -934,6 +934,144 @@ test_profile_remote (void)
   curl_download (world.main_server, &curl_modes[0], world.profile_remote_port, TRUE);
 }
 
+/* A connection to @address:@port from @source (a second loopback address,
+ * as another local user's program could use). */
+static int
+connect_from (const char *source,
+              const char *address,
+              guint16     port)
+{
+  struct sockaddr_in from = { .sin_family = AF_INET };
+  struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons (port) };
+  struct timeval timeout = { IO_TIMEOUT_S, 0 };
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  g_assert_true (g_str_has_prefix (source, "127.") && g_str_has_prefix (address, "127."));
+  g_assert_cmpint (inet_pton (AF_INET, source, &from.sin_addr), ==, 1);
+  g_assert_cmpint (inet_pton (AF_INET, address, &to.sin_addr), ==, 1);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &from, sizeof from), ==, 0);
+  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (connect (fd, (struct sockaddr *) &to, sizeof to) != 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* Whether the other end closed @fd without sending anything. */
+static gboolean
+closed_at_once (int fd)
+{
+  char byte;
+
+  return recv (fd, &byte, 1, 0) == 0;
+}
+
+/* A passive data forward takes one connection, and only from the FTP
+ * client's own address: another local program that races the client to
+ * the port is turned away (and the client still gets its listing), and
+ * once used the port is closed. */
+static void
+test_data_forward_one_shot (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *address = NULL;
+  guint16 tunnel, data_port;
+  int control, stranger;
+
+  if (server_missing (world.main_server))
+    return;
+  tunnel = local_tunnel (world.main_server);
+  control = ftp_login ("127.0.0.1", tunnel);
+  g_assert_cmpint (command (control, text, "PASV"), ==, 227);
+  data_port = parse_227 (text->str, &address);
+  g_assert_cmpstr (address, ==, "127.0.0.1");
+
+  stranger = connect_from ("127.0.0.9", "127.0.0.1", data_port);
+  g_assert_cmpint (stranger, >=, 0);
+  g_assert_true (closed_at_once (stranger));
+  close (stranger);
+
+  assert_pasv_listing (control, address, data_port);
+  g_assert_cmpint (connect_to ("127.0.0.1", data_port), ==, -1);
+  command (control, text, "QUIT");
+  close (control);
+}
+
+/* At most 4 data forwards wait at a time; one nobody uses stops after 30 s
+ * and frees its place.  (31 s of waiting: meson runs other tests
+ * meanwhile.)  vsftpd, because pyftpdlib gives up on a passive data
+ * channel after 30 s itself and closes the session. */
+static void
+test_data_forward_expiry (void)
+{
+  Server *vsftpd = &world.servers[0];
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint16 ports[4];
+  guint16 tunnel;
+  int control;
+
+  if (server_missing (vsftpd))
+    return;
+  tunnel = local_tunnel (vsftpd);
+  control = ftp_login ("127.0.0.1", tunnel);
+  for (guint i = 0; i < G_N_ELEMENTS (ports); i++)
+    {
+      g_autofree char *address = NULL;
+
+      g_assert_cmpint (command (control, text, "PASV"), ==, 227);
+      ports[i] = parse_227 (text->str, &address);
+    }
+  g_assert_cmpint (command (control, text, "PASV"), ==, 425);
+  g_assert_nonnull (strstr (text->str, "too many data connections pending"));
+
+  g_usleep (31 * G_USEC_PER_SEC);
+  for (guint i = 0; i < G_N_ELEMENTS (ports); i++)
+    g_assert_cmpint (connect_to ("127.0.0.1", ports[i]), ==, -1);
+  g_assert_cmpint (command (control, text, "PASV"), ==, 227);
+  command (control, text, "QUIT");
+  close (control);
+}
+
+/* A tunnel reached at another address than 127.0.0.1 (here it listens on
+ * 127.0.0.5, as an allow-relay tunnel reached over the network would be)
+ * names that address in its 227, listens there for the data connection,
+ * and takes it only from the client. */
+static void
+test_reply_names_reached_address (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *address = NULL;
+  g_autofree char *spec = NULL;
+  guint16 tunnel = burrow_test_free_port ();
+  guint16 data_port;
+  int control, stranger;
+
+  if (server_missing (world.main_server))
+    return;
+  spec = g_strdup_printf ("ftp/127.0.0.5:%u:127.0.0.1:%u", tunnel,
+                          server_port (world.main_server));
+  forward_detached ("-L", spec);
+  g_assert_cmpint (connect_to ("127.0.0.1", tunnel), ==, -1);
+
+  control = connect_from ("127.0.0.6", "127.0.0.5", tunnel);
+  g_assert_cmpint (control, >=, 0);
+  close (control);
+  control = ftp_login ("127.0.0.5", tunnel);
+  g_assert_cmpint (command (control, text, "PASV"), ==, 227);
+  data_port = parse_227 (text->str, &address);
+  g_assert_cmpstr (address, ==, "127.0.0.5");
+  g_assert_cmpint (connect_to ("127.0.0.1", data_port), ==, -1);
+  stranger = connect_from ("127.0.0.9", "127.0.0.5", data_port);
+  g_assert_cmpint (stranger, >=, 0);
+  g_assert_true (closed_at_once (stranger));
+  close (stranger);
+  assert_pasv_listing (control, address, data_port);
+  command (control, text, "QUIT");
+  close (control);
+}
+
 /* The hostile server (tests/ftp/hostile-ftp-server.py).  Its 227s name
  * 127.77.0.9 while its data listener is on 127.0.0.1 at the same port; a
  * trap listens on 127.77.0.9 and counts.  The clients are told to trust
@@ -951,11 +1089,11 @@ typedef struct
   gboolean must_work;          /* FALSE: the client may fail, cleanly */
 } HostileCase;
 
-/* The last two may fail the transfer (a multi-line 227 to PASV may be
- * refused; a client one reply behind is lost), but the trap must still
- * stay at 0: a 227 the tunnel passes on untouched is one the client may act
- * on, whether it came as a multi-line reply or ahead of the PASV it seems
- * to answer. */
+/* The last two may fail the transfer (the tunnel answers a multi-line 227
+ * to PASV with a 425, and a 227 that answers no PASV reaches the client
+ * without its address, so a client one reply behind is lost), but the
+ * trap must stay at 0: before the tunnel did that, curl followed both
+ * into the trap. */
 static const HostileCase hostile_cases[] = {
   { { NULL }, TRUE },                              /* foreign-227 */
   { { "split", NULL }, TRUE },
@@ -1221,6 +1359,9 @@ add_cases (void)
   g_test_add_func ("/broker/ftp/port-foreign-address-refused", test_port_foreign_refused);
   g_test_add_func ("/broker/ftp/curl-port-foreign-address-refused",
                    test_curl_port_foreign_refused);
+  g_test_add_func ("/broker/ftp/data-forward-one-shot", test_data_forward_one_shot);
+  g_test_add_func ("/broker/ftp/reply-names-reached-address", test_reply_names_reached_address);
+  g_test_add_func ("/broker/ftp/data-forward-expiry", test_data_forward_expiry);
   g_test_add_func ("/broker/ftp/profile/local-loopback-only", test_profile_local);
   g_test_add_func ("/broker/ftp/profile/remote", test_profile_remote);
   g_test_add_func ("/broker/ftp/hostile/trap-catches-trusting-client", test_hostile_trap_catches);
