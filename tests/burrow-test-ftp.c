@@ -17,9 +17,6 @@
 #include <unistd.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #define VSFTPD_PATH "/usr/sbin/vsftpd"
 #define PYTHON_PATH "/usr/bin/python3"
@@ -116,16 +113,6 @@ ftp_new (const char  *name,
   return g_steal_pointer (&self);
 }
 
-#ifdef __linux__
-/* Runs in the forked child before exec: a test that aborts must not leave
- * a server listening. */
-static void
-die_with_parent (G_GNUC_UNUSED gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-#endif
-
 static gboolean
 spawn_server (BurrowTestFtp       *self,
               const char * const  *argv,
@@ -149,11 +136,7 @@ spawn_server (BurrowTestFtp       *self,
   spawned = g_spawn_async_with_pipes_and_fds (self->dir, argv, NULL,
                                               G_SPAWN_DO_NOT_REAP_CHILD |
                                               G_SPAWN_STDIN_FROM_DEV_NULL,
-#ifdef __linux__
-                                              die_with_parent,
-#else
-                                              NULL,
-#endif
+                                              burrow_test_process_die_with_parent,
                                               NULL, -1, log_fd, log_fd, NULL, NULL, 0,
                                               &self->pid, NULL, NULL, NULL, error);
   close (log_fd);

@@ -15,7 +15,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -110,14 +109,6 @@ stop_process (GSubprocess *process)
              g_subprocess_get_identifier (process), EXIT_TIMEOUT_MS);
   g_subprocess_force_exit (process);
   return wait_subprocess_gone (process);
-}
-
-/* Runs in the forked child before exec: a test that aborts must not leave
- * a server behind. */
-static void
-die_with_parent (G_GNUC_UNUSED gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 /* ---- files and tools ---------------------------------------------------- */
@@ -336,7 +327,8 @@ spawn_inner (BurrowTestHops  *self,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, self->inner_log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, burrow_test_process_die_with_parent, NULL,
+                                         NULL);
   /* Without --fork, unshare and sh exec in place: the pid is sshd's, and
    * PR_SET_PDEATHSIG survives both execs.  sshd re-executes itself for each
    * connection and insists on an absolute path for that. */
@@ -514,7 +506,8 @@ spawn_outer (BurrowTestHops *self,
   g_subprocess_launcher_take_stdin_fd (launcher, fd);
   g_subprocess_launcher_take_stdout_fd (launcher, out);
   g_subprocess_launcher_set_stderr_file_path (launcher, self->outer_log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, burrow_test_process_die_with_parent, NULL,
+                                         NULL);
   process = g_subprocess_launcher_spawn (launcher, &error, NSENTER_PATH, netns_arg,
                                          SSHD_PATH, "-i", "-e", "-f", self->outer_config, NULL);
   if (process == NULL)

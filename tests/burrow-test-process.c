@@ -3,6 +3,9 @@
 
 #include <signal.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #define EXIT_TIMEOUT_MS 5000
 
@@ -82,4 +85,12 @@ burrow_test_process_end_descendants (GPid parent)
           burrow_test_process_wait_reaped (child);
         }
     }
+}
+
+void
+burrow_test_process_die_with_parent (G_GNUC_UNUSED gpointer user_data)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+#endif
 }

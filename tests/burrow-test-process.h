@@ -15,5 +15,9 @@ gboolean  burrow_test_process_wait_reaped     (GPid pid);
 /* Ends @parent's descendants leaf first: SIGTERM, then SIGKILL if one
  * lingers.  @parent itself is left alone. */
 void      burrow_test_process_end_descendants (GPid parent);
+/* A child setup function (GSpawnChildSetupFunc): the server it runs gets
+ * SIGTERM when the test that started it dies, so an aborted test leaves
+ * nothing listening. */
+void      burrow_test_process_die_with_parent (gpointer user_data);
 
 G_END_DECLS

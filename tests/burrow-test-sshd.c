@@ -12,9 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #define SSHD_PATH "/usr/sbin/sshd"
 #define LOOPBACK "127.0.0.1"
@@ -302,16 +299,6 @@ write_known_hosts (BurrowTestSshd  *self,
   return g_file_set_contents (self->known_hosts, line, -1, error);
 }
 
-#ifdef __linux__
-/* Runs in the forked child before exec: a test that aborts must not leave
- * sshd listening. */
-static void
-die_with_parent (G_GNUC_UNUSED gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-#endif
-
 static gboolean
 spawn_sshd (BurrowTestSshd  *self,
             GError         **error)
@@ -325,9 +312,8 @@ spawn_sshd (BurrowTestSshd  *self,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, self->log);
-#ifdef __linux__
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-#endif
+  g_subprocess_launcher_set_child_setup (launcher, burrow_test_process_die_with_parent, NULL,
+                                         NULL);
   /* sshd re-executes itself for each connection and insists on an absolute
    * path for that. */
   if (self->password != NULL)
