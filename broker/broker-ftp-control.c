@@ -202,18 +202,20 @@ static const BrokerFtpDataEvents data_events = {
   .done = on_data_done,
 };
 
-/* A listener here whose connection goes through the SSH session. */
+/* A listener here whose connection, from @peer_address, goes through the
+ * SSH session. */
 static void
 open_local (BrokerFtpControl *self,
             Forward          *forward,
             const char       *bind_address,
+            const char       *peer_address,
             const char       *target_host,
             guint16           target_port)
 {
   g_autoptr(GError) error = NULL;
 
   forward->data = broker_ftp_data_new_local (self->session, self->tunnel, bind_address,
-                                             self->peer_address, target_host, target_port,
+                                             peer_address, target_host, target_port,
                                              &data_events, forward, &error);
   if (forward->data == NULL)
     forward_failed (self, forward, error->message);
@@ -233,17 +235,32 @@ open_remote (BrokerFtpControl *self,
                                               target_port, &data_events, forward);
 }
 
-/* A 227 can only name IPv4: an IPv6 client's PASV gets a forward on
- * 127.0.0.1. */
-static const char *
-passive_bind_address (BrokerFtpControl     *self,
-                      const BrokerFtpEvent *event)
+static gboolean
+is_ipv4 (const char *text)
 {
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (self->data_address);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (text);
 
-  if (event->extended || (inet != NULL && g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4))
-    return self->data_address;
-  return "127.0.0.1";
+  return inet != NULL && g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4;
+}
+
+/* A local tunnel's passive forward listens where the client reached the
+ * tunnel.  A 227 can only name IPv4: a PASV from ::1 gets a forward on
+ * 127.0.0.1 (the client then comes from there), one from any other IPv6
+ * address a 425. */
+static void
+open_passive_local (BrokerFtpControl     *self,
+                    Forward              *forward,
+                    const BrokerFtpEvent *event)
+{
+  g_autoptr(GInetAddress) client = g_inet_address_new_from_string (self->client_address);
+
+  if (event->extended || is_ipv4 (self->data_address))
+    open_local (self, forward, self->data_address, self->peer_address, self->server_host,
+                event->port);
+  else if (client != NULL && g_inet_address_get_is_loopback (client))
+    open_local (self, forward, "127.0.0.1", "127.0.0.1", self->server_host, event->port);
+  else
+    forward_failed (self, forward, "a 227 reply cannot name an IPv6 address; use EPSV");
 }
 
 static void
@@ -258,13 +275,14 @@ open_forward (BrokerFtpControl     *self,
   g_ptr_array_add (self->forwards, forward);
 
   if (forward->passive && !self->remote)
-    open_local (self, forward, passive_bind_address (self, event), self->server_host, event->port);
+    open_passive_local (self, forward, event);
   else if (forward->passive)
     open_remote (self, forward, self->server_host, event->port);
   else if (!self->remote)
     open_remote (self, forward, self->client_address, event->port);
   else
-    open_local (self, forward, self->data_address, self->client_address, event->port);
+    open_local (self, forward, self->data_address, self->peer_address, self->client_address,
+                event->port);
 }
 
 static void
@@ -450,8 +468,12 @@ broker_ftp_control_new (const BrokerFtpControlSetup *setup,
                         BrokerFtpControlFinished     finished,
                         gpointer                     user_data)
 {
-  BrokerFtpControl *self = g_new0 (BrokerFtpControl, 1);
+  BrokerFtpRewriter *rewriter = broker_ftp_rewriter_new (setup->client_address);
+  BrokerFtpControl *self;
 
+  if (rewriter == NULL)
+    return NULL;
+  self = g_new0 (BrokerFtpControl, 1);
   self->session = g_object_ref (setup->session);
   self->tunnel = broker_traffic_ref (setup->tunnel);
   self->remote = setup->remote;
@@ -459,7 +481,7 @@ broker_ftp_control_new (const BrokerFtpControlSetup *setup,
   self->client_address = g_strdup (setup->client_address);
   self->data_address = g_strdup (setup->data_address);
   self->peer_address = g_strdup (setup->peer_address);
-  self->rewriter = broker_ftp_rewriter_new (setup->client_address);
+  self->rewriter = rewriter;
   self->forwards = g_ptr_array_new_with_free_func ((GDestroyNotify) forward_free);
   self->finished = finished;
   self->user_data = user_data;

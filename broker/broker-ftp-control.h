@@ -17,8 +17,9 @@ G_BEGIN_DECLS
  *   remote tunnel  listener on the SSH server     →   listener here on data_address
  *                  server_host:P from here            → through SSH to client_address:C
  *
- * Both descriptors are taken, non-blocking.  "finished" is the owner's cue
- * to free it.
+ * Both descriptors are taken, non-blocking, unless it returns NULL (the
+ * client's address is not an IP address).  "finished" is the owner's cue to
+ * free it.
  */
 
 typedef struct

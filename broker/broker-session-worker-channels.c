@@ -5,7 +5,9 @@
 
 #include <gio/gio.h>
 #include <glib-unix.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* The channels of a connected session, its remote listeners, the keepalive
@@ -99,6 +101,40 @@ post_remote (BrokerSessionWorker *self,
   letter->used = used;
   g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver_remote, letter,
                               (GDestroyNotify) remote_letter_free);
+}
+
+/* A connection handed over to the main thread. */
+typedef struct
+{
+  Mailbox *mailbox;
+  BrokerTraffic *tunnel;
+  int fd;
+  char *originator;
+} IncomingLetter;
+
+static void
+incoming_letter_free (IncomingLetter *letter)
+{
+  g_rc_box_release (letter->mailbox);
+  broker_traffic_unref (letter->tunnel);
+  if (letter->fd >= 0)
+    close (letter->fd);
+  g_free (letter->originator);
+  g_free (letter);
+}
+
+static gboolean
+deliver_incoming (gpointer data)
+{
+  IncomingLetter *letter = data;
+
+  if (!letter->mailbox->stopped && letter->mailbox->events.incoming != NULL)
+    {
+      letter->mailbox->events.incoming (letter->tunnel, letter->fd, letter->originator,
+                                        letter->mailbox->user_data);
+      letter->fd = -1;
+    }
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -461,7 +497,7 @@ broker_session_worker_add_remote (BrokerSessionWorker *self,
                                   guint16              port,
                                   const char          *target_host,
                                   guint16              target_port,
-                                  gboolean             one_shot,
+                                  BrokerRemoteFlags    flags,
                                   BrokerTraffic       *tunnel)
 {
   AddRemote *add = g_new0 (AddRemote, 1);
@@ -472,7 +508,7 @@ broker_session_worker_add_remote (BrokerSessionWorker *self,
   add->forward->port = port;
   add->forward->target_host = g_strdup (target_host);
   add->forward->target_port = target_port;
-  add->forward->one_shot = one_shot;
+  add->forward->flags = flags;
   add->forward->tunnel = broker_traffic_ref (tunnel);
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, add_remote_in_worker, add,
                               (GDestroyNotify) add_remote_free);
@@ -570,13 +606,43 @@ stop_one_shot (BrokerSessionWorker *self,
   run_requests (self);
 }
 
+/* An FTP tunnel's control connection: its bytes are relayed on the main
+ * thread, through a socket pair (never a listener others could reach). */
+static void
+hand_over (BrokerSessionWorker *self,
+           BrokerChannel       *channel,
+           RemoteForward       *forward,
+           const char          *originator)
+{
+  IncomingLetter *letter;
+  int pair[2];
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0)
+    {
+      g_message ("remote tunnel: cannot make a socket pair: %s", g_strerror (errno));
+      broker_channel_abort (channel);
+      return;
+    }
+  broker_channel_attach_fd (channel, pair[0]);
+  letter = g_new0 (IncomingLetter, 1);
+  letter->mailbox = g_rc_box_acquire (self->mailbox);
+  letter->tunnel = broker_traffic_ref (forward->tunnel);
+  letter->fd = pair[1];
+  letter->originator = g_strdup (originator);
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver_incoming, letter,
+                              (GDestroyNotify) incoming_letter_free);
+}
+
 static void
 accept_incoming (BrokerSessionWorker *self)
 {
   for (guint i = 0; i < ACCEPTS_PER_WAKEUP; i++)
     {
       int port = 0;
-      ssh_channel incoming = ssh_channel_open_forward_port (self->ssh, 0, &port, NULL, NULL);
+      int originator_port = 0;
+      char *originator = NULL;
+      ssh_channel incoming = ssh_channel_open_forward_port (self->ssh, 0, &port, &originator,
+                                                            &originator_port);
       RemoteForward *forward;
       BrokerChannel *channel;
 
@@ -585,6 +651,7 @@ accept_incoming (BrokerSessionWorker *self)
       forward = find_remote (self, port);
       if (forward == NULL)
         {
+          ssh_string_free_char (originator);
           ssh_channel_close (incoming);
           ssh_channel_free (incoming);
           continue;
@@ -593,8 +660,12 @@ accept_incoming (BrokerSessionWorker *self)
       channel = broker_channel_new_incoming (&self->host, incoming, forward->tunnel);
       self->had_channels = TRUE;
       g_ptr_array_add (self->channels, channel);
-      connect_locally (self, channel, forward);
-      if (forward->one_shot)
+      if (forward->flags & BROKER_REMOTE_HAND_OVER)
+        hand_over (self, channel, forward, originator);
+      else
+        connect_locally (self, channel, forward);
+      ssh_string_free_char (originator);
+      if (forward->flags & BROKER_REMOTE_ONE_SHOT)
         stop_one_shot (self, forward);
     }
 }
@@ -757,6 +828,7 @@ typedef struct
 {
   BrokerSessionWorker *self;
   BrokerTraffic *tunnel;
+  gboolean keep_channels;      /* only the listeners stop */
 } CloseTunnel;
 
 static void
@@ -773,10 +845,10 @@ close_tunnel_in_worker (gpointer data)
   BrokerSessionWorker *self = close_tunnel->self;
   g_autoptr(GPtrArray) channels = g_ptr_array_copy (self->channels, NULL, NULL);
 
-  for (guint i = 0; i < channels->len; i++)
+  for (guint i = 0; i < channels->len && !close_tunnel->keep_channels; i++)
     if (broker_channel_get_tunnel (channels->pdata[i]) == close_tunnel->tunnel)
       broker_channel_abort (channels->pdata[i]);
-  for (guint i = self->waiting->len; i > 0; i--)
+  for (guint i = self->waiting->len; i > 0 && !close_tunnel->keep_channels; i--)
     {
       ChannelRequest *request = self->waiting->pdata[i - 1];
 
@@ -804,16 +876,32 @@ close_tunnel_in_worker (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-broker_session_worker_close_tunnel (BrokerSessionWorker *self,
-                                    BrokerTraffic       *tunnel)
+static void
+post_close_tunnel (BrokerSessionWorker *self,
+                   BrokerTraffic       *tunnel,
+                   gboolean             keep_channels)
 {
   CloseTunnel *close_tunnel = g_new0 (CloseTunnel, 1);
 
   close_tunnel->self = self;
   close_tunnel->tunnel = broker_traffic_ref (tunnel);
+  close_tunnel->keep_channels = keep_channels;
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, close_tunnel_in_worker,
                               close_tunnel, (GDestroyNotify) close_tunnel_free);
+}
+
+void
+broker_session_worker_close_tunnel (BrokerSessionWorker *self,
+                                    BrokerTraffic       *tunnel)
+{
+  post_close_tunnel (self, tunnel, FALSE);
+}
+
+void
+broker_session_worker_stop_listening (BrokerSessionWorker *self,
+                                      BrokerTraffic       *tunnel)
+{
+  post_close_tunnel (self, tunnel, TRUE);
 }
 
 /* The connection ended: close every channel (applications see EOF). */

@@ -40,7 +40,7 @@ typedef struct
   BrokerTraffic *tunnel;
   gboolean listening;
   gboolean closed;             /* its tunnel went; waiting for a request to end */
-  gboolean one_shot;           /* an FTP data forward: stops after one connection */
+  BrokerRemoteFlags flags;
 } RemoteForward;
 
 /* A global request (tcpip-forward and its cancel); libssh tracks one at a

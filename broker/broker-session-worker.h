@@ -37,6 +37,12 @@ typedef struct
   char *via;                  /* the gateway profile, for messages */
 } BrokerSessionParams;
 
+typedef enum
+{
+  BROKER_REMOTE_ONE_SHOT = 1 << 0,   /* an FTP data forward: one connection, then it stops */
+  BROKER_REMOTE_HAND_OVER = 1 << 1,  /* connections go to the main thread (incoming) */
+} BrokerRemoteFlags;
+
 /* Called on the main context, never after broker_session_worker_stop(). */
 typedef struct
 {
@@ -51,6 +57,13 @@ typedef struct
                   const char         *error,
                   gboolean            used,
                   gpointer            user_data);
+  /* A connection to a HAND_OVER listener: @fd (taken) is the end of a
+   * socket pair whose other end is the channel; @originator the address
+   * the SSH server says it came from. */
+  void (*incoming) (BrokerTraffic    *tunnel,
+                    int               fd,
+                    const char       *originator,
+                    gpointer          user_data);
   /* Takes @question; answer it with broker_session_worker_answer() and
    * @serial (REMEMBER and FORGET need no answer). */
   void (*ask)    (BrokerQuestion     *question,
@@ -86,8 +99,11 @@ void                 broker_session_worker_add_remote   (BrokerSessionWorker    
                                                          guint16                    port,
                                                          const char                *target_host,
                                                          guint16                    target_port,
-                                                         gboolean                   one_shot,
+                                                         BrokerRemoteFlags          flags,
                                                          BrokerTraffic             *tunnel);
+/* Stops @tunnel's remote listeners; the channels they carried go on. */
+void                 broker_session_worker_stop_listening (BrokerSessionWorker     *self,
+                                                           BrokerTraffic           *tunnel);
 /* The user's answer to the question @serial; takes @answer. */
 void                 broker_session_worker_answer       (BrokerSessionWorker       *self,
                                                          guint                      serial,

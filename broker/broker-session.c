@@ -238,6 +238,24 @@ on_worker_remote (BrokerTraffic *tunnel,
       broker_tunnel_set_listener (self->remote_tunnels->pdata[i], bound_port, error);
 }
 
+/* A connection to a remote FTP tunnel, for its control relay. */
+static void
+on_worker_incoming (BrokerTraffic *tunnel,
+                    int            fd,
+                    const char    *originator,
+                    gpointer       user_data)
+{
+  BrokerSession *self = user_data;
+
+  for (guint i = 0; i < self->remote_tunnels->len; i++)
+    if (broker_tunnel_get_traffic (self->remote_tunnels->pdata[i]) == tunnel)
+      {
+        broker_tunnel_take_incoming (self->remote_tunnels->pdata[i], fd, originator);
+        return;
+      }
+  close (fd);
+}
+
 /* Questions from the worker: the keyring and the agent answer them here,
  * on the main thread, without blocking. */
 
@@ -492,6 +510,7 @@ on_worker_ask (BrokerQuestion *question,
 static const BrokerSessionEvents worker_events = {
   .state = on_worker_state,
   .remote = on_worker_remote,
+  .incoming = on_worker_incoming,
   .ask = on_worker_ask,
 };
 
@@ -524,12 +543,10 @@ add_remote_to_worker (BrokerSession *self,
   const char *address = config->listen_address != NULL ?
                         config->listen_address :
                         broker_tunnel_default_listen_address (config->allow_relay);
-  const char *target_host;
-  guint16 target_port;
+  BrokerRemoteFlags flags = config->type == BROKER_TUNNEL_TYPE_FTP ? BROKER_REMOTE_HAND_OVER : 0;
 
-  broker_tunnel_get_remote_target (tunnel, &target_host, &target_port);
   broker_session_worker_add_remote (self->worker, address, config->listen_port,
-                                    target_host, target_port, FALSE,
+                                    config->dst_host, config->dst_port, flags,
                                     broker_tunnel_get_traffic (tunnel));
 }
 
@@ -699,7 +716,7 @@ broker_session_add_data_forward (BrokerSession            *self,
   forward->user_data = user_data;
   g_ptr_array_add (self->data_forwards, forward);
   broker_session_worker_add_remote (self->worker, "127.0.0.1", 0, target_host, target_port,
-                                    TRUE, traffic);
+                                    BROKER_REMOTE_ONE_SHOT, traffic);
 }
 
 /* Stops a data forward's listener unless it was used; its func is not
@@ -714,7 +731,7 @@ broker_session_remove_data_forward (BrokerSession *self,
     return;
   g_ptr_array_remove (self->data_forwards, forward);
   if (self->worker != NULL)
-    broker_session_worker_close_tunnel (self->worker, traffic);
+    broker_session_worker_stop_listening (self->worker, traffic);
 }
 
 const BrokerProfile *

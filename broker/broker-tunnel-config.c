@@ -87,10 +87,10 @@ broker_tunnel_default_listen_address (gboolean allow_relay)
   return allow_relay ? "0.0.0.0" : "127.0.0.1";
 }
 
-/* In a remote FTP tunnel, the FTP client's own address as PORT and EPRT
- * must name it: the address the tunnel listens on at the SSH server, or
- * 127.0.0.1 when it listens on every address (allow-relay).  Relayed
- * clients beyond the SSH server use passive mode. */
+/* In a remote FTP tunnel, the FTP client's own address when the SSH server
+ * did not say where a connection came from: the address the tunnel
+ * listens on at the SSH server, or 127.0.0.1 when it listens on every
+ * address. */
 const char *
 broker_tunnel_remote_client_address (const BrokerTunnelConfig *config)
 {

@@ -87,14 +87,24 @@ on_control_finished (BrokerFtpControl *control,
   g_ptr_array_remove (self->controls, control);
 }
 
-static void
+/* Takes both descriptors if it starts. */
+static gboolean
 start_control (BrokerTunnel                *self,
                const BrokerFtpControlSetup *setup,
                int                          client_fd,
                int                          server_fd)
 {
-  g_ptr_array_add (self->controls, broker_ftp_control_new (setup, client_fd, server_fd,
-                                                           on_control_finished, self));
+  BrokerFtpControl *control = broker_ftp_control_new (setup, client_fd, server_fd,
+                                                      on_control_finished, self);
+
+  if (control == NULL)
+    {
+      g_message ("FTP tunnel: the client's address \"%s\" is not an IP address",
+                 setup->client_address);
+      return FALSE;
+    }
+  g_ptr_array_add (self->controls, control);
+  return TRUE;
 }
 
 /* The IP address of a socket's own (@peer FALSE) or its peer's end; an
@@ -148,17 +158,24 @@ accept_ftp_local (BrokerTunnel *self,
       close (fd);
       return;
     }
+  if (!start_control (self, &setup, fd, pair[1]))
+    {
+      close (fd);
+      close (pair[0]);
+      close (pair[1]);
+      return;
+    }
   broker_session_open_channel (self->session, BROKER_CHANNEL_DIRECT, pair[0],
                                self->config->dst_host, self->config->dst_port, self->traffic);
-  start_control (self, &setup, fd, pair[1]);
 }
 
-/* Remote: the client's connection came through the SSH server, relayed
- * here by the session; the server is connected to from here. */
+/* Remote: the client's connection came through the SSH server, handed
+ * over by the session; the server is connected to from here. */
 typedef struct
 {
   BrokerTunnel *self;
   int client_fd;
+  char *client_address;
 } ServerConnect;
 
 static void
@@ -198,31 +215,46 @@ on_server_connected (GObject      *source,
         .tunnel = self->traffic,
         .remote = TRUE,
         .server_host = self->config->dst_host,
-        .client_address = broker_tunnel_remote_client_address (self->config),
+        .client_address = connect->client_address,
         .data_address = here,
         .peer_address = server,
       };
 
-      start_control (self, &setup, connect->client_fd, server_fd);
-      connect->client_fd = server_fd = -1;
+      if (start_control (self, &setup, connect->client_fd, server_fd))
+        connect->client_fd = server_fd = -1;
     }
   if (server_fd >= 0)
     close (server_fd);
   if (connect->client_fd >= 0)
     close (connect->client_fd);
   g_object_unref (connect->self);
+  g_free (connect->client_address);
   g_free (connect);
 }
 
-static void
-accept_ftp_remote (BrokerTunnel *self,
-                   int           fd)
+/* A connection to a remote FTP tunnel, handed over by the session: @fd is
+ * the client's side; @originator where the SSH server says it came from
+ * (PORT and EPRT must name it). */
+void
+broker_tunnel_take_incoming (BrokerTunnel *self,
+                             int           fd,
+                             const char   *originator)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
-  ServerConnect *connect = g_new0 (ServerConnect, 1);
+  g_autoptr(GInetAddress) address = originator != NULL ?
+                                    broker_ftp_address_new (originator) : NULL;
+  ServerConnect *connect;
 
+  if (self->closed || self->config->type != BROKER_TUNNEL_TYPE_FTP)
+    {
+      close (fd);
+      return;
+    }
+  connect = g_new0 (ServerConnect, 1);
   connect->self = g_object_ref (self);
   connect->client_fd = fd;
+  connect->client_address = address != NULL ? g_inet_address_to_string (address) :
+                            g_strdup (broker_tunnel_remote_client_address (self->config));
   g_socket_client_set_timeout (client, 10);
   g_socket_client_connect_to_host_async (client, self->config->dst_host, self->config->dst_port,
                                          self->cancellable, on_server_connected, connect);
@@ -234,11 +266,6 @@ accept_one (BrokerTunnel *self,
 {
   BrokerChannelMode mode = BROKER_CHANNEL_DIRECT;
 
-  if (self->config->type == BROKER_TUNNEL_TYPE_FTP && self->config->kind == BROKER_TUNNEL_KIND_REMOTE)
-    {
-      accept_ftp_remote (self, fd);
-      return;
-    }
   if (self->config->type == BROKER_TUNNEL_TYPE_FTP)
     {
       accept_ftp_local (self, fd);
@@ -406,11 +433,6 @@ broker_tunnel_new (BrokerSession            *session,
   self->config = broker_tunnel_config_copy (config);
   self->traffic = broker_traffic_new ();
   set_properties (self, session_path);
-  /* A remote FTP tunnel's connections arrive here first, to be relayed
-   * through the rewriter: on a loopback port of its own. */
-  if (ftp && config->kind == BROKER_TUNNEL_KIND_REMOTE &&
-      !listen_locally (self, "127.0.0.1", 0, error))
-    return NULL;
   if (config->kind == BROKER_TUNNEL_KIND_REMOTE)
     broker_session_add_remote (session, self);
   else if (!listen_as_configured (self, error))
@@ -435,23 +457,6 @@ BrokerSession *
 broker_tunnel_get_session (BrokerTunnel *self)
 {
   return self->session;
-}
-
-/* Where a remote tunnel's connections are relayed to from here: its
- * destination, or for an FTP tunnel its own loopback listener. */
-void
-broker_tunnel_get_remote_target (BrokerTunnel  *self,
-                                 const char   **host,
-                                 guint16       *port)
-{
-  if (self->config->type == BROKER_TUNNEL_TYPE_FTP)
-    {
-      *host = "127.0.0.1";
-      *port = self->bound_port;
-      return;
-    }
-  *host = self->config->dst_host;
-  *port = self->config->dst_port;
 }
 
 /* A remote tunnel's listener on the SSH server: up, or refused. */

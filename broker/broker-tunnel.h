@@ -23,9 +23,9 @@ BrokerTunnel             *broker_tunnel_new          (BrokerSession            *
 const BrokerTunnelConfig *broker_tunnel_get_config   (BrokerTunnel             *self);
 BrokerTraffic            *broker_tunnel_get_traffic  (BrokerTunnel             *self);
 BrokerSession            *broker_tunnel_get_session  (BrokerTunnel             *self);
-void                      broker_tunnel_get_remote_target (BrokerTunnel        *self,
-                                                           const char         **host,
-                                                           guint16             *port);
+void                      broker_tunnel_take_incoming (BrokerTunnel            *self,
+                                                       int                      fd,
+                                                       const char              *originator);
 void                      broker_tunnel_set_listener (BrokerTunnel             *self,
                                                       guint16                   bound_port,
                                                       const char               *error);
