@@ -108,16 +108,8 @@ from_peer (BrokerFtpData         *self,
            const struct sockaddr *address,
            socklen_t              length)
 {
-  g_autoptr(GSocketAddress) socket_address = g_socket_address_new_from_native ((gpointer) address,
-                                                                               length);
-  g_autofree char *text = NULL;
-  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GInetAddress) inet = broker_ftp_address_from_native (address, length);
 
-  if (!G_IS_INET_SOCKET_ADDRESS (socket_address))
-    return FALSE;
-  text = g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (socket_address)));
-  inet = broker_ftp_address_new (text);
   return inet != NULL && g_inet_address_equal (inet, self->peer);
 }
 

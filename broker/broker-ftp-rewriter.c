@@ -129,6 +129,20 @@ broker_ftp_address_new (const char *text)
   return g_inet_address_new_from_bytes (bytes + 12, G_SOCKET_FAMILY_IPV4);
 }
 
+GInetAddress *
+broker_ftp_address_from_native (gconstpointer native,
+                                gsize         length)
+{
+  g_autoptr(GSocketAddress) address = g_socket_address_new_from_native ((gpointer) native, length);
+  g_autofree char *text = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  text = g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return broker_ftp_address_new (text);
+}
+
 BrokerFtpRewriter *
 broker_ftp_rewriter_new (const char *client_address)
 {
@@ -181,7 +195,7 @@ emit_text (GByteArray *to,
   emit (to, eol, strlen (eol));
 }
 
-static void
+static BrokerFtpEvent *
 add_event (Output             *out,
            BrokerFtpEventKind  kind,
            guint               id,
@@ -195,6 +209,7 @@ add_event (Output             *out,
   event->port = port;
   event->detail = g_strdup (detail);
   g_ptr_array_add (out->events, event);
+  return event;
 }
 
 static void
@@ -580,8 +595,7 @@ hold_active (BrokerFtpRewriter *self,
   command->id = pending_add (self);
   command->extended = extended;
   self->n_unanswered++;
-  add_event (out, BROKER_FTP_EVENT_ACTIVE, command->id, port, NULL);
-  ((BrokerFtpEvent *) g_ptr_array_index (out->events, out->events->len - 1))->extended = extended;
+  add_event (out, BROKER_FTP_EVENT_ACTIVE, command->id, port, NULL)->extended = extended;
 }
 
 /* PORT or EPRT: held for active_ready(), or answered here.  Never sent as
@@ -792,9 +806,7 @@ passive_reply (BrokerFtpRewriter *self,
       head->eol = line->eol;
       head->id = pending_add (self);
       self->n_unanswered++;
-      add_event (out, BROKER_FTP_EVENT_PASSIVE, head->id, port, NULL);
-      ((BrokerFtpEvent *) g_ptr_array_index (out->events, out->events->len - 1))->extended =
-        extended;
+      add_event (out, BROKER_FTP_EVENT_PASSIVE, head->id, port, NULL)->extended = extended;
       return;
     }
   emit_text (out->to_client, reply, line->eol);

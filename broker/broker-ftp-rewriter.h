@@ -100,6 +100,10 @@ typedef struct _BrokerFtpRewriter BrokerFtpRewriter;
 
 /* @text as an address, an IPv4-mapped IPv6 one as IPv4; NULL if invalid. */
 GInetAddress      *broker_ftp_address_new              (const char          *text);
+/* The IP address of a socket address (struct sockaddr), unmapped like
+ * broker_ftp_address_new(); NULL if it is not an IP one. */
+GInetAddress      *broker_ftp_address_from_native      (gconstpointer        native,
+                                                        gsize                length);
 
 /* @client_address: the FTP client's address as text ("127.0.0.1", "::1");
  * NULL if it is not a valid address. */

@@ -115,21 +115,13 @@ socket_address (int      fd,
 {
   struct sockaddr_storage native;
   socklen_t length = sizeof native;
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(GInetAddress) unmapped = NULL;
+  g_autoptr(GInetAddress) address = NULL;
   int rc = peer ? getpeername (fd, (struct sockaddr *) &native, &length) :
                   getsockname (fd, (struct sockaddr *) &native, &length);
 
-  if (rc != 0)
+  if (rc != 0 || (address = broker_ftp_address_from_native (&native, length)) == NULL)
     return NULL;
-  address = g_socket_address_new_from_native (&native, length);
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return NULL;
-  text = g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
-  unmapped = broker_ftp_address_new (text);
-  return g_inet_address_to_string (unmapped);
+  return g_inet_address_to_string (address);
 }
 
 /* Local: the client connected here; the server is reached through a
