@@ -53,6 +53,7 @@ struct _BrokerChannel
   GByteArray *to_app;          /* from the server, waiting for the fd */
   GByteArray *to_server;       /* from the application, waiting for window */
 
+  BrokerOpenReport *report;    /* told whether the open succeeded, or NULL */
   gboolean app_eof;            /* the application shut its sending side */
   gboolean sent_eof;           /* ...and the server was told */
   gboolean server_eof;         /* the server's side is done sending */
@@ -492,6 +493,7 @@ opened (BrokerChannel *self)
   GByteArray *reply;
 
   g_debug ("channel to %s:%u open", self->dst_host, self->dst_port);
+  broker_open_report_send (self->report, TRUE, NULL);
   self->state = STATE_OPEN;
   self->counted = TRUE;
   broker_traffic_channel_open (self->tunnel);
@@ -523,6 +525,7 @@ refuse (BrokerChannel *self,
         const char    *why)
 {
   g_debug ("channel to %s:%u refused: %s", self->dst_host, self->dst_port, why);
+  broker_open_report_send (self->report, FALSE, why);
   if (self->socks != NULL && self->fd >= 0)
     {
       g_autoptr(GByteArray) reply = g_byte_array_new ();
@@ -691,6 +694,15 @@ broker_channel_attach_fd (BrokerChannel *self,
   opened (self);
 }
 
+/* @report (taken) learns whether the open succeeded. */
+void
+broker_channel_set_report (BrokerChannel    *self,
+                           BrokerOpenReport *report)
+{
+  g_clear_pointer (&self->report, broker_open_report_free);
+  self->report = report;
+}
+
 gboolean
 broker_channel_is_open (BrokerChannel *self)
 {
@@ -701,6 +713,14 @@ gboolean
 broker_channel_is_opening (BrokerChannel *self)
 {
   return self->state == STATE_OPENING;
+}
+
+/* Opening, and the server's confirmation has arrived: continuing the open
+ * now finishes it without touching the socket. */
+gboolean
+broker_channel_open_confirmed (BrokerChannel *self)
+{
+  return self->state == STATE_OPENING && ssh_channel_is_open (self->channel);
 }
 
 /* Reading was stopped (window or congestion): try again. */
@@ -742,6 +762,7 @@ broker_channel_free (BrokerChannel *self)
     }
   g_clear_pointer (&self->tunnel, broker_traffic_unref);
   g_clear_pointer (&self->socks, broker_socks_free);
+  g_clear_pointer (&self->report, broker_open_report_free);
   g_byte_array_unref (self->to_app);
   g_byte_array_unref (self->to_server);
   g_free (self->dst_host);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "broker-open-report.h"
 #include "broker-traffic.h"
 
 #include <libssh/libssh.h>
@@ -53,11 +54,14 @@ BrokerChannel *broker_channel_new_outgoing (const BrokerChannelHost *host,
 BrokerChannel *broker_channel_new_incoming (const BrokerChannelHost *host,
                                             ssh_channel              channel,
                                             BrokerTraffic           *tunnel);
+void           broker_channel_set_report   (BrokerChannel           *self,
+                                            BrokerOpenReport        *report);
 void           broker_channel_start        (BrokerChannel           *self);
 void           broker_channel_attach_fd    (BrokerChannel           *self,
                                             int                      fd);
 gboolean       broker_channel_is_opening   (BrokerChannel           *self);
 gboolean       broker_channel_is_open      (BrokerChannel           *self);
+gboolean       broker_channel_open_confirmed (BrokerChannel         *self);
 void           broker_channel_continue_open (BrokerChannel          *self);
 void           broker_channel_resume       (BrokerChannel           *self);
 gboolean       broker_channel_window_opened (BrokerChannel          *self);

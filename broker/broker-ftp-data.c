@@ -143,7 +143,7 @@ on_incoming (GSocket      *socket,
       return G_SOURCE_REMOVE;
     }
   broker_session_open_channel (self->session, BROKER_CHANNEL_DIRECT, fd, self->target_host,
-                               self->target_port, self->traffic);
+                               self->target_port, self->traffic, NULL);
   say_done (self);
   return G_SOURCE_REMOVE;
 }

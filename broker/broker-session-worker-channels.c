@@ -28,6 +28,7 @@ typedef struct
   char *dst_host;
   guint16 dst_port;
   BrokerTraffic *tunnel;
+  BrokerOpenReport *report;    /* or NULL */
 } ChannelRequest;
 
 static void
@@ -36,6 +37,7 @@ channel_request_free (ChannelRequest *request)
   if (request->fd >= 0)
     close (request->fd);
   g_clear_pointer (&request->tunnel, broker_traffic_unref);
+  g_clear_pointer (&request->report, broker_open_report_free);
   g_free (request->dst_host);
   g_free (request);
 }
@@ -315,6 +317,7 @@ start_channel (BrokerSessionWorker *self,
   channel = broker_channel_new_outgoing (&self->host, request->mode, request->fd,
                                          request->dst_host, request->dst_port, request->tunnel);
   request->fd = -1;
+  broker_channel_set_report (channel, g_steal_pointer (&request->report));
   self->had_channels = TRUE;
   g_ptr_array_add (self->channels, channel);
   update_idle (self);
@@ -359,7 +362,8 @@ broker_session_worker_add_channel (BrokerSessionWorker *self,
                                    int                  fd,
                                    const char          *dst_host,
                                    guint16              dst_port,
-                                   BrokerTraffic       *tunnel)
+                                   BrokerTraffic       *tunnel,
+                                   BrokerOpenReport    *report)
 {
   AddChannel *add = g_new0 (AddChannel, 1);
 
@@ -370,6 +374,7 @@ broker_session_worker_add_channel (BrokerSessionWorker *self,
   add->request->dst_host = g_strdup (dst_host);
   add->request->dst_port = dst_port;
   add->request->tunnel = tunnel != NULL ? broker_traffic_ref (tunnel) : NULL;
+  add->request->report = report;
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, add_channel_in_worker, add,
                               (GDestroyNotify) add_channel_free);
 }
@@ -779,12 +784,17 @@ resume_window_waiters (BrokerSessionWorker *self)
 /* Channels given up while their open was pending: closed once the server
  * answered. */
 static void
-settle_orphans (BrokerSessionWorker *self)
+settle_orphans (BrokerSessionWorker *self,
+                gboolean             refused)
 {
   for (guint i = self->orphans->len; i > 0; i--)
     {
       ssh_channel channel = self->orphans->pdata[i - 1];
-      int rc = ssh_channel_open_forward (channel, "orphan", 1, "127.0.0.1", 0);
+      int rc;
+
+      if (!refused && !ssh_channel_is_open (channel))
+        continue;
+      rc = ssh_channel_open_forward (channel, "orphan", 1, "127.0.0.1", 0);
 
       if (rc == SSH_AGAIN)
         continue;
@@ -795,14 +805,34 @@ settle_orphans (BrokerSessionWorker *self)
     }
 }
 
+/* A refused open shows only as a new session error ("Channel opening
+ * failure: channel N …", with a new N each time). */
+static gboolean
+server_refused_something (BrokerSessionWorker *self)
+{
+  const char *error = ssh_get_error (self->ssh);
+
+  if (g_strcmp0 (error, self->last_error) == 0)
+    return FALSE;
+  g_free (self->last_error);
+  self->last_error = g_strdup (error);
+  return TRUE;
+}
+
+/* Continuing an open the server has not answered yet polls the session's
+ * socket (libssh's channel_open()): with a thousand opens pending, a
+ * thousand polls per wakeup. So only answered opens are continued: a
+ * confirmation shows in the channel's state, a refusal as a new error. */
 static void
-continue_opens (BrokerSessionWorker *self)
+continue_opens (BrokerSessionWorker *self,
+                gboolean             refused)
 {
   for (guint i = 0; i < self->channels->len; i++)
     {
       BrokerChannel *channel = self->channels->pdata[i];
 
-      if (broker_channel_is_opening (channel))
+      if (broker_channel_open_confirmed (channel)
+          || (refused && broker_channel_is_opening (channel)))
         broker_channel_continue_open (channel);
     }
 }
@@ -812,14 +842,16 @@ continue_opens (BrokerSessionWorker *self)
 void
 broker_session_worker_after_io (BrokerSessionWorker *self)
 {
-  continue_opens (self);
+  gboolean refused = server_refused_something (self);
+
+  continue_opens (self, refused);
   if (self->phase != PHASE_CONNECTED)
     return;
   run_requests (self);
   if (self->had_remotes)
     accept_incoming (self);
   continue_ping (self);
-  settle_orphans (self);
+  settle_orphans (self, refused);
   resume_window_waiters (self);
   resume_blocked (self);
 }
@@ -953,6 +985,7 @@ broker_session_worker_fini_channels (BrokerSessionWorker *self)
   g_clear_pointer (&self->blocked, g_ptr_array_unref);
   g_clear_pointer (&self->window_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->orphans, g_ptr_array_unref);
+  g_clear_pointer (&self->last_error, g_free);
   g_clear_pointer (&self->connects, g_hash_table_unref);
   g_clear_pointer (&self->remotes, g_ptr_array_unref);
 }

@@ -101,6 +101,7 @@ struct _BrokerSessionWorker
   GPtrArray *blocked;          /* BrokerChannel, stopped by congestion */
   GPtrArray *window_waiters;   /* BrokerChannel, stopped by the SSH window */
   GPtrArray *orphans;          /* ssh_channel, given up while opening */
+  char *last_error;            /* the session's error text, when looked at last */
   GHashTable *connects;        /* BrokerChannel → GCancellable (incoming, connecting) */
   GPtrArray *remotes;          /* RemoteForward */
   GQueue requests;             /* GlobalRequest */

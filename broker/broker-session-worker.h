@@ -93,7 +93,8 @@ void                 broker_session_worker_add_channel  (BrokerSessionWorker    
                                                          int                        fd,
                                                          const char                *dst_host,
                                                          guint16                    dst_port,
-                                                         BrokerTraffic             *tunnel);
+                                                         BrokerTraffic             *tunnel,
+                                                         BrokerOpenReport          *report);
 void                 broker_session_worker_add_remote   (BrokerSessionWorker       *self,
                                                          const char                *address,
                                                          guint16                    port,

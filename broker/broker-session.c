@@ -580,7 +580,7 @@ connect_through_gateway (BrokerSession       *self,
   params->transport_fd = pair[1];
   params->via = g_strdup (self->profile->gateway_profile);
   broker_session_open_channel (self->gateway, BROKER_CHANNEL_DIRECT, pair[0],
-                               self->profile->host, self->profile->port, NULL);
+                               self->profile->host, self->profile->port, NULL, NULL);
   return TRUE;
 }
 
@@ -651,11 +651,15 @@ broker_session_open_channel (BrokerSession     *self,
                              int                fd,
                              const char        *dst_host,
                              guint16            dst_port,
-                             BrokerTraffic     *tunnel)
+                             BrokerTraffic     *tunnel,
+                             BrokerOpenReport  *report)
 {
   if (self->worker == NULL && g_get_monotonic_time () < self->next_attempt)
     {
       g_debug ("%s: not reconnecting yet (backoff)", self->profile->id);
+      broker_open_report_send (report, FALSE, "the SSH connection failed a moment ago; "
+                               "not trying again yet");
+      broker_open_report_free (report);
       close (fd);
       return;
     }
@@ -663,10 +667,11 @@ broker_session_open_channel (BrokerSession     *self,
     start_worker (self);
   if (self->worker == NULL)
     {
+      broker_open_report_free (report);
       close (fd);
       return;
     }
-  broker_session_worker_add_channel (self->worker, mode, fd, dst_host, dst_port, tunnel);
+  broker_session_worker_add_channel (self->worker, mode, fd, dst_host, dst_port, tunnel, report);
 }
 
 /* A remote tunnel lives on the server: it needs the connection now. */

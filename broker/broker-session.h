@@ -37,7 +37,8 @@ void                 broker_session_open_channel (BrokerSession       *self,
                                                   int                  fd,
                                                   const char          *dst_host,
                                                   guint16              dst_port,
-                                                  BrokerTraffic       *tunnel);
+                                                  BrokerTraffic       *tunnel,
+                                                  BrokerOpenReport    *report);
 void                 broker_session_add_remote   (BrokerSession       *self,
                                                   BrokerTunnel        *tunnel);
 void                 broker_session_close_tunnel (BrokerSession       *self,

@@ -158,7 +158,8 @@ accept_ftp_local (BrokerTunnel *self,
       return;
     }
   broker_session_open_channel (self->session, BROKER_CHANNEL_DIRECT, pair[0],
-                               self->config->dst_host, self->config->dst_port, self->traffic);
+                               self->config->dst_host, self->config->dst_port, self->traffic,
+                               NULL);
 }
 
 /* Remote: the client's connection came through the SSH server, handed
@@ -266,7 +267,7 @@ accept_one (BrokerTunnel *self,
   if (self->config->kind == BROKER_TUNNEL_KIND_DYNAMIC)
     mode = BROKER_CHANNEL_SOCKS;
   broker_session_open_channel (self->session, mode, fd, self->config->dst_host,
-                               self->config->dst_port, self->traffic);
+                               self->config->dst_port, self->traffic, NULL);
 }
 
 static void watch_listener (BrokerTunnel *self);
