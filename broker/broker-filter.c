@@ -18,9 +18,17 @@ mismatch_reason (const BrokerRule        *rule,
     return g_strdup_printf ("application \"%s\" does not match \"%s\"",
                             query->application != NULL ? query->application : "",
                             rule->application);
-  if (!broker_rule_matches_host (rule, query->host))
-    return g_strdup_printf ("host \"%s\" does not match \"%s\"",
-                            query->host != NULL ? query->host : "", rule->host);
+  if (!broker_rule_matches_host (rule, query->host, query->address))
+    {
+      if (rule->host_block != NULL)
+        return g_strdup_printf ("address %s is not in %s",
+                                query->address != NULL ? query->address
+                                : query->host != NULL ? query->host : "(unknown)",
+                                rule->host);
+      return g_strdup_printf ("host \"%s\" does not match \"%s\"",
+                              query->host != NULL ? query->host
+                              : query->address != NULL ? query->address : "", rule->host);
+    }
   if (!broker_rule_matches_port (rule, query->port))
     return g_strdup_printf ("port %u is not in \"%s\"", query->port, rule->ports);
   return NULL;

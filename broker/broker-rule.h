@@ -4,6 +4,8 @@
 #include "broker-config-types.h"
 #include "broker-port-list.h"
 
+#include <gio/gio.h>
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -17,7 +19,8 @@ typedef enum
 struct _BrokerRule
 {
   char *application;          /* glob; NULL or "" = any application */
-  char *host;                 /* regular expression; NULL or "" = any host */
+  char *host;                 /* regular expression, or an address block
+                               * ("10.0.0.0/8", "fd00::/8"); NULL or "" = any */
   char *ports;                /* as written; NULL or "" = any port */
   BrokerRuleAction action;
   char *profile;
@@ -25,6 +28,7 @@ struct _BrokerRule
   gboolean fallback_to_plain;
 
   GRegex *host_regex;         /* anchored, caseless */
+  GInetAddressMask *host_block; /* when host is an address block */
   GPatternSpec *application_pattern;
   BrokerPortList *port_list;
 
@@ -42,7 +46,8 @@ gboolean    broker_rule_compile (BrokerRule  *self,
 gboolean broker_rule_matches_application (const BrokerRule *self,
                                           const char       *application);
 gboolean broker_rule_matches_host        (const BrokerRule *self,
-                                          const char       *host);
+                                          const char       *name,
+                                          const char       *address);
 gboolean broker_rule_matches_port        (const BrokerRule *self,
                                           guint16           port);
 

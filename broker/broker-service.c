@@ -238,6 +238,7 @@ handle_test_rule (BurrowDBusBroker1     *iface,
   g_variant_lookup (query_dict, "application", "&s", &query.application);
   g_variant_lookup (query_dict, "host", "&s", &query.host);
   g_variant_lookup (query_dict, "port", "q", &query.port);
+  g_variant_lookup (query_dict, "address", "&s", &query.address);
   index = broker_filter_evaluate (config, &query, explanation);
   if (index >= 0)
     rule = broker_rule_to_variant (config->rules->pdata[index]);

@@ -177,7 +177,7 @@ assert_rule_matches_anything (const BrokerRule *rule)
   g_assert_nonnull (rule->port_list);
   g_assert_true (broker_port_list_is_any (rule->port_list));
   g_assert_true (broker_rule_matches_application (rule, "/usr/bin/telnet"));
-  g_assert_true (broker_rule_matches_host (rule, "example.com"));
+  g_assert_true (broker_rule_matches_host (rule, "example.com", NULL));
   g_assert_true (broker_rule_matches_port (rule, 1));
   g_assert_true (broker_rule_matches_port (rule, 65535));
 }

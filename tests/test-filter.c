@@ -2,6 +2,7 @@
 /* The filter engine: rules in order, the first match wins, no match means
  * DIRECT; and the explanation "burrowctl explain" shows. */
 #include "broker-filter.h"
+#include "broker-error.h"
 
 #include <string.h>
 
@@ -188,24 +189,135 @@ test_host_anchored (void)
   BrokerRule *domain = add_rule (config, 12, NULL, ".*\\.example\\.com", NULL,
                                  BROKER_RULE_ACTION_BLOCK);
 
-  g_assert_true (broker_rule_matches_host (exact, "example.com"));
-  g_assert_true (broker_rule_matches_host (exact, "EXAMPLE.com"));
-  g_assert_false (broker_rule_matches_host (exact, "example.com.evil.net"));
-  g_assert_false (broker_rule_matches_host (exact, "www.example.com"));
-  g_assert_false (broker_rule_matches_host (exact, "notexample.com"));
-  g_assert_false (broker_rule_matches_host (exact, "exampleXcom"));
-  g_assert_false (broker_rule_matches_host (exact, NULL));
+  g_assert_true (broker_rule_matches_host (exact, "example.com", NULL));
+  g_assert_true (broker_rule_matches_host (exact, "EXAMPLE.com", NULL));
+  g_assert_false (broker_rule_matches_host (exact, "example.com.evil.net", NULL));
+  g_assert_false (broker_rule_matches_host (exact, "www.example.com", NULL));
+  g_assert_false (broker_rule_matches_host (exact, "notexample.com", NULL));
+  g_assert_false (broker_rule_matches_host (exact, "exampleXcom", NULL));
+  g_assert_false (broker_rule_matches_host (exact, NULL, NULL));
 
   /* The anchors bind the whole alternation, not its first and last branch. */
-  g_assert_true (broker_rule_matches_host (either, "host1234"));
-  g_assert_true (broker_rule_matches_host (either, "Example.Com"));
-  g_assert_false (broker_rule_matches_host (either, "example.com.evil.net"));
-  g_assert_false (broker_rule_matches_host (either, "evil-host1234"));
+  g_assert_true (broker_rule_matches_host (either, "host1234", NULL));
+  g_assert_true (broker_rule_matches_host (either, "Example.Com", NULL));
+  g_assert_false (broker_rule_matches_host (either, "example.com.evil.net", NULL));
+  g_assert_false (broker_rule_matches_host (either, "evil-host1234", NULL));
 
-  g_assert_true (broker_rule_matches_host (domain, "www.example.com"));
-  g_assert_true (broker_rule_matches_host (domain, "MAIL.EXAMPLE.COM"));
-  g_assert_false (broker_rule_matches_host (domain, "example.com"));
-  g_assert_false (broker_rule_matches_host (domain, "www.example.com.evil.net"));
+  g_assert_true (broker_rule_matches_host (domain, "www.example.com", NULL));
+  g_assert_true (broker_rule_matches_host (domain, "MAIL.EXAMPLE.COM", NULL));
+  g_assert_false (broker_rule_matches_host (domain, "example.com", NULL));
+  g_assert_false (broker_rule_matches_host (domain, "www.example.com.evil.net", NULL));
+}
+
+static int
+evaluate_resolved (const BrokerConfig *config,
+                   const char         *name,
+                   const char         *address,
+                   guint16             port)
+{
+  BrokerFilterQuery query = { "/usr/bin/curl", name, port, address };
+
+  return broker_filter_evaluate (config, &query, NULL);
+}
+
+/* host="10.0.0.0/8" is an address block: it matches the destination's
+ * address, whatever name the application used. */
+static void
+test_host_block_ipv4 (void)
+{
+  g_autoptr(BrokerConfig) config = broker_config_new ();
+  BrokerRule *block = add_rule (config, 10, NULL, "10.0.0.0/8", NULL, BROKER_RULE_ACTION_TUNNEL);
+
+  g_assert_nonnull (block->host_block);
+  g_assert_null (block->host_regex);
+  g_assert_true (broker_rule_matches_host (block, NULL, "10.1.2.3"));
+  g_assert_true (broker_rule_matches_host (block, NULL, "10.255.255.255"));
+  g_assert_false (broker_rule_matches_host (block, NULL, "11.0.0.1"));
+  g_assert_false (broker_rule_matches_host (block, NULL, "9.255.255.255"));
+  /* The name does not count, the address does. */
+  g_assert_true (broker_rule_matches_host (block, "intranet.example", "10.9.9.9"));
+  g_assert_false (broker_rule_matches_host (block, "10.0.0.1.example", "192.0.2.1"));
+  /* A literal address given as the host, with no address beside it. */
+  g_assert_true (broker_rule_matches_host (block, "10.0.0.1", NULL));
+  /* A name never resolved cannot be in a block. */
+  g_assert_false (broker_rule_matches_host (block, "intranet.example", NULL));
+  g_assert_false (broker_rule_matches_host (block, NULL, NULL));
+  /* Another family is never inside. */
+  g_assert_false (broker_rule_matches_host (block, NULL, "::1"));
+  g_assert_false (broker_rule_matches_host (block, NULL, "fd00::10.1.2.3"));
+
+  g_assert_cmpint (evaluate_resolved (config, "intranet.example", "10.20.30.40", 80), ==, 0);
+  g_assert_cmpint (evaluate_resolved (config, "www.example", "192.0.2.7", 80), ==, -1);
+}
+
+static void
+test_host_block_ipv6 (void)
+{
+  g_autoptr(BrokerConfig) config = broker_config_new ();
+  BrokerRule *block = add_rule (config, 10, NULL, "fd00:1234::/32", NULL,
+                                BROKER_RULE_ACTION_BLOCK);
+  BrokerRule *one = add_rule (config, 11, NULL, "192.0.2.7/32", NULL, BROKER_RULE_ACTION_BLOCK);
+
+  g_assert_true (broker_rule_matches_host (block, NULL, "fd00:1234::1"));
+  g_assert_true (broker_rule_matches_host (block, NULL, "FD00:1234:ffff::9"));
+  g_assert_false (broker_rule_matches_host (block, NULL, "fd00:1235::1"));
+  g_assert_false (broker_rule_matches_host (block, NULL, "10.0.0.1"));
+  g_assert_true (broker_rule_matches_host (one, NULL, "192.0.2.7"));
+  g_assert_false (broker_rule_matches_host (one, NULL, "192.0.2.8"));
+}
+
+/* A block with bits set after its prefix is a mistake the user is told of,
+ * like a bad regular expression. */
+static void
+test_host_block_invalid (void)
+{
+  const char *bad[] = { "10.0.0.1/8", "10.0.0.0/33", "fd00::1/8", "10.0.0.0/-1", "10.0.0.0/x" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(BrokerRule) rule = broker_rule_new ();
+      g_autoptr(GError) error = NULL;
+
+      rule->host = g_strdup (bad[i]);
+      g_assert_false (broker_rule_compile (rule, &error));
+      g_assert_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_CONFIG);
+      g_assert_nonnull (strstr (error->message, bad[i]));
+      g_assert_nonnull (strstr (error->message, "address block"));
+    }
+}
+
+/* A regular expression looks at the name when the application gave one,
+ * and at the address only when it did not. */
+static void
+test_host_regex_name_or_address (void)
+{
+  g_autoptr(BrokerConfig) config = broker_config_new ();
+  BrokerRule *by_name = add_rule (config, 10, NULL, ".*\\.corp\\.example", NULL,
+                                  BROKER_RULE_ACTION_TUNNEL);
+  BrokerRule *by_address = add_rule (config, 11, NULL, "192\\.0\\.2\\..*", NULL,
+                                     BROKER_RULE_ACTION_BLOCK);
+
+  g_assert_true (broker_rule_matches_host (by_name, "git.corp.example", "192.0.2.5"));
+  g_assert_false (broker_rule_matches_host (by_name, NULL, "192.0.2.5"));
+  g_assert_true (broker_rule_matches_host (by_address, NULL, "192.0.2.5"));
+  g_assert_false (broker_rule_matches_host (by_address, "git.corp.example", "192.0.2.5"));
+
+  g_assert_cmpint (evaluate_resolved (config, "git.corp.example", "192.0.2.5", 22), ==, 0);
+  g_assert_cmpint (evaluate_resolved (config, NULL, "192.0.2.5", 22), ==, 1);
+  g_assert_cmpint (evaluate_resolved (config, "www.other.example", "192.0.2.5", 22), ==, -1);
+}
+
+/* The explanation names the address a block did not contain. */
+static void
+test_explanation_block (void)
+{
+  g_autoptr(BrokerConfig) config = broker_config_new ();
+  g_autoptr(GString) explanation = g_string_new (NULL);
+  BrokerFilterQuery query = { "/usr/bin/curl", "www.example", 443, "192.0.2.9" };
+
+  add_rule (config, 10, NULL, "10.0.0.0/8", NULL, BROKER_RULE_ACTION_TUNNEL);
+  g_assert_cmpint (broker_filter_evaluate (config, &query, explanation), ==, -1);
+  g_assert_nonnull (strstr (explanation->str, "address 192.0.2.9 is not in 10.0.0.0/8"));
 }
 
 /* PCRE's '$' also matches before a final newline; the anchor must not. */
@@ -215,7 +327,7 @@ test_host_trailing_newline (void)
   g_autoptr(BrokerConfig) config = broker_config_new ();
   BrokerRule *exact = add_rule (config, 10, NULL, "example\\.com", NULL, BROKER_RULE_ACTION_BLOCK);
 
-  g_assert_false (broker_rule_matches_host (exact, "example.com\n"));
+  g_assert_false (broker_rule_matches_host (exact, "example.com\n", NULL));
   g_assert_cmpint (evaluate (config, "/usr/bin/telnet", "example.com\n", 23), ==, -1);
 }
 
@@ -364,6 +476,11 @@ main (int    argc,
   g_test_add_func ("/filter/explanation/match", test_explanation_match);
   g_test_add_func ("/filter/explanation/empty-query", test_explanation_empty_query);
   g_test_add_func ("/filter/explanation/appends", test_explanation_appends);
+  g_test_add_func ("/filter/host/block-ipv4", test_host_block_ipv4);
+  g_test_add_func ("/filter/host/block-ipv6", test_host_block_ipv6);
+  g_test_add_func ("/filter/host/block-invalid", test_host_block_invalid);
+  g_test_add_func ("/filter/host/regex-name-or-address", test_host_regex_name_or_address);
+  g_test_add_func ("/filter/explanation/block", test_explanation_block);
 
   return g_test_run ();
 }

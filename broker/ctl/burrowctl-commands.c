@@ -359,12 +359,15 @@ cmd_rules (int    argc,
 {
   g_autofree char *application = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *address = NULL;
   g_autofree char *file = NULL;
   int port = 0;
   GOptionEntry entries[] = {
     { "app", 0, 0, G_OPTION_ARG_FILENAME, &application, "The application's executable path", "PATH" },
     { "host", 0, 0, G_OPTION_ARG_STRING, &host, "The destination host (name or address)", "HOST" },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "The destination port", "PORT" },
+    { "address", 0, 0, G_OPTION_ARG_STRING, &address,
+      "The address HOST resolves to (for rules with an address block)", "ADDRESS" },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &file,
       "Test against this file instead of the broker's configuration", "FILE" },
     { NULL }
@@ -391,7 +394,7 @@ cmd_rules (int    argc,
                                                                 BROKER_CONFIG_ORIGIN_USER, NULL,
                                                                 &error);
       g_autoptr(GString) explanation = g_string_new (NULL);
-      BrokerFilterQuery q = { application, host, (guint16) port };
+      BrokerFilterQuery q = { application, host, (guint16) port, address };
 
       if (config == NULL)
         {
@@ -406,6 +409,8 @@ cmd_rules (int    argc,
     g_variant_dict_insert (&query, "application", "s", application);
   g_variant_dict_insert (&query, "host", "s", host);
   g_variant_dict_insert (&query, "port", "q", (guint16) port);
+  if (address != NULL)
+    g_variant_dict_insert (&query, "address", "s", address);
   return test_rule_with_broker (g_variant_dict_end (&query));
 }
 
