@@ -206,7 +206,11 @@ on_channel_data (ssh_session  session,
   gsize written = 0;
   gsize room;
 
-  if (self->state != STATE_OPEN || self->pulling || self->fd < 0)
+  /* While pulling, libssh is reading packets inside ssh_channel_poll():
+   * this data joins its buffer, which the pull reads right after. */
+  if (self->pulling)
+    return 0;
+  if (self->state != STATE_OPEN || self->fd < 0)
     {
       self->held_in_libssh = TRUE;
       return 0;
@@ -298,7 +302,9 @@ shut_app_if_due (BrokerChannel *self)
 static void
 check_done (BrokerChannel *self)
 {
-  if (self->state != STATE_OPEN)
+  /* A pull in progress ends with its own check, once the bytes it read
+   * are with the application. */
+  if (self->state != STATE_OPEN || self->pulling)
     return;
   send_eof_if_due (self);
   shut_app_if_due (self);
@@ -407,6 +413,8 @@ pull_from_libssh (BrokerChannel *self)
   n = ssh_channel_read_nonblocking (self->channel, self->to_app->data + old_len, available, 0);
   self->pulling = FALSE;
   g_byte_array_set_size (self->to_app, old_len + MAX (n, 0));
+  if (n < available)
+    self->held_in_libssh = TRUE;
   if (n <= 0)
     return;
   count_in (self, n);
