@@ -7,6 +7,7 @@
 
 #include "broker-config-variant.h"
 #include "broker-error.h"
+#include "broker-capture-server.h"
 #include "broker-filter.h"
 #include "broker-name.h"
 #include "broker-session.h"
@@ -26,6 +27,7 @@ struct _BrokerService
   guint next_tunnel;
   BrokerAgents *agents;        /* created once the service is on a connection */
   guint next_session;
+  BrokerCaptureServer *capture;
 };
 
 static void broker_service_iface_init (BurrowDBusBroker1Iface *iface);
@@ -751,6 +753,7 @@ broker_service_dispose (GObject *object)
 {
   BrokerService *self = BROKER_SERVICE (object);
 
+  g_clear_pointer (&self->capture, broker_capture_server_free);
   g_clear_pointer (&self->tunnels, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->agents);
@@ -791,4 +794,57 @@ broker_service_init (BrokerService *self)
 {
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->tunnels = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) tunnel_entry_free);
+}
+
+/* Capture */
+
+static BrokerConfig *
+capture_get_config (gpointer owner)
+{
+  return current_config (owner);
+}
+
+/* A TUNNEL rule's connections ride its profile's shared session. */
+static BrokerSession *
+capture_get_session (gpointer           owner,
+                     const BrokerRule  *rule,
+                     GError           **error)
+{
+  BrokerService *self = owner;
+  BrokerProfile *profile;
+
+  if (rule->hostname_from_app)
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_FAILED,
+                   "rule %s:%u: hostname-from-app=\"YES\" is not supported yet", rule->file,
+                   rule->line);
+      return NULL;
+    }
+  profile = rule->profile != NULL ? broker_config_find_profile (current_config (self), rule->profile)
+                                  : NULL;
+  if (profile == NULL)
+    {
+      g_set_error (error, BROKER_ERROR, BROKER_ERROR_NOT_FOUND,
+                   "rule %s:%u tunnels through profile \"%s\", which does not exist",
+                   rule->file, rule->line, rule->profile != NULL ? rule->profile : "");
+      return NULL;
+    }
+  return ensure_session (self, profile);
+}
+
+/* Once the bus name is ours: only one broker answers captured programs. */
+void
+broker_service_start_capture (BrokerService *self)
+{
+  BrokerCaptureHost host = { capture_get_config, capture_get_session, self };
+  g_autofree char *path = broker_capture_server_default_path ();
+  g_autoptr(GError) error = NULL;
+
+  if (self->capture != NULL)
+    return;
+  self->capture = broker_capture_server_new (&host, path, &error);
+  if (self->capture == NULL)
+    g_message ("capture is off: %s", error->message);
+  else
+    g_message ("capture socket: %s", path);
 }

@@ -17,6 +17,7 @@ BrokerService *broker_service_new                (BrokerManager            *mana
 void           broker_service_set_object_manager (BrokerService            *self,
                                                   GDBusObjectManagerServer *objects);
 void           broker_service_connect_startup_profiles (BrokerService *self);
+void           broker_service_start_capture (BrokerService *self);
 BrokerAgents  *broker_service_get_agents         (BrokerService            *self);
 
 G_END_DECLS

@@ -47,6 +47,7 @@ on_name_acquired (GDBusConnection *connection,
   broker->name_acquired = TRUE;
   g_message ("owning %s", name);
   broker_service_connect_startup_profiles (broker->service);
+  broker_service_start_capture (broker->service);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "burrow-test-broker.h"
 #include "burrow-test-ftp.h"
 #include "burrow-test-peer.h"
+#include "burrow-test-tool.h"
 #include "burrow-test-sshd.h"
 
 /* FTP tunnels through the broker and a real sshd on 127.0.0.1, to real FTP
@@ -111,99 +112,12 @@ scratch_path (const char *name)
 
 /* Running clients: bounded in time, output kept in files (no pipe to fill) */
 
-typedef struct
-{
-  int status;                  /* exit status; -1 if killed (timeout) or by a signal */
-  gboolean timed_out;
-  char *out;
-  char *err;
-} ToolResult;
-
 static void
-tool_result_clear (ToolResult *result)
+run_tool (BurrowTestToolResult *result,
+          const char * const   *argv,
+          guint                 timeout_s)
 {
-  g_clear_pointer (&result->out, g_free);
-  g_clear_pointer (&result->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ToolResult, tool_result_clear)
-
-/* The tools must not go through a proxy or read the caller's settings. */
-static GStrv
-tool_environment (void)
-{
-  const char *unset[] = { "ftp_proxy", "FTP_PROXY", "http_proxy", "HTTP_PROXY", "https_proxy",
-                          "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY",
-                          "CURL_HOME", "LFTP_HOME" };
-  char **env = g_get_environ ();
-
-  for (guint i = 0; i < G_N_ELEMENTS (unset); i++)
-    env = g_environ_unsetenv (env, unset[i]);
-  return g_environ_setenv (env, "LC_ALL", "C", TRUE);
-}
-
-static int
-open_output (const char *path)
-{
-  int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-  g_assert_cmpint (fd, >=, 0);
-  return fd;
-}
-
-static void
-run_tool (ToolResult         *result,
-          const char * const *argv,
-          guint               timeout_s)
-{
-  g_autofree char *out_path = scratch_path ("tool.out");
-  g_autofree char *err_path = scratch_path ("tool.err");
-  g_auto(GStrv) env = tool_environment ();
-  g_autoptr(GError) error = NULL;
-  int out_fd = open_output (out_path);
-  int err_fd = open_output (err_path);
-  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
-  GPid pid = 0;
-  int status = 0;
-
-  g_spawn_async_with_pipes_and_fds (world.scratch, argv, (const char * const *) env,
-                                    G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                                    G_SPAWN_STDIN_FROM_DEV_NULL,
-                                    NULL, NULL, -1, out_fd, err_fd, NULL, NULL, 0,
-                                    &pid, NULL, NULL, NULL, &error);
-  close (out_fd);
-  close (err_fd);
-  g_assert_no_error (error);
-  result->timed_out = FALSE;
-  while (waitpid (pid, &status, WNOHANG) == 0)
-    {
-      if (g_get_monotonic_time () >= deadline)
-        {
-          result->timed_out = TRUE;
-          kill (pid, SIGKILL);
-          waitpid (pid, &status, 0);
-          break;
-        }
-      g_usleep (20 * 1000);
-    }
-  result->status = WIFEXITED (status) && !result->timed_out ? WEXITSTATUS (status) : -1;
-  g_file_get_contents (out_path, &result->out, NULL, NULL);
-  g_file_get_contents (err_path, &result->err, NULL, NULL);
-  if (result->out == NULL)
-    result->out = g_strdup ("");
-  if (result->err == NULL)
-    result->err = g_strdup ("");
-}
-
-static void
-assert_tool_ok (ToolResult *result,
-                const char *what)
-{
-  if (result->status != 0)
-    g_test_message ("%s exited with %d%s; its stderr:\n%s", what, result->status,
-                    result->timed_out ? " (killed: timed out)" : "", result->err);
-  g_assert_false (result->timed_out);
-  g_assert_cmpint (result->status, ==, 0);
+  burrow_test_run_tool (result, world.scratch, argv, NULL, timeout_s);
 }
 
 static gboolean
@@ -240,7 +154,7 @@ static const CurlMode curl_modes[] = {
 };
 
 static void
-run_curl (ToolResult         *result,
+run_curl (BurrowTestToolResult         *result,
           const CurlMode     *mode,
           const char * const *args,
           guint               timeout_s)
@@ -290,7 +204,7 @@ assert_curl_mode (const char     *verbose,
 /* lftp: --norc, -d for the protocol, and settings that make a failure end
  * the script (cmd:fail-exit) rather than retry for ever. */
 static void
-run_lftp (ToolResult *result,
+run_lftp (BurrowTestToolResult *result,
           guint16     port,
           const char *settings,
           const char *commands,
@@ -660,13 +574,13 @@ curl_download (Server         *server,
                guint16         port,
                gboolean        remote)
 {
-  g_auto(ToolResult) result = { 0 };
+  g_auto(BurrowTestToolResult) result = { 0 };
   g_autofree char *url = g_strdup_printf ("ftp://127.0.0.1:%u/big.bin", port);
   g_autofree char *out = scratch_path ("download.bin");
   Bytes before = tunnel_bytes (port, server_port (server));
 
   run_curl (&result, mode, (const char *[]) { "-o", out, url, NULL }, TOOL_TIMEOUT_S);
-  assert_tool_ok (&result, "curl download");
+  burrow_test_assert_tool_ok (&result, "curl download");
   assert_curl_mode (result.err, mode);
   assert_file_hash (out, world.big_hash);
   g_remove (out);
@@ -679,7 +593,7 @@ curl_upload (Server         *server,
              guint16         port,
              gboolean        remote)
 {
-  g_auto(ToolResult) result = { 0 };
+  g_auto(BurrowTestToolResult) result = { 0 };
   g_autofree char *name = g_strdup_printf ("curl-%s-%s.bin", mode->name, remote ? "remote" : "local");
   g_autofree char *url = g_strdup_printf ("ftp://127.0.0.1:%u/upload/%s", port, name);
   g_autofree char *landed = g_build_filename (burrow_test_ftp_get_upload_dir (server->ftp), name,
@@ -687,7 +601,7 @@ curl_upload (Server         *server,
   Bytes before = tunnel_bytes (port, server_port (server));
 
   run_curl (&result, mode, (const char *[]) { "-T", world.big_source, url, NULL }, TOOL_TIMEOUT_S);
-  assert_tool_ok (&result, "curl upload");
+  burrow_test_assert_tool_ok (&result, "curl upload");
   assert_curl_mode (result.err, mode);
   assert_file_hash (landed, world.big_hash);
   g_remove (landed);
@@ -698,11 +612,11 @@ static void
 curl_listing (const CurlMode *mode,
               guint16         port)
 {
-  g_auto(ToolResult) result = { 0 };
+  g_auto(BurrowTestToolResult) result = { 0 };
   g_autofree char *url = g_strdup_printf ("ftp://127.0.0.1:%u/", port);
 
   run_curl (&result, mode, (const char *[]) { url, NULL }, TOOL_TIMEOUT_S);
-  assert_tool_ok (&result, "curl listing");
+  burrow_test_assert_tool_ok (&result, "curl listing");
   assert_curl_mode (result.err, mode);
   g_assert_nonnull (strstr (result.out, "big.bin"));
   g_assert_nonnull (strstr (result.out, "small.bin"));
@@ -759,7 +673,7 @@ static void
 test_local_lftp (gconstpointer data)
 {
   const LftpCase *c = data;
-  g_auto(ToolResult) result = { 0 };
+  g_auto(BurrowTestToolResult) result = { 0 };
   g_autofree char *name = g_strdup_printf ("lftp-%s.bin", c->passive ? "passive" : "active");
   g_autofree char *landed = NULL;
   g_autofree char *out1 = scratch_path ("lftp-1.bin");
@@ -780,7 +694,7 @@ test_local_lftp (gconstpointer data)
   before = tunnel_bytes (port, server_port (c->server));
   run_lftp (&result, port, c->passive ? "set ftp:passive-mode on" : "set ftp:passive-mode off",
             commands, TOOL_TIMEOUT_S);
-  assert_tool_ok (&result, "lftp");
+  burrow_test_assert_tool_ok (&result, "lftp");
 
   assert_file_hash (out1, world.big_hash);
   assert_file_hash (out2, world.small_hash);
@@ -866,7 +780,7 @@ test_port_foreign_refused (void)
 static void
 test_curl_port_foreign_refused (void)
 {
-  g_auto(ToolResult) result = { 0 };
+  g_auto(BurrowTestToolResult) result = { 0 };
   g_autofree char *url = NULL;
 
   if (server_missing (world.main_server) || tool_missing ("curl"))
@@ -1105,7 +1019,7 @@ static const HostileCase hostile_cases[] = {
 };
 
 static void
-check_hostile_run (ToolResult *result,
+check_hostile_run (BurrowTestToolResult *result,
                    const char *what,
                    gboolean    must_work,
                    const char *out)
@@ -1119,7 +1033,7 @@ check_hostile_run (ToolResult *result,
   /* curl's own timeout: the tunnel held something for ever. */
   g_assert_cmpint (result->status, !=, 28);
   if (must_work)
-    assert_tool_ok (result, what);
+    burrow_test_assert_tool_ok (result, what);
   if (result->status == 0 && out != NULL)
     assert_file_hash (out, world.small_hash);
   if (out != NULL)
@@ -1132,7 +1046,7 @@ hostile_curl (BurrowTestFtp  *ftp,
               guint16         port,
               gboolean        must_work)
 {
-  g_auto(ToolResult) result = { 0 };
+  g_auto(BurrowTestToolResult) result = { 0 };
   g_autofree char *url = g_strdup_printf ("ftp://127.0.0.1:%u/small.bin", port);
   g_autofree char *out = scratch_path ("hostile.bin");
   g_autofree char *what = g_strdup_printf ("curl %s", mode->name);
@@ -1154,7 +1068,7 @@ test_hostile (gconstpointer data)
   const HostileCase *c = data;
   g_autoptr(BurrowTestFtp) ftp = NULL;
   g_autoptr(GError) error = NULL;
-  g_auto(ToolResult) listing = { 0 };
+  g_auto(BurrowTestToolResult) listing = { 0 };
   g_autofree char *served = scratch_path ("small.bin");
   g_autofree char *spec = NULL;
   g_autofree char *url = NULL;
@@ -1181,7 +1095,7 @@ test_hostile (gconstpointer data)
 
   if (lftp != NULL)
     {
-      g_auto(ToolResult) result = { 0 };
+      g_auto(BurrowTestToolResult) result = { 0 };
       g_autofree char *out = scratch_path ("hostile-lftp.bin");
       g_autofree char *commands = g_strdup_printf ("get small.bin -o \"%s\"; cls -l", out);
 
@@ -1208,7 +1122,7 @@ test_hostile_trap_catches (void)
 {
   g_autoptr(BurrowTestFtp) ftp = NULL;
   g_autoptr(GError) error = NULL;
-  g_auto(ToolResult) result = { 0 };
+  g_auto(BurrowTestToolResult) result = { 0 };
   g_autofree char *served = scratch_path ("small.bin");
   g_autofree char *url = NULL;
   guint count = 0;

@@ -1,0 +1,698 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "burrow-broker"
+
+#include "broker-capture-server.h"
+
+#include "broker-capture-endpoint.h"
+#include "broker-filter.h"
+#include "burrow-capture-protocol.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* A client that says nothing for this long is dropped. */
+#define REQUEST_TIMEOUT_SECONDS 10
+/* A fallback-to-plain rule waits this long for its SSH connection before
+ * the program connects directly. */
+#define FALLBACK_WAIT_SECONDS 30
+#define ACCEPTS_PER_WAKEUP 64
+
+struct _BrokerCaptureServer
+{
+  BrokerCaptureHost host;
+  char *path;
+  int listener;
+  guint listen_source;
+  BrokerCaptureEndpoint *endpoint;
+  GHashTable *clients;          /* Client set */
+};
+
+/* One connect() of a captured program, from its question to our answer. */
+typedef struct
+{
+  BrokerCaptureServer *server;  /* NULL once the server is gone */
+  int fd;                       /* the program's end of the capture socket */
+  guint read_source;
+  guint timeout_source;
+  struct ucred peer;
+  guint8 buffer[BURROW_CAPTURE_MAX_FRAME];
+  gsize have;
+  int socket_fd;                /* the program's own socket, passed along */
+  BurrowCaptureMessage request;
+
+  char *application;            /* executable path, or NULL */
+  char *address;                /* numeric destination address */
+  char *name;                   /* the name the program gave, or NULL */
+  guint16 port;
+  BrokerRule *rule;             /* the deciding rule, or NULL */
+  BrokerSession *session;       /* a TUNNEL's */
+  gulong state_handler;
+} Client;
+
+static void client_free (Client *client);
+
+char *
+broker_capture_server_default_path (void)
+{
+  const char *override = g_getenv ("BURROW_CAPTURE_SOCKET");
+
+  if (override != NULL && *override != '\0')
+    return g_strdup (override);
+  return g_build_filename (g_get_user_runtime_dir (), "burrow", "capture", NULL);
+}
+
+/* Answers */
+
+static void
+send_reply (Client                     *client,
+            const BurrowCaptureMessage *reply)
+{
+  guint8 frame[BURROW_CAPTURE_MAX_FRAME];
+  gsize length = burrow_capture_message_encode (reply, frame, sizeof frame);
+
+  /* A few bytes into an idle socket: they fit, or the program is gone. */
+  if (length > 0 && send (client->fd, frame, length, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+    g_debug ("capture: the program (pid %d) left before its answer: %s", (int) client->peer.pid,
+             g_strerror (errno));
+}
+
+static void
+answer (Client *client,
+        guint8  action,
+        int     error_number)
+{
+  BurrowCaptureMessage reply;
+
+  burrow_capture_message_init (&reply, BURROW_CAPTURE_VERDICT);
+  reply.action = action;
+  reply.present |= BURROW_CAPTURE_HAS_ACTION;
+  if (action == BURROW_CAPTURE_ACTION_FAIL)
+    {
+      reply.error_number = error_number;
+      reply.present |= BURROW_CAPTURE_HAS_ERRNO;
+    }
+  if (client->rule != NULL && client->server != NULL)
+    {
+      BrokerConfig *config = client->server->host.get_config (client->server->host.owner);
+      guint index;
+
+      if (g_ptr_array_find (config->rules, client->rule, &index))
+        {
+          reply.rule = index + 1;
+          reply.present |= BURROW_CAPTURE_HAS_RULE;
+        }
+    }
+  send_reply (client, &reply);
+  client_free (client);
+}
+
+static void
+answer_error (Client *client,
+              int     error_number)
+{
+  BurrowCaptureMessage reply;
+
+  burrow_capture_message_init (&reply, BURROW_CAPTURE_ERROR);
+  reply.error_number = error_number;
+  reply.present |= BURROW_CAPTURE_HAS_ERRNO;
+  send_reply (client, &reply);
+  client_free (client);
+}
+
+static const char *
+destination_text (Client  *client,
+                  GString *out)
+{
+  if (client->name != NULL)
+    g_string_append_printf (out, "%s (%s)", client->name, client->address);
+  else
+    g_string_append (out, client->address);
+  g_string_append_printf (out, " port %u", client->port);
+  return out->str;
+}
+
+/* One journal entry per decision, with fields to search by. */
+static void
+log_decision (Client     *client,
+              const char *action,
+              const char *detail)
+{
+  g_autoptr(GString) destination = g_string_new (NULL);
+  g_autofree char *message = NULL;
+  g_autofree char *pid = g_strdup_printf ("%d", (int) client->peer.pid);
+
+  destination_text (client, destination);
+  message = g_strdup_printf ("capture: %s (pid %s) to %s: %s%s%s",
+                             client->application != NULL ? client->application : "?", pid,
+                             destination->str, action, detail != NULL ? ", " : "",
+                             detail != NULL ? detail : "");
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "MESSAGE", "%s", message,
+                    "BURROW_CAPTURE_ACTION", action,
+                    "BURROW_CAPTURE_PID", pid,
+                    "BURROW_CAPTURE_APPLICATION", client->application != NULL ? client->application : "",
+                    "BURROW_CAPTURE_DESTINATION", destination->str);
+}
+
+/* TUNNEL */
+
+static void
+on_channel_opened (gboolean    opened,
+                   const char *why,
+                   gpointer    user_data)
+{
+  Client *client = user_data;
+
+  if (opened)
+    {
+      answer (client, BURROW_CAPTURE_ACTION_TUNNELLED, 0);
+      return;
+    }
+  log_decision (client, "tunnel failed", why);
+  answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
+}
+
+/* The destination as the SSH server is asked for it: by name when the
+ * program gave one, so that names only the far side knows work. */
+static const char *
+channel_target (Client *client)
+{
+  return client->name != NULL ? client->name : client->address;
+}
+
+static void
+on_joined (int         fd,
+           const char *error,
+           gpointer    user_data)
+{
+  Client *client = user_data;
+
+  if (fd < 0)
+    {
+      log_decision (client, "tunnel failed", error);
+      answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
+      return;
+    }
+  if (client->server == NULL)
+    {
+      close (fd);
+      answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
+      return;
+    }
+  broker_session_open_channel (client->session, BROKER_CHANNEL_DIRECT, fd, channel_target (client),
+                               client->port, NULL,
+                               broker_open_report_new (on_channel_opened, client));
+}
+
+static void
+join_endpoint (Client *client)
+{
+  int socket_fd = client->socket_fd;
+
+  client->socket_fd = -1;
+  broker_capture_endpoint_join (client->server->endpoint, socket_fd, on_joined, client);
+}
+
+static void
+stop_waiting (Client *client)
+{
+  g_clear_signal_handler (&client->state_handler, client->session);
+  g_clear_handle_id (&client->timeout_source, g_source_remove);
+}
+
+static const char *
+session_state (BrokerSession *session)
+{
+  return burrow_dbus_session1_get_state (BURROW_DBUS_SESSION1 (session));
+}
+
+static void
+fall_back (Client     *client,
+           const char *why)
+{
+  stop_waiting (client);
+  log_decision (client, "direct (fallback-to-plain)", why);
+  answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
+}
+
+static void
+on_session_state (Client *client)
+{
+  const char *state = session_state (client->session);
+
+  if (g_str_equal (state, "connected"))
+    {
+      stop_waiting (client);
+      join_endpoint (client);
+    }
+  else if (g_str_equal (state, "failed"))
+    fall_back (client, burrow_dbus_session1_get_failure_reason (BURROW_DBUS_SESSION1 (client->session)));
+}
+
+static gboolean
+on_fallback_timeout (gpointer user_data)
+{
+  Client *client = user_data;
+
+  client->timeout_source = 0;
+  fall_back (client, "the SSH connection took too long");
+  return G_SOURCE_REMOVE;
+}
+
+/* With fallback-to-plain the program's socket is joined to the endpoint
+ * only once the SSH connection is up: until then it may still connect
+ * directly. */
+static void
+wait_for_session (Client            *client,
+                  const BrokerConfig *config)
+{
+  if (g_str_equal (session_state (client->session), "connected"))
+    {
+      join_endpoint (client);
+      return;
+    }
+  client->state_handler = g_signal_connect_swapped (client->session, "notify::state",
+                                                    G_CALLBACK (on_session_state), client);
+  client->timeout_source = g_timeout_add_seconds (FALLBACK_WAIT_SECONDS, on_fallback_timeout,
+                                                  client);
+  broker_session_connect (client->session, config);
+}
+
+static void
+tunnel (Client             *client,
+        const BrokerConfig *config)
+{
+  BrokerCaptureServer *server = client->server;
+  g_autoptr(GError) error = NULL;
+
+  client->session = server->host.get_session (server->host.owner, client->rule, &error);
+  if (client->session == NULL)
+    {
+      if (client->rule->fallback_to_plain)
+        {
+          fall_back (client, error->message);
+          return;
+        }
+      log_decision (client, "tunnel failed", error->message);
+      answer (client, BURROW_CAPTURE_ACTION_FAIL, EHOSTUNREACH);
+      return;
+    }
+  g_object_ref (client->session);
+  log_decision (client, "tunnel", client->rule->profile);
+  if (client->rule->fallback_to_plain)
+    wait_for_session (client, config);
+  else
+    join_endpoint (client);
+}
+
+/* Deciding */
+
+static char *
+executable_of (pid_t pid)
+{
+  g_autofree char *link = g_strdup_printf ("/proc/%d/exe", (int) pid);
+
+  return g_file_read_link (link, NULL);
+}
+
+static void
+decide (Client *client)
+{
+  BrokerCaptureServer *server = client->server;
+  BrokerConfig *config = server->host.get_config (server->host.owner);
+  struct sockaddr_storage address;
+  socklen_t length = sizeof address;
+  g_autoptr(GSocketAddress) parsed = NULL;
+  BrokerFilterQuery query = { 0 };
+  int index;
+
+  burrow_capture_message_get_sockaddr (&client->request, &address, &length);
+  parsed = g_socket_address_new_from_native (&address, length);
+  if (parsed == NULL)
+    {
+      answer_error (client, EPROTO);
+      return;
+    }
+  client->address = g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed)));
+  client->port = client->request.port;
+  if (client->request.present & BURROW_CAPTURE_HAS_NAME)
+    client->name = g_strdup (client->request.name);
+  client->application = executable_of (client->peer.pid);
+
+  query.application = client->application;
+  query.host = client->name != NULL ? client->name : client->address;
+  query.address = client->address;
+  query.port = client->port;
+  index = broker_filter_evaluate (config, &query, NULL);
+  if (index < 0)
+    {
+      g_debug ("capture: no rule for pid %d: direct", (int) client->peer.pid);
+      answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
+      return;
+    }
+  client->rule = broker_rule_ref (config->rules->pdata[index]);
+  switch (client->rule->action)
+    {
+    case BROKER_RULE_ACTION_DIRECT:
+      log_decision (client, "direct", NULL);
+      answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
+      break;
+    case BROKER_RULE_ACTION_BLOCK:
+      log_decision (client, "block", NULL);
+      answer (client, BURROW_CAPTURE_ACTION_FAIL, BROKER_CAPTURE_BLOCK_ERRNO);
+      break;
+    case BROKER_RULE_ACTION_TUNNEL:
+      tunnel (client, config);
+      break;
+    }
+}
+
+static void
+handle_request (Client *client)
+{
+  g_clear_handle_id (&client->read_source, g_source_remove);
+  g_clear_handle_id (&client->timeout_source, g_source_remove);
+
+  /* Another user's program is none of this broker's business. */
+  if (client->peer.uid != getuid ())
+    {
+      answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
+      return;
+    }
+  switch (client->request.type)
+    {
+    case BURROW_CAPTURE_CONNECT:
+      if (client->socket_fd < 0)
+        {
+          g_message ("capture: pid %d asked about a connect without its socket",
+                     (int) client->peer.pid);
+          answer_error (client, EPROTO);
+          return;
+        }
+      decide (client);
+      return;
+    case BURROW_CAPTURE_RESOLVE:
+      {
+        BurrowCaptureMessage reply;
+
+        /* No synthetic addresses yet: the program resolves normally. */
+        burrow_capture_message_init (&reply, BURROW_CAPTURE_RESOLVED);
+        send_reply (client, &reply);
+        client_free (client);
+        return;
+      }
+    default:
+      answer_error (client, EPROTO);
+      return;
+    }
+}
+
+/* Reading the question */
+
+static void
+take_passed_fds (Client        *client,
+                 struct msghdr *message)
+{
+  for (struct cmsghdr *header = CMSG_FIRSTHDR (message); header != NULL;
+       header = CMSG_NXTHDR (message, header))
+    {
+      int *fds;
+      gsize n;
+
+      if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS)
+        continue;
+      fds = (int *) CMSG_DATA (header);
+      n = (header->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+      for (gsize i = 0; i < n; i++)
+        {
+          int fd;
+
+          memcpy (&fd, fds + i, sizeof fd);
+          if (client->socket_fd < 0)
+            client->socket_fd = fd;
+          else
+            close (fd);
+        }
+    }
+}
+
+static gboolean
+on_client_readable (int          fd,
+                    GIOCondition condition,
+                    gpointer     user_data)
+{
+  Client *client = user_data;
+  union
+  {
+    char buffer[CMSG_SPACE (4 * sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { client->buffer + client->have, sizeof client->buffer - client->have };
+  struct msghdr message = {
+    .msg_iov = &iov, .msg_iovlen = 1,
+    .msg_control = control.buffer, .msg_controllen = sizeof control.buffer,
+  };
+  ssize_t n = recvmsg (fd, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  size_t consumed = 0;
+  const char *why = NULL;
+
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+  if (n > 0)
+    take_passed_fds (client, &message);
+  if (n <= 0 || (message.msg_flags & MSG_CTRUNC))
+    {
+      client->read_source = 0;
+      client_free (client);
+      return G_SOURCE_REMOVE;
+    }
+  client->have += n;
+  switch (burrow_capture_message_decode (client->buffer, client->have, &client->request,
+                                         &consumed, &why))
+    {
+    case BURROW_CAPTURE_DECODE_NEED_MORE:
+      if (client->have < sizeof client->buffer)
+        return G_SOURCE_CONTINUE;
+      why = "too long";
+      G_GNUC_FALLTHROUGH;
+    case BURROW_CAPTURE_DECODE_INVALID:
+      g_message ("capture: pid %d sent a request that is not understood: %s",
+                 (int) client->peer.pid, why);
+      client->read_source = 0;
+      answer_error (client, EPROTO);
+      return G_SOURCE_REMOVE;
+    case BURROW_CAPTURE_DECODE_BAD_VERSION:
+      g_message ("capture: pid %d speaks another version of the capture protocol "
+                 "(this broker: %d); is libburrow-capture.so from another Burrow?",
+                 (int) client->peer.pid, BURROW_CAPTURE_VERSION);
+      client->read_source = 0;
+      answer_error (client, EPROTONOSUPPORT);
+      return G_SOURCE_REMOVE;
+    case BURROW_CAPTURE_DECODE_OK:
+      break;
+    }
+  client->read_source = 0;
+  handle_request (client);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_client_timeout (gpointer user_data)
+{
+  Client *client = user_data;
+
+  client->timeout_source = 0;
+  g_debug ("capture: pid %d sent no request", (int) client->peer.pid);
+  client_free (client);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+client_free (Client *client)
+{
+  if (client->server != NULL)
+    g_hash_table_remove (client->server->clients, client);
+  stop_waiting (client);
+  g_clear_handle_id (&client->read_source, g_source_remove);
+  if (client->fd >= 0)
+    close (client->fd);
+  if (client->socket_fd >= 0)
+    close (client->socket_fd);
+  g_clear_object (&client->session);
+  g_clear_pointer (&client->rule, broker_rule_unref);
+  g_free (client->application);
+  g_free (client->address);
+  g_free (client->name);
+  g_free (client);
+}
+
+static gboolean
+on_listener_ready (int          listener,
+                   GIOCondition condition,
+                   gpointer     user_data)
+{
+  BrokerCaptureServer *self = user_data;
+
+  for (guint i = 0; i < ACCEPTS_PER_WAKEUP; i++)
+    {
+      int fd = accept4 (listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      socklen_t length = sizeof (struct ucred);
+      Client *client;
+
+      if (fd < 0)
+        break;
+      client = g_new0 (Client, 1);
+      client->server = self;
+      client->fd = fd;
+      client->socket_fd = -1;
+      if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &client->peer, &length) < 0)
+        {
+          client_free (client);
+          continue;
+        }
+      g_hash_table_add (self->clients, client);
+      client->read_source = g_unix_fd_add (fd, G_IO_IN, on_client_readable, client);
+      client->timeout_source = g_timeout_add_seconds (REQUEST_TIMEOUT_SECONDS, on_client_timeout,
+                                                      client);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* The socket's directory: ours, 0700; made if missing, refused if someone
+ * else's or open to others. */
+static gboolean
+prepare_directory (const char  *directory,
+                   GError     **error)
+{
+  struct stat info;
+
+  if (g_mkdir_with_parents (directory, 0700) < 0 || g_lstat (directory, &info) < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "cannot create %s: %s",
+                   directory, g_strerror (saved));
+      return FALSE;
+    }
+  if (!S_ISDIR (info.st_mode) || info.st_uid != getuid ())
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "%s is not a directory of this user's: refusing to put the capture socket "
+                   "there", directory);
+      return FALSE;
+    }
+  if ((info.st_mode & 077) != 0 && g_chmod (directory, 0700) < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot make %s private (mode 0700): %s", directory, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+listen_at (const char  *path,
+           GError     **error)
+{
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  int fd;
+  int saved;
+
+  if (strlen (path) >= sizeof address.sun_path)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG,
+                   "the capture socket path %s is too long", path);
+      return -1;
+    }
+  strcpy (address.sun_path, path);
+  /* A socket left by a broker that ended; only one broker owns the bus
+   * name, and it alone gets here. */
+  g_unlink (path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && bind (fd, (struct sockaddr *) &address, sizeof address) == 0
+      && chmod (path, 0600) == 0 && listen (fd, 4096) == 0)
+    return fd;
+  saved = errno;
+  if (fd >= 0)
+    close (fd);
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+               "cannot listen on the capture socket %s: %s", path, g_strerror (saved));
+  return -1;
+}
+
+BrokerCaptureServer *
+broker_capture_server_new (const BrokerCaptureHost *host,
+                           const char              *path,
+                           GError                 **error)
+{
+  g_autofree char *directory = g_path_get_dirname (path);
+  BrokerCaptureServer *self;
+  BrokerCaptureEndpoint *endpoint;
+  int listener;
+
+  if (!prepare_directory (directory, error))
+    return NULL;
+  endpoint = broker_capture_endpoint_new (error);
+  if (endpoint == NULL)
+    return NULL;
+  listener = listen_at (path, error);
+  if (listener < 0)
+    {
+      broker_capture_endpoint_free (endpoint);
+      return NULL;
+    }
+  self = g_new0 (BrokerCaptureServer, 1);
+  self->host = *host;
+  self->path = g_strdup (path);
+  self->listener = listener;
+  self->endpoint = endpoint;
+  self->clients = g_hash_table_new (NULL, NULL);
+  self->listen_source = g_unix_fd_add (listener, G_IO_IN, on_listener_ready, self);
+  return self;
+}
+
+const char *
+broker_capture_server_get_path (BrokerCaptureServer *self)
+{
+  return self->path;
+}
+
+/* Programs waiting for an answer get a refusal. */
+void
+broker_capture_server_free (BrokerCaptureServer *self)
+{
+  GHashTableIter iter;
+  Client *client;
+
+  if (self == NULL)
+    return;
+  g_clear_handle_id (&self->listen_source, g_source_remove);
+  close (self->listener);
+  g_unlink (self->path);
+  g_hash_table_iter_init (&iter, self->clients);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
+    {
+      g_hash_table_iter_steal (&iter);
+      client->server = NULL;
+      stop_waiting (client);
+      g_clear_handle_id (&client->read_source, g_source_remove);
+      g_clear_handle_id (&client->timeout_source, g_source_remove);
+      if (client->fd >= 0)
+        {
+          close (client->fd);   /* the program sees the broker go: fail-closed */
+          client->fd = -1;
+        }
+    }
+  broker_capture_endpoint_free (self->endpoint);
+  g_hash_table_unref (self->clients);
+  g_free (self->path);
+  g_free (self);
+}

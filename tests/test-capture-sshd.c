@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "burrow-test-broker.h"
+#include "burrow-test-netns.h"
+#include "burrow-test-peer.h"
+#include "burrow-test-process.h"
+#include "burrow-test-tool.h"
+
+/* Transparent capture with real programs: burrow-capture runs curl, bash and
+ * Python with libburrow-capture.so, and the broker decides each connect.
+ *
+ * The topology is burrow-test-netns.h's: an sshd on 127.0.0.1 whose
+ * connections live in a network namespace N of the test's own.  A web
+ * server (busybox httpd) runs only inside N, on 127.0.0.1:HIDDEN; here
+ * that port is held bound and never listens, so a connect to it from here
+ * that is not tunnelled is refused.  Two more web servers run here:
+ * DIRECT_PORT (a DIRECT rule) and BLOCKED_PORT (a BLOCK rule), each
+ * reachable directly, so only the broker's decision explains a failure.
+ * Every destination is on loopback, so burrow-capture runs with -l. */
+
+#define TOOL_TIMEOUT_S 60
+#define HIDDEN_BODY "hidden: served inside the namespace"
+#define HERE_BODY "here: served in the test's namespace"
+
+typedef struct
+{
+  BurrowTestHops *hops;
+  BurrowTestBroker *broker;
+  char *dir;
+  char *socket_path;
+  guint16 hidden_port;         /* httpd inside N */
+  int hidden_holder;           /* the same port here: bound, not listening */
+  guint16 direct_port;         /* httpd here */
+  guint16 blocked_port;        /* httpd here */
+  GPid servers[3];
+} World;
+
+static World world;
+
+/* ---- servers ------------------------------------------------------------ */
+
+static GPid
+start_httpd (const char *netns,
+             guint16     port,
+             const char *root)
+{
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GPid pid = 0;
+
+  if (netns != NULL)
+    {
+      g_ptr_array_add (argv, "nsenter");
+      g_ptr_array_add (argv, (char *) netns);
+    }
+  g_ptr_array_add (argv, "busybox");
+  g_ptr_array_add (argv, "httpd");
+  g_ptr_array_add (argv, "-f");
+  g_ptr_array_add (argv, "-p");
+  g_ptr_array_add (argv, listen);
+  g_ptr_array_add (argv, "-h");
+  g_ptr_array_add (argv, (char *) root);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_async (root, (char **) argv->pdata, NULL,
+                 G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+                 burrow_test_process_die_with_parent, NULL, &pid, &error);
+  g_assert_no_error (error);
+  return pid;
+}
+
+static void
+stop_server (GPid pid)
+{
+  if (pid <= 0)
+    return;
+  burrow_test_process_end_descendants (pid);
+  kill (pid, SIGTERM);
+  if (!burrow_test_process_wait_reaped (pid))
+    kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+}
+
+static char *
+web_root (const char *name,
+          const char *body)
+{
+  g_autofree char *root = g_build_filename (world.dir, name, NULL);
+  g_autofree char *file = g_build_filename (root, "page.txt", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_mkdir_with_parents (root, 0755);
+  g_file_set_contents (file, body, -1, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&root);
+}
+
+/* The port stays ours here, never listening: connect() to it is refused. */
+static int
+hold_port (guint16 port)
+{
+  struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (port) };
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &address, sizeof address), ==, 0);
+  return fd;
+}
+
+/* ---- running programs --------------------------------------------------- */
+
+static GStrv
+capture_environment (const char *socket_path)
+{
+  GStrv env = burrow_test_tool_environment ();
+
+  env = g_environ_setenv (env, "BURROW_CAPTURE_SOCKET", socket_path, TRUE);
+  /* The build tree's launcher finds the library next to itself. */
+  return g_environ_unsetenv (env, "LD_PRELOAD");
+}
+
+static char *
+capture_launcher (void)
+{
+  return burrow_test_build_path ("broker", "capture", "burrow-capture", NULL);
+}
+
+static char *
+url (guint16 port)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u/page.txt", port);
+}
+
+/* burrow-capture [@options…] -- @argv…, against @socket_path. */
+static void
+run_captured_at (BurrowTestToolResult *result,
+                 const char           *socket_path,
+                 const char * const   *options,
+                 const char * const   *argv)
+{
+  g_autofree char *launcher = capture_launcher ();
+  g_auto(GStrv) env = capture_environment (socket_path);
+  g_autoptr(GPtrArray) all = g_ptr_array_new ();
+
+  g_ptr_array_add (all, launcher);
+  for (guint i = 0; options != NULL && options[i] != NULL; i++)
+    g_ptr_array_add (all, (char *) options[i]);
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (all, (char *) argv[i]);
+  g_ptr_array_add (all, NULL);
+  burrow_test_run_tool (result, world.dir, (const char * const *) all->pdata,
+                        (const char * const *) env, TOOL_TIMEOUT_S);
+}
+
+static void
+run_captured (BurrowTestToolResult *result,
+              const char * const   *argv)
+{
+  run_captured_at (result, world.socket_path, (const char *[]) { "-l", NULL }, argv);
+}
+
+static char *
+connect_check (void)
+{
+  return g_build_filename (g_getenv ("BURROW_SOURCE_ROOT"), "tests", "capture",
+                           "connect-check.py", NULL);
+}
+
+static void
+assert_contains (const char *text,
+                 const char *needle)
+{
+  if (strstr (text, needle) == NULL)
+    g_error ("expected \"%s\" in:\n%s", needle, text);
+}
+
+/* ---- the world ---------------------------------------------------------- */
+
+static void
+write_config (void)
+{
+  g_autofree char *xml = g_strdup_printf (
+    "<secsh-broker>\n"
+    "  <general>\n"
+    "    <host-key-policy policy=\"strict\"/>\n"
+    "    <known-hosts path=\"%s\"/>\n"
+    "  </general>\n"
+    "  <profiles>\n"
+    "    <profile id=\"gateway\" host=\"127.0.0.1\" port=\"%u\" user=\"%s\">\n"
+    "      <identity-file path=\"%s\"/>\n"
+    "    </profile>\n"
+    "  </profiles>\n"
+    "  <filter-engine>\n"
+    "    <rule host=\"127\\.0\\.0\\.1\" ports=\"%u\" action=\"BLOCK\"/>\n"
+    "    <rule host=\"127.0.0.0/8\" ports=\"%u\" action=\"DIRECT\"/>\n"
+    "    <rule host=\"127\\.0\\.0\\.1\" action=\"TUNNEL\" profile=\"gateway\"/>\n"
+    "  </filter-engine>\n"
+    "</secsh-broker>\n",
+    burrow_test_hops_get_known_hosts (world.hops), burrow_test_hops_get_outer_port (world.hops),
+    g_get_user_name (), burrow_test_hops_get_client_key (world.hops), world.blocked_port,
+    world.direct_port);
+
+  burrow_test_broker_write_user (world.broker, xml);
+}
+
+static gboolean
+socket_exists (gpointer user_data)
+{
+  return g_file_test (world.socket_path, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+hidden_server_up (gpointer user_data)
+{
+  const char *netns = user_data;
+  g_autofree char *address = url (world.hidden_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  burrow_test_run_tool (&result, world.dir,
+                        (const char *[]) { "nsenter", netns, "busybox", "wget", "-q", "-O", "-",
+                                           address, NULL }, NULL, 10);
+  return result.status == 0 && strstr (result.out, HIDDEN_BODY) != NULL;
+}
+
+static void
+start_broker (void)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { "status", NULL });
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_true (burrow_test_wait_until (socket_exists, NULL, 10000));
+}
+
+static void
+build_world (void)
+{
+  g_autofree char *netns = g_strdup_printf ("--net=/proc/%d/ns/net",
+                                            (int) burrow_test_hops_get_inner_pid (world.hops));
+  g_autofree char *hidden_root = web_root ("hidden", HIDDEN_BODY "\n");
+  g_autofree char *here_root = web_root ("here", HERE_BODY "\n");
+  g_autofree char *home = g_build_filename (world.dir, "home", NULL);
+
+  world.hidden_port = burrow_test_free_port ();
+  world.hidden_holder = hold_port (world.hidden_port);
+  world.direct_port = burrow_test_free_port ();
+  world.blocked_port = burrow_test_free_port ();
+  world.servers[0] = start_httpd (netns, world.hidden_port, hidden_root);
+  world.servers[1] = start_httpd (NULL, world.direct_port, here_root);
+  world.servers[2] = start_httpd (NULL, world.blocked_port, here_root);
+  g_assert_true (burrow_test_wait_until (hidden_server_up, netns, 10000));
+
+  /* Never the real ~/.ssh, nor an agent. */
+  g_mkdir_with_parents (home, 0700);
+  g_setenv ("HOME", home, TRUE);
+  g_unsetenv ("SSH_AUTH_SOCK");
+  /* The broker (activated by the test bus) inherits this. */
+  g_setenv ("BURROW_CAPTURE_SOCKET", world.socket_path, TRUE);
+  world.broker = burrow_test_broker_new (TRUE);
+  write_config ();
+  start_broker ();
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+/* Without capture, the hidden server cannot be reached from here, and the
+ * other two can: what the later tests rely on. */
+static void
+test_topology (void)
+{
+  g_autofree char *hidden = url (world.hidden_port);
+  g_autofree char *direct = url (world.direct_port);
+  g_autofree char *blocked = url (world.blocked_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  burrow_test_run_tool (&result, world.dir,
+                        (const char *[]) { "curl", "-sS", "--max-time", "10", hidden, NULL },
+                        NULL, TOOL_TIMEOUT_S);
+  g_assert_cmpint (result.status, ==, 7);   /* couldn't connect */
+  burrow_test_tool_result_clear (&result);
+  burrow_test_run_tool (&result, world.dir,
+                        (const char *[]) { "curl", "-sS", "--max-time", "10", direct, NULL },
+                        NULL, TOOL_TIMEOUT_S);
+  burrow_test_assert_tool_ok (&result, "curl (direct, uncaptured)");
+  burrow_test_tool_result_clear (&result);
+  burrow_test_run_tool (&result, world.dir,
+                        (const char *[]) { "curl", "-sS", "--max-time", "10", blocked, NULL },
+                        NULL, TOOL_TIMEOUT_S);
+  burrow_test_assert_tool_ok (&result, "curl (blocked port, uncaptured)");
+}
+
+/* A TUNNEL rule: curl reaches the server that exists only behind sshd. */
+static void
+test_curl_tunnel (void)
+{
+  g_autofree char *hidden = url (world.hidden_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", hidden, NULL });
+  burrow_test_assert_tool_ok (&result, "captured curl");
+  g_assert_cmpstr (result.out, ==, HIDDEN_BODY "\n");
+}
+
+static void
+test_curl_direct_rule (void)
+{
+  g_autofree char *direct = url (world.direct_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", direct, NULL });
+  burrow_test_assert_tool_ok (&result, "captured curl, DIRECT rule");
+  g_assert_cmpstr (result.out, ==, HERE_BODY "\n");
+}
+
+/* BLOCK: the server is there, the connect fails with EACCES. */
+static void
+test_block_rule (void)
+{
+  g_autofree char *blocked = url (world.blocked_port);
+  g_autofree char *check = connect_check ();
+  g_autofree char *port = g_strdup_printf ("%u", world.blocked_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", blocked, NULL });
+  g_assert_cmpint (result.status, ==, 7);
+  g_assert_cmpstr (result.out, ==, "");
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "python3", check, "errno", "127.0.0.1", port, NULL });
+  burrow_test_assert_tool_ok (&result, "connect-check.py errno");
+  g_assert_cmpstr (result.out, ==, "EACCES\n");
+}
+
+/* Python's non-blocking connect: EINPROGRESS, writable, SO_ERROR 0, and
+ * getpeername() names what the program asked for, as without capture. */
+static void
+test_python_nonblocking (void)
+{
+  g_autofree char *check = connect_check ();
+  g_autofree char *port = g_strdup_printf ("%u", world.hidden_port);
+  g_autofree char *peer = g_strdup_printf ("peer 127.0.0.1 %u\n", world.hidden_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured (&result, (const char *[]) { "python3", check, "nonblocking", "127.0.0.1", port,
+                                            "/page.txt", NULL });
+  burrow_test_assert_tool_ok (&result, "connect-check.py nonblocking");
+  assert_contains (result.out, "connect_ex EINPROGRESS\n");
+  assert_contains (result.out, "writable True\n");
+  assert_contains (result.out, "SO_ERROR 0\n");
+  assert_contains (result.out, peer);
+  assert_contains (result.out, "body " HIDDEN_BODY "\n");
+}
+
+/* 200 threads connect at the same moment; each is tunnelled and answered. */
+static void
+test_python_200_threads (void)
+{
+  g_autofree char *check = connect_check ();
+  g_autofree char *port = g_strdup_printf ("%u", world.hidden_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured (&result, (const char *[]) { "python3", check, "threads", "200", "127.0.0.1", port,
+                                            "/page.txt", NULL });
+  burrow_test_assert_tool_ok (&result, "connect-check.py threads");
+  if (strstr (result.out, "ok 200/200\n") == NULL)
+    g_error ("not every thread got through:\n%s", result.out);
+  assert_contains (result.out, "body " HIDDEN_BODY "\n");
+}
+
+/* A shell started under capture, its child shell and that one's curl: all
+ * captured (LD_PRELOAD is inherited across fork and exec). */
+static void
+test_bash_grandchildren (void)
+{
+  g_autofree char *hidden = url (world.hidden_port);
+  g_autofree char *script = g_strdup_printf ("bash -c 'curl -sS --max-time 20 %s'", hidden);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured (&result, (const char *[]) { "bash", "-c", script, NULL });
+  burrow_test_assert_tool_ok (&result, "bash -c 'bash -c curl'");
+  g_assert_cmpstr (result.out, ==, HIDDEN_BODY "\n");
+}
+
+/* No broker: a connect the broker would decide is refused, even one that
+ * a DIRECT rule would allow, unless -F. */
+static void
+test_fail_closed_without_broker (void)
+{
+  g_autofree char *missing = g_build_filename (world.dir, "no-broker", "capture", NULL);
+  g_autofree char *direct = url (world.direct_port);
+  g_autofree char *check = connect_check ();
+  g_autofree char *port = g_strdup_printf ("%u", world.direct_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured_at (&result, missing, (const char *[]) { "-l", NULL },
+                   (const char *[]) { "curl", "-sS", "--max-time", "20", direct, NULL });
+  g_assert_cmpint (result.status, ==, 7);
+  g_assert_cmpstr (result.out, ==, "");
+  burrow_test_tool_result_clear (&result);
+
+  run_captured_at (&result, missing, (const char *[]) { "-l", NULL },
+                   (const char *[]) { "python3", check, "errno", "127.0.0.1", port, NULL });
+  burrow_test_assert_tool_ok (&result, "connect-check.py errno, no broker");
+  g_assert_cmpstr (result.out, ==, "ECONNREFUSED\n");
+  burrow_test_tool_result_clear (&result);
+
+  run_captured_at (&result, missing, (const char *[]) { "-l", "-F", NULL },
+                   (const char *[]) { "curl", "-sS", "--max-time", "20", direct, NULL });
+  burrow_test_assert_tool_ok (&result, "curl under -F with no broker");
+  g_assert_cmpstr (result.out, ==, HERE_BODY "\n");
+}
+
+/* Without -l loopback is passed through untouched: the hidden server stays
+ * out of reach, the DIRECT one works whatever the broker says. */
+static void
+test_loopback_passes_without_l (void)
+{
+  g_autofree char *hidden = url (world.hidden_port);
+  g_autofree char *blocked = url (world.blocked_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured_at (&result, world.socket_path, NULL,
+                   (const char *[]) { "curl", "-sS", "--max-time", "20", hidden, NULL });
+  g_assert_cmpint (result.status, ==, 7);
+  burrow_test_tool_result_clear (&result);
+  run_captured_at (&result, world.socket_path, NULL,
+                   (const char *[]) { "curl", "-sS", "--max-time", "20", blocked, NULL });
+  burrow_test_assert_tool_ok (&result, "curl to loopback without -l");
+}
+
+/* The capture socket's directory is private, the socket the user's only. */
+static void
+test_socket_modes (void)
+{
+  g_autofree char *directory = g_path_get_dirname (world.socket_path);
+  struct stat info;
+
+  g_assert_cmpint (g_stat (directory, &info), ==, 0);
+  g_assert_cmpint (info.st_mode & 0777, ==, 0700);
+  g_assert_cmpint (g_stat (world.socket_path, &info), ==, 0);
+  g_assert_true (S_ISSOCK (info.st_mode));
+  g_assert_cmpint (info.st_mode & 0777, ==, 0600);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *busybox = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  busybox = g_find_program_in_path ("busybox");
+  world.hops = busybox != NULL ? burrow_test_hops_start (&error) : NULL;
+  if (busybox == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      const char *why = busybox == NULL ? "busybox is not installed" : error->message;
+
+      g_test_message ("skipped: %s", why);
+      g_test_skip (why);
+      return g_test_run ();
+    }
+  g_assert_no_error (error);
+  world.dir = g_build_filename (burrow_test_hops_get_dir (world.hops), "capture", NULL);
+  g_mkdir_with_parents (world.dir, 0700);
+  world.socket_path = g_build_filename (world.dir, "run", "burrow", "capture", NULL);
+  build_world ();
+
+  g_test_add_func ("/capture/socket-modes", test_socket_modes);
+  g_test_add_func ("/capture/topology", test_topology);
+  g_test_add_func ("/capture/curl-tunnel", test_curl_tunnel);
+  g_test_add_func ("/capture/curl-direct-rule", test_curl_direct_rule);
+  g_test_add_func ("/capture/block-rule", test_block_rule);
+  g_test_add_func ("/capture/python-nonblocking", test_python_nonblocking);
+  g_test_add_func ("/capture/python-200-threads", test_python_200_threads);
+  g_test_add_func ("/capture/bash-grandchildren", test_bash_grandchildren);
+  g_test_add_func ("/capture/fail-closed-without-broker", test_fail_closed_without_broker);
+  g_test_add_func ("/capture/loopback-passes-without-l", test_loopback_passes_without_l);
+  status = g_test_run ();
+
+  burrow_test_broker_stop_daemon (world.broker);
+  burrow_test_broker_free (world.broker);
+  for (guint i = 0; i < G_N_ELEMENTS (world.servers); i++)
+    stop_server (world.servers[i]);
+  close (world.hidden_holder);
+  burrow_test_hops_stop (world.hops);
+  return status;
+}
