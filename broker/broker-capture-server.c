@@ -4,6 +4,7 @@
 #include "broker-capture-server.h"
 
 #include "broker-capture-endpoint.h"
+#include "broker-capture-names.h"
 #include "broker-filter.h"
 #include "burrow-capture-protocol.h"
 
@@ -29,6 +30,7 @@ struct _BrokerCaptureServer
   int listener;
   guint listen_source;
   BrokerCaptureEndpoint *endpoint;
+  BrokerCaptureNames *names;
   GHashTable *clients;          /* Client set */
 };
 
@@ -48,6 +50,7 @@ typedef struct
   char *application;            /* executable path, or NULL */
   char *address;                /* numeric destination address */
   char *name;                   /* the name the program gave, or NULL */
+  gboolean synthetic;           /* the address is one of names' */
   guint16 port;
   BrokerRule *rule;             /* the deciding rule, or NULL */
   BrokerSession *session;       /* a TUNNEL's */
@@ -320,6 +323,66 @@ executable_of (pid_t pid)
   return g_file_read_link (link, NULL);
 }
 
+/* The destination: a synthetic address stands for the name it was handed
+ * out for; otherwise the address, and the name if the program gave one. */
+static gboolean
+take_destination (Client       *client,
+                  GInetAddress *address)
+{
+  const char *name;
+
+  client->address = g_inet_address_to_string (address);
+  if (!broker_capture_names_is_synthetic (address))
+    {
+      if (client->request.present & BURROW_CAPTURE_HAS_NAME)
+        client->name = g_strdup (client->request.name);
+      return TRUE;
+    }
+  name = broker_capture_names_lookup (client->server->names, address);
+  if (name == NULL)
+    {
+      log_decision (client, "refused", "a synthetic address this broker did not hand out "
+                    "(was the broker restarted since the name was looked up?)");
+      answer (client, BURROW_CAPTURE_ACTION_FAIL, EHOSTUNREACH);
+      return FALSE;
+    }
+  client->synthetic = TRUE;
+  client->name = g_strdup (name);
+  return TRUE;
+}
+
+/* A name lookup: a synthetic address when a TUNNEL rule covers the name,
+ * so that no DNS query for it leaves the machine. */
+static void
+resolve (Client *client)
+{
+  BrokerCaptureServer *server = client->server;
+  BrokerConfig *config = server->host.get_config (server->host.owner);
+  BurrowCaptureMessage reply;
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  struct sockaddr_storage native;
+
+  burrow_capture_message_init (&reply, BURROW_CAPTURE_RESOLVED);
+  client->application = executable_of (client->peer.pid);
+  if (broker_filter_name_tunnelled (config, client->application, client->request.name) >= 0)
+    address = broker_capture_names_address (server->names, client->request.name,
+                                            client->request.query_family == 6
+                                            ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4);
+  if (address != NULL)
+    {
+      socket_address = g_inet_socket_address_new (address, 0);
+      if (g_socket_address_to_native (socket_address, &native, sizeof native, NULL))
+        burrow_capture_message_set_sockaddr (&reply, (struct sockaddr *) &native,
+                                             g_socket_address_get_native_size (socket_address));
+      g_debug ("capture: %s (pid %d) looked up %s: synthetic address",
+               client->application != NULL ? client->application : "?", (int) client->peer.pid,
+               client->request.name);
+    }
+  send_reply (client, &reply);
+  client_free (client);
+}
+
 static void
 decide (Client *client)
 {
@@ -338,25 +401,33 @@ decide (Client *client)
       answer_error (client, EPROTO);
       return;
     }
-  client->address = g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed)));
   client->port = client->request.port;
-  if (client->request.present & BURROW_CAPTURE_HAS_NAME)
-    client->name = g_strdup (client->request.name);
   client->application = executable_of (client->peer.pid);
+  if (!take_destination (client, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed))))
+    return;
 
   query.application = client->application;
   query.host = client->name != NULL ? client->name : client->address;
-  query.address = client->address;
+  query.address = client->synthetic ? NULL : client->address;
   query.port = client->port;
   index = broker_filter_evaluate (config, &query, NULL);
+  if (index >= 0)
+    client->rule = broker_rule_ref (config->rules->pdata[index]);
+  if (client->synthetic && (client->rule == NULL || client->rule->action == BROKER_RULE_ACTION_DIRECT))
+    {
+      /* The name was never resolved here: there is no address to connect
+       * to directly. */
+      log_decision (client, "refused", "the name has a synthetic address (a TUNNEL rule covers "
+                    "it) but this connect is not tunnelled: not supported yet");
+      answer (client, BURROW_CAPTURE_ACTION_FAIL, EHOSTUNREACH);
+      return;
+    }
   if (index < 0)
     {
       g_debug ("capture: no rule for pid %d: direct", (int) client->peer.pid);
       answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
       return;
     }
-  client->rule = broker_rule_ref (config->rules->pdata[index]);
   switch (client->rule->action)
     {
     case BROKER_RULE_ACTION_DIRECT:
@@ -398,15 +469,8 @@ handle_request (Client *client)
       decide (client);
       return;
     case BURROW_CAPTURE_RESOLVE:
-      {
-        BurrowCaptureMessage reply;
-
-        /* No synthetic addresses yet: the program resolves normally. */
-        burrow_capture_message_init (&reply, BURROW_CAPTURE_RESOLVED);
-        send_reply (client, &reply);
-        client_free (client);
-        return;
-      }
+      resolve (client);
+      return;
     default:
       answer_error (client, EPROTO);
       return;
@@ -655,6 +719,7 @@ broker_capture_server_new (const BrokerCaptureHost *host,
   self->listener = listener;
   self->endpoint = endpoint;
   self->clients = g_hash_table_new (NULL, NULL);
+  self->names = broker_capture_names_new ();
   self->listen_source = g_unix_fd_add (listener, G_IO_IN, on_listener_ready, self);
   return self;
 }
@@ -692,6 +757,7 @@ broker_capture_server_free (BrokerCaptureServer *self)
         }
     }
   broker_capture_endpoint_free (self->endpoint);
+  broker_capture_names_free (self->names);
   g_hash_table_unref (self->clients);
   g_free (self->path);
   g_free (self);

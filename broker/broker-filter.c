@@ -60,3 +60,29 @@ broker_filter_evaluate (const BrokerConfig      *config,
     g_string_append (explanation, "no rule matches: the connection goes DIRECT\n");
   return -1;
 }
+
+/* Whether a lookup of @name by @application should get a synthetic
+ * address: a TUNNEL rule covers the name, for some port, before any rule
+ * for every port of it decides otherwise.  Ports are not known at lookup
+ * time; the connect is decided in full later.  Returns that rule's index
+ * or -1. */
+int
+broker_filter_name_tunnelled (const BrokerConfig *config,
+                              const char         *application,
+                              const char         *name)
+{
+  for (guint i = 0; i < config->rules->len; i++)
+    {
+      const BrokerRule *rule = config->rules->pdata[i];
+
+      if (!broker_rule_matches_application (rule, application)
+          || rule->host_block != NULL
+          || !broker_rule_matches_host (rule, name, NULL))
+        continue;
+      if (rule->action == BROKER_RULE_ACTION_TUNNEL)
+        return (int) i;
+      if (rule->port_list == NULL || broker_port_list_is_any (rule->port_list))
+        return -1;
+    }
+  return -1;
+}

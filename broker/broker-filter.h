@@ -24,4 +24,8 @@ int broker_filter_evaluate (const BrokerConfig      *config,
                             const BrokerFilterQuery *query,
                             GString                 *explanation);
 
+int broker_filter_name_tunnelled (const BrokerConfig *config,
+                                  const char         *application,
+                                  const char         *name);
+
 G_END_DECLS

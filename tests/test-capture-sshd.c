@@ -201,6 +201,7 @@ write_config (void)
     "    </profile>\n"
     "  </profiles>\n"
     "  <filter-engine>\n"
+    "    <rule host=\"localhost\" action=\"TUNNEL\" profile=\"gateway\"/>\n"
     "    <rule host=\"127\\.0\\.0\\.1\" ports=\"%u\" action=\"BLOCK\"/>\n"
     "    <rule host=\"127.0.0.0/8\" ports=\"%u\" action=\"DIRECT\"/>\n"
     "    <rule host=\"127\\.0\\.0\\.1\" action=\"TUNNEL\" profile=\"gateway\"/>\n"
@@ -439,6 +440,58 @@ test_loopback_passes_without_l (void)
   burrow_test_assert_tool_ok (&result, "curl to loopback without -l");
 }
 
+/* By name, without -l: the lookup of "localhost" gets a synthetic address
+ * (a TUNNEL rule covers the name), the broker opens the channel by name,
+ * and the SSH server's side resolves it, to its own loopback: the hidden
+ * server.  Uncaptured, "localhost" here is refused.  (Python, since curl
+ * resolves "localhost" itself without asking the C library.) */
+static void
+test_name_tunnel_python (void)
+{
+  g_autofree char *script = g_strdup_printf (
+    "import http.client\n"
+    "c = http.client.HTTPConnection('localhost', %u, timeout=20)\n"
+    "c.request('GET', '/page.txt')\n"
+    "print(c.getresponse().read().decode(), end='')\n", world.hidden_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  burrow_test_run_tool (&result, world.dir, (const char *[]) { "python3", "-c", script, NULL },
+                        NULL, TOOL_TIMEOUT_S);
+  g_assert_cmpint (result.status, !=, 0);
+  assert_contains (result.err, "ConnectionRefusedError");
+  burrow_test_tool_result_clear (&result);
+
+  run_captured_at (&result, world.socket_path, NULL,
+                   (const char *[]) { "python3", "-c", script, NULL });
+  burrow_test_assert_tool_ok (&result, "captured python3 by name");
+  g_assert_cmpstr (result.out, ==, HIDDEN_BODY "\n");
+}
+
+/* What a program sees of the lookup: an address from 198.18.0.0/15 through
+ * getaddrinfo and gethostbyname alike, the same one each time; a name no
+ * TUNNEL rule covers resolves as usual. */
+static void
+test_name_synthetic_address (void)
+{
+  const char *script =
+    "import socket\n"
+    "a = socket.getaddrinfo('localhost', 80, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]\n"
+    "b = socket.gethostbyname('LOCALHOST')\n"
+    "c = socket.getaddrinfo('127.0.0.1', 80, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]\n"
+    "print(a, b, c)\n";
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_auto(GStrv) words = NULL;
+
+  run_captured_at (&result, world.socket_path, NULL,
+                   (const char *[]) { "python3", "-c", script, NULL });
+  burrow_test_assert_tool_ok (&result, "python3 lookups");
+  words = g_strsplit (g_strstrip (result.out), " ", -1);
+  g_assert_cmpuint (g_strv_length (words), ==, 3);
+  g_assert_true (g_str_has_prefix (words[0], "198.18.") || g_str_has_prefix (words[0], "198.19."));
+  g_assert_cmpstr (words[1], ==, words[0]);
+  g_assert_cmpstr (words[2], ==, "127.0.0.1");
+}
+
 /* The capture socket's directory is private, the socket the user's only. */
 static void
 test_socket_modes (void)
@@ -490,6 +543,8 @@ main (int   argc,
   g_test_add_func ("/capture/bash-grandchildren", test_bash_grandchildren);
   g_test_add_func ("/capture/fail-closed-without-broker", test_fail_closed_without_broker);
   g_test_add_func ("/capture/loopback-passes-without-l", test_loopback_passes_without_l);
+  g_test_add_func ("/capture/name-tunnel-python", test_name_tunnel_python);
+  g_test_add_func ("/capture/name-synthetic-address", test_name_synthetic_address);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);

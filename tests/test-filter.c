@@ -320,6 +320,30 @@ test_explanation_block (void)
   g_assert_nonnull (strstr (explanation->str, "address 192.0.2.9 is not in 10.0.0.0/8"));
 }
 
+/* A lookup gets a synthetic address when a TUNNEL rule covers the name for
+ * some port, unless an earlier rule for every port of it decides first. */
+static void
+test_name_tunnelled (void)
+{
+  g_autoptr(BrokerConfig) config = broker_config_new ();
+
+  add_rule (config, 10, NULL, "mail\\.corp\\.example", "25", BROKER_RULE_ACTION_BLOCK);
+  add_rule (config, 11, NULL, "public\\.corp\\.example", NULL, BROKER_RULE_ACTION_DIRECT);
+  add_rule (config, 12, "ssh", ".*\\.corp\\.example", NULL, BROKER_RULE_ACTION_BLOCK);
+  add_rule (config, 13, NULL, "10.0.0.0/8", NULL, BROKER_RULE_ACTION_TUNNEL);
+  add_rule (config, 14, NULL, ".*\\.corp\\.example", "80,443", BROKER_RULE_ACTION_TUNNEL);
+
+  g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/curl", "git.corp.example"), ==, 4);
+  /* A port-limited rule before it does not decide every port. */
+  g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/curl", "mail.corp.example"), ==, 4);
+  /* A rule for every port of the name comes first. */
+  g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/curl", "public.corp.example"), ==, -1);
+  g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/ssh", "git.corp.example"), ==, -1);
+  /* An address block says nothing about names. */
+  g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/curl", "10.1.2.3.example"), ==, -1);
+  g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/curl", "www.example"), ==, -1);
+}
+
 /* PCRE's '$' also matches before a final newline; the anchor must not. */
 static void
 test_host_trailing_newline (void)
@@ -481,6 +505,7 @@ main (int    argc,
   g_test_add_func ("/filter/host/block-invalid", test_host_block_invalid);
   g_test_add_func ("/filter/host/regex-name-or-address", test_host_regex_name_or_address);
   g_test_add_func ("/filter/explanation/block", test_explanation_block);
+  g_test_add_func ("/filter/name-tunnelled", test_name_tunnelled);
 
   return g_test_run ();
 }

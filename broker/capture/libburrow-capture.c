@@ -18,7 +18,7 @@
  * Plain libc only: this code runs inside arbitrary programs, threaded ones
  * included, and after fork(); it keeps no connection to the broker open.
  */
-#include "burrow-capture-protocol.h"
+#include "capture-client.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -35,27 +35,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXPORT __attribute__ ((visibility ("default")))
-
-/* How long a connect waits for the broker's verdict: a first connect may
- * wait for an SSH connection, a host-key question or a password. */
-#define VERDICT_TIMEOUT_MS (120 * 1000)
-
-typedef int (*ConnectFunc) (int, const struct sockaddr *, socklen_t);
-typedef int (*GetpeernameFunc) (int, struct sockaddr *, socklen_t *);
-
-static struct
-{
-  ConnectFunc connect;
-  GetpeernameFunc getpeername;
-  char socket_path[sizeof ((struct sockaddr_un *) 0)->sun_path];
-  int loopback;       /* capture loopback destinations too */
-  int fallback;       /* no broker: connect directly */
-  int debug;          /* 0 quiet, 1 decisions, 2 more */
-} settings;
-
-static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
-
 /* Sockets connected through the broker, by fd: what the program asked for,
  * and the endpoint the socket really reached (so a reused fd number is
  * told apart without hooking close()). */
@@ -71,58 +50,6 @@ typedef struct
 static pthread_mutex_t tunnelled_lock = PTHREAD_MUTEX_INITIALIZER;
 static Tunnelled *tunnelled;
 static size_t n_tunnelled;
-
-static void
-say (int         level,
-     const char *format,
-     ...)
-{
-  char line[512];
-  va_list args;
-  int n;
-
-  if (settings.debug < level)
-    return;
-  n = snprintf (line, sizeof line, "burrow-capture[%ld]: ", (long) getpid ());
-  va_start (args, format);
-  vsnprintf (line + n, sizeof line - n, format, args);
-  va_end (args);
-  /* One write, so lines of several threads do not interleave. */
-  strncat (line, "\n", sizeof line - strlen (line) - 1);
-  (void) !write (STDERR_FILENO, line, strlen (line));
-}
-
-static int
-env_flag (const char *name)
-{
-  const char *value = getenv (name);
-
-  return value != NULL && value[0] != '\0' && strcmp (value, "0") != 0;
-}
-
-static void
-load_settings (void)
-{
-  const char *path = getenv ("BURROW_CAPTURE_SOCKET");
-  const char *runtime = getenv ("XDG_RUNTIME_DIR");
-  const char *debug = getenv ("BURROW_CAPTURE_DEBUG");
-
-  settings.connect = (ConnectFunc) dlsym (RTLD_NEXT, "connect");
-  settings.getpeername = (GetpeernameFunc) dlsym (RTLD_NEXT, "getpeername");
-  if (path != NULL && path[0] != '\0')
-    snprintf (settings.socket_path, sizeof settings.socket_path, "%s", path);
-  else if (runtime != NULL && runtime[0] != '\0')
-    snprintf (settings.socket_path, sizeof settings.socket_path, "%s/burrow/capture", runtime);
-  settings.loopback = env_flag ("BURROW_CAPTURE_LOOPBACK");
-  settings.fallback = env_flag ("BURROW_CAPTURE_FALLBACK");
-  settings.debug = debug != NULL ? atoi (debug) : 0;
-}
-
-static void
-ensure_settings (void)
-{
-  pthread_once (&settings_once, load_settings);
-}
 
 /* Which connects are the broker's business */
 
@@ -170,7 +97,7 @@ is_connected (int fd)
   struct sockaddr_storage peer;
   socklen_t length = sizeof peer;
 
-  return settings.getpeername (fd, (struct sockaddr *) &peer, &length) == 0;
+  return capture_settings ()->getpeername (fd, (struct sockaddr *) &peer, &length) == 0;
 }
 
 static int
@@ -192,144 +119,9 @@ wants_broker (int                    fd,
     }
   else
     return 0;
-  if (is_unspecified (address) || (is_loopback (address) && !settings.loopback))
+  if (is_unspecified (address) || (is_loopback (address) && !capture_settings ()->loopback))
     return 0;
   return is_stream (fd) && !is_connected (fd);
-}
-
-/* Talking to the broker */
-
-static int
-open_broker (void)
-{
-  struct sockaddr_un where = { .sun_family = AF_UNIX };
-  int s;
-
-  if (settings.socket_path[0] == '\0')
-    {
-      errno = ENOENT;
-      return -1;
-    }
-  memcpy (where.sun_path, settings.socket_path, sizeof where.sun_path);
-  s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0)
-    return -1;
-  if (settings.connect (s, (struct sockaddr *) &where, sizeof where) < 0)
-    {
-      int saved = errno;
-
-      close (s);
-      errno = saved;
-      return -1;
-    }
-  return s;
-}
-
-static int
-send_request (int                         s,
-              const BurrowCaptureMessage *request,
-              int                         fd)
-{
-  uint8_t frame[BURROW_CAPTURE_MAX_FRAME];
-  size_t length = burrow_capture_message_encode (request, frame, sizeof frame);
-  union
-  {
-    char buffer[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov = { frame, length };
-  struct msghdr message = {
-    .msg_iov = &iov, .msg_iovlen = 1,
-    .msg_control = control.buffer, .msg_controllen = sizeof control.buffer,
-  };
-  struct cmsghdr *header = CMSG_FIRSTHDR (&message);
-  ssize_t sent;
-
-  if (length == 0)
-    {
-      errno = EINVAL;
-      return -1;
-    }
-  header->cmsg_level = SOL_SOCKET;
-  header->cmsg_type = SCM_RIGHTS;
-  header->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (header), &fd, sizeof fd);
-  do
-    sent = sendmsg (s, &message, MSG_NOSIGNAL);
-  while (sent < 0 && errno == EINTR);
-  if (sent < 0)
-    return -1;
-  if ((size_t) sent != length)
-    {
-      errno = EPROTO;
-      return -1;
-    }
-  return 0;
-}
-
-static long
-now_ms (void)
-{
-  struct timespec now;
-
-  clock_gettime (CLOCK_MONOTONIC, &now);
-  return now.tv_sec * 1000L + now.tv_nsec / 1000000L;
-}
-
-/* One frame, within VERDICT_TIMEOUT_MS; a signal does not cut it short. */
-static int
-receive_reply (int                   s,
-               BurrowCaptureMessage *reply)
-{
-  uint8_t frame[BURROW_CAPTURE_MAX_FRAME];
-  size_t have = 0;
-  long deadline = now_ms () + VERDICT_TIMEOUT_MS;
-
-  for (;;)
-    {
-      struct pollfd wait = { s, POLLIN, 0 };
-      size_t consumed = 0;
-      const char *why = NULL;
-      long left = deadline - now_ms ();
-      ssize_t n;
-      int ready;
-
-      switch (burrow_capture_message_decode (frame, have, reply, &consumed, &why))
-        {
-        case BURROW_CAPTURE_DECODE_OK:
-          return 0;
-        case BURROW_CAPTURE_DECODE_NEED_MORE:
-          break;
-        default:
-          say (1, "the broker's answer is not understood (%s)", why != NULL ? why : "version");
-          errno = EPROTO;
-          return -1;
-        }
-      if (left <= 0)
-        {
-          errno = ETIMEDOUT;
-          return -1;
-        }
-      ready = poll (&wait, 1, (int) left);
-      if (ready < 0 && errno == EINTR)
-        continue;
-      if (ready <= 0)
-        {
-          if (ready == 0)
-            errno = ETIMEDOUT;
-          return -1;
-        }
-      n = recv (s, frame + have, sizeof frame - have, 0);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          if (n == 0)
-            errno = ECONNRESET;
-          return -1;
-        }
-      have += (size_t) n;
-    }
 }
 
 static int
@@ -348,7 +140,8 @@ remember_tunnelled (int                    fd,
   struct sockaddr_storage endpoint;
   socklen_t endpoint_length = sizeof endpoint;
 
-  if (fd < 0 || settings.getpeername (fd, (struct sockaddr *) &endpoint, &endpoint_length) < 0)
+  if (fd < 0
+      || capture_settings ()->getpeername (fd, (struct sockaddr *) &endpoint, &endpoint_length) < 0)
     return;
   if (asked_length > sizeof (struct sockaddr_storage))
     asked_length = sizeof (struct sockaddr_storage);
@@ -382,37 +175,31 @@ ask_broker (int                    fd,
             const struct sockaddr *address,
             socklen_t              length)
 {
+  const CaptureSettings *settings = capture_settings ();
   BurrowCaptureMessage request, reply;
   int nonblocking = is_nonblocking (fd);
-  int s, status;
 
   burrow_capture_message_init (&request, BURROW_CAPTURE_CONNECT);
   burrow_capture_message_set_sockaddr (&request, address, length);
   request.flags = (nonblocking ? BURROW_CAPTURE_FLAG_NONBLOCKING : 0)
-                  | (settings.loopback ? BURROW_CAPTURE_FLAG_LOOPBACK : 0)
-                  | (settings.fallback ? BURROW_CAPTURE_FLAG_FALLBACK : 0);
+                  | (settings->loopback ? BURROW_CAPTURE_FLAG_LOOPBACK : 0)
+                  | (settings->fallback ? BURROW_CAPTURE_FLAG_FALLBACK : 0);
   request.present |= BURROW_CAPTURE_HAS_FLAGS;
 
-  s = open_broker ();
-  if (s < 0)
+  if (capture_ask (&request, fd, &reply) < 0)
     {
-      if (settings.fallback)
+      int no_broker = errno == ENOENT || errno == ECONNREFUSED;
+
+      if (no_broker && settings->fallback)
         {
-          say (1, "no broker at %s: connecting directly (-F)", settings.socket_path);
-          return settings.connect (fd, address, length);
+          capture_say (1, "no broker at %s: connecting directly (-F)", settings->socket_path);
+          return settings->connect (fd, address, length);
         }
-      say (1, "no broker at %s: connect refused (fail-closed; -F connects directly)",
-           settings.socket_path);
-      errno = ECONNREFUSED;
-      return -1;
-    }
-  status = send_request (s, &request, fd);
-  if (status == 0)
-    status = receive_reply (s, &reply);
-  close (s);
-  if (status < 0)
-    {
-      say (1, "the broker did not answer (%s): connect refused", strerror (errno));
+      if (no_broker)
+        capture_say (1, "no broker at %s: connect refused (fail-closed; -F connects directly)",
+                     settings->socket_path);
+      else
+        capture_say (1, "the broker did not answer (%s): connect refused", strerror (errno));
       errno = ECONNREFUSED;
       return -1;
     }
@@ -424,10 +211,10 @@ ask_broker (int                    fd,
   switch (reply.action)
     {
     case BURROW_CAPTURE_ACTION_DIRECT:
-      say (2, "direct");
-      return settings.connect (fd, address, length);
+      capture_say (2, "direct");
+      return settings->connect (fd, address, length);
     case BURROW_CAPTURE_ACTION_TUNNELLED:
-      say (2, "tunnelled");
+      capture_say (2, "tunnelled");
       remember_tunnelled (fd, address, length);
       if (nonblocking)
         {
@@ -438,29 +225,30 @@ ask_broker (int                    fd,
         }
       return 0;
     default:
-      say (1, "connect failed: %s", strerror ((int) reply.error_number));
+      capture_say (1, "connect failed: %s", strerror ((int) reply.error_number));
       errno = (int) reply.error_number;
       return -1;
     }
 }
 
-EXPORT int
+CAPTURE_EXPORT int
 connect (int                    fd,
          const struct sockaddr *address,
          socklen_t              length)
 {
-  ensure_settings ();
-  if (settings.connect == NULL)
+  const CaptureSettings *settings = capture_settings ();
+
+  if (settings->connect == NULL)
     {
       errno = ENOSYS;
       return -1;
     }
   if (!wants_broker (fd, address, length))
-    return settings.connect (fd, address, length);
+    return settings->connect (fd, address, length);
   return ask_broker (fd, address, length);
 }
 
-EXPORT int
+CAPTURE_EXPORT int
 getpeername (int              fd,
              struct sockaddr *address,
              socklen_t       *length)
@@ -469,14 +257,15 @@ getpeername (int              fd,
   socklen_t real_length = sizeof real;
   int found = 0;
 
-  ensure_settings ();
-  if (settings.getpeername == NULL)
+  const CaptureSettings *settings = capture_settings ();
+
+  if (settings->getpeername == NULL)
     {
       errno = ENOSYS;
       return -1;
     }
-  if (fd < 0 || settings.getpeername (fd, (struct sockaddr *) &real, &real_length) < 0)
-    return settings.getpeername (fd, address, length);
+  if (fd < 0 || settings->getpeername (fd, (struct sockaddr *) &real, &real_length) < 0)
+    return settings->getpeername (fd, address, length);
 
   pthread_mutex_lock (&tunnelled_lock);
   if ((size_t) fd < n_tunnelled && tunnelled[fd].used
@@ -492,5 +281,5 @@ getpeername (int              fd,
   pthread_mutex_unlock (&tunnelled_lock);
   if (found)
     return 0;
-  return settings.getpeername (fd, address, length);
+  return settings->getpeername (fd, address, length);
 }
