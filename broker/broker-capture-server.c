@@ -181,10 +181,14 @@ on_channel_opened (gboolean    opened,
 }
 
 /* The destination as the SSH server is asked for it: by name when the
- * program gave one, so that names only the far side knows work. */
+ * program gave one, so that names only the far side knows work.  With
+ * hostname-from-app="YES" the SSH server is the destination host itself,
+ * and the channel goes to its own "localhost". */
 static const char *
 channel_target (Client *client)
 {
+  if (client->rule->hostname_from_app)
+    return "localhost";
   return client->name != NULL ? client->name : client->address;
 }
 
@@ -293,7 +297,10 @@ tunnel (Client             *client,
   BrokerCaptureServer *server = client->server;
   g_autoptr(GError) error = NULL;
 
-  client->session = server->host.get_session (server->host.owner, client->rule, &error);
+  client->session = server->host.get_session (server->host.owner, client->rule,
+                                              client->name != NULL ? client->name
+                                                                   : client->address,
+                                              &error);
   if (client->session == NULL)
     {
       if (client->rule->fallback_to_plain)

@@ -13,12 +13,14 @@ G_BEGIN_DECLS
 typedef struct _BrokerCaptureServer BrokerCaptureServer;
 
 /* What the server needs of the broker: the configuration in force, and
- * the shared session a TUNNEL rule's connections ride. */
+ * the shared session a TUNNEL rule's connections to @host ride (with
+ * hostname-from-app="YES", a session to @host itself). */
 typedef struct
 {
   BrokerConfig  *(*get_config)  (gpointer          owner);
   BrokerSession *(*get_session) (gpointer          owner,
                                  const BrokerRule *rule,
+                                 const char       *host,
                                  GError          **error);
   gpointer owner;
 } BrokerCaptureHost;

@@ -41,6 +41,34 @@ broker_profile_new (const char *id)
   return self;
 }
 
+/* A profile for @host made from @template_profile (user, port,
+ * authentication, keys, keepalive, idle timeout, gateway; no tunnels), or
+ * from the defaults when it is NULL: hostname-from-app="YES" rules. */
+BrokerProfile *
+broker_profile_new_for_host (const BrokerProfile *template_profile,
+                             const char          *id,
+                             const char          *host)
+{
+  BrokerProfile *self = broker_profile_new (id);
+
+  self->host = g_strdup (host);
+  if (template_profile == NULL)
+    return self;
+  self->port = template_profile->port;
+  self->user = g_strdup (template_profile->user);
+  g_strfreev (self->auth_methods);
+  self->auth_methods = g_strdupv (template_profile->auth_methods);
+  g_strfreev (self->identity_files);
+  self->identity_files = g_strdupv (template_profile->identity_files);
+  self->keepalive_interval = template_profile->keepalive_interval;
+  self->idle_timeout = template_profile->idle_timeout;
+  self->gateway_profile = g_strdup (template_profile->gateway_profile);
+  self->origin = template_profile->origin;
+  self->file = g_strdup (template_profile->file);
+  self->line = template_profile->line;
+  return self;
+}
+
 BrokerProfile *
 broker_profile_ref (BrokerProfile *self)
 {

@@ -32,6 +32,9 @@ struct _BrokerProfile
 };
 
 BrokerProfile *broker_profile_new   (const char          *id);
+BrokerProfile *broker_profile_new_for_host (const BrokerProfile *template_profile,
+                                           const char          *id,
+                                           const char          *host);
 BrokerProfile *broker_profile_ref   (BrokerProfile       *self);
 void           broker_profile_unref (BrokerProfile       *self);
 

@@ -805,23 +805,38 @@ capture_get_config (gpointer owner)
 }
 
 /* A TUNNEL rule's connections ride its profile's shared session. */
+/* hostname-from-app="YES": one shared session per destination host, made
+ * from the rule's profile (if any) as a template. */
+static BrokerSession *
+session_for_host (BrokerService  *self,
+                  BrokerProfile  *template_profile,
+                  const char     *host)
+{
+  g_autofree char *id = g_strdup_printf ("capture:%s@%s",
+                                         template_profile != NULL ? template_profile->id : "",
+                                         host);
+  BrokerSession *session = g_hash_table_lookup (self->sessions, id);
+  g_autoptr(BrokerProfile) profile = NULL;
+
+  if (session != NULL)
+    return session;
+  profile = broker_profile_new_for_host (template_profile, id, host);
+  return ensure_session (self, profile);
+}
+
 static BrokerSession *
 capture_get_session (gpointer           owner,
                      const BrokerRule  *rule,
+                     const char        *host,
                      GError           **error)
 {
   BrokerService *self = owner;
   BrokerProfile *profile;
 
-  if (rule->hostname_from_app)
-    {
-      g_set_error (error, BROKER_ERROR, BROKER_ERROR_FAILED,
-                   "rule %s:%u: hostname-from-app=\"YES\" is not supported yet", rule->file,
-                   rule->line);
-      return NULL;
-    }
   profile = rule->profile != NULL ? broker_config_find_profile (current_config (self), rule->profile)
                                   : NULL;
+  if (rule->hostname_from_app && (profile != NULL || rule->profile == NULL))
+    return session_for_host (self, profile, host);
   if (profile == NULL)
     {
       g_set_error (error, BROKER_ERROR, BROKER_ERROR_NOT_FOUND,

@@ -30,6 +30,7 @@
 
 #define TOOL_TIMEOUT_S 60
 #define HIDDEN_BODY "hidden: served inside the namespace"
+#define OWN_BODY "own: a host with its own sshd"
 #define HERE_BODY "here: served in the test's namespace"
 
 typedef struct
@@ -40,9 +41,12 @@ typedef struct
   char *socket_path;
   guint16 hidden_port;         /* httpd inside N */
   int hidden_holder;           /* the same port here: bound, not listening */
+  guint16 own_port;            /* another httpd inside N: hostname-from-app */
+  int own_holder;
+  char *known_hosts;           /* the hops' file, and the outer sshd as "localhost" */
   guint16 direct_port;         /* httpd here */
   guint16 blocked_port;        /* httpd here */
-  GPid servers[3];
+  GPid servers[4];
 } World;
 
 static World world;
@@ -199,19 +203,57 @@ write_config (void)
     "    <profile id=\"gateway\" host=\"127.0.0.1\" port=\"%u\" user=\"%s\">\n"
     "      <identity-file path=\"%s\"/>\n"
     "    </profile>\n"
+    "    <profile id=\"template\" host=\"template.invalid\" port=\"%u\" user=\"%s\">\n"
+    "      <identity-file path=\"%s\"/>\n"
+    "    </profile>\n"
     "  </profiles>\n"
     "  <filter-engine>\n"
+    "    <rule host=\"localhost\" ports=\"%u\" action=\"TUNNEL\" hostname-from-app=\"YES\""
+    " profile=\"template\"/>\n"
     "    <rule host=\"localhost\" action=\"TUNNEL\" profile=\"gateway\"/>\n"
     "    <rule host=\"127\\.0\\.0\\.1\" ports=\"%u\" action=\"BLOCK\"/>\n"
     "    <rule host=\"127.0.0.0/8\" ports=\"%u\" action=\"DIRECT\"/>\n"
     "    <rule host=\"127\\.0\\.0\\.1\" action=\"TUNNEL\" profile=\"gateway\"/>\n"
     "  </filter-engine>\n"
     "</secsh-broker>\n",
-    burrow_test_hops_get_known_hosts (world.hops), burrow_test_hops_get_outer_port (world.hops),
-    g_get_user_name (), burrow_test_hops_get_client_key (world.hops), world.blocked_port,
+    world.known_hosts, burrow_test_hops_get_outer_port (world.hops),
+    g_get_user_name (), burrow_test_hops_get_client_key (world.hops),
+    burrow_test_hops_get_outer_port (world.hops), g_get_user_name (),
+    burrow_test_hops_get_client_key (world.hops), world.own_port, world.blocked_port,
     world.direct_port);
 
   burrow_test_broker_write_user (world.broker, xml);
+}
+
+/* The hops' known hosts, plus the outer sshd's key under the name
+ * "localhost", as a user who once connected with ssh would have it. */
+static char *
+write_known_hosts (void)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *outer = g_strdup_printf ("[127.0.0.1]:%u ",
+                                            burrow_test_hops_get_outer_port (world.hops));
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (world.dir, "known_hosts", NULL);
+
+  g_file_get_contents (burrow_test_hops_get_known_hosts (world.hops), &text, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (*lines[i] == '\0')
+        continue;
+      g_string_append_printf (out, "%s\n", lines[i]);
+      if (g_str_has_prefix (lines[i], outer))
+        g_string_append_printf (out, "[localhost]:%u %s\n",
+                                burrow_test_hops_get_outer_port (world.hops),
+                                lines[i] + strlen (outer));
+    }
+  g_file_set_contents (path, out->str, -1, &error);
+  g_assert_no_error (error);
+  return path;
 }
 
 static gboolean
@@ -251,6 +293,7 @@ build_world (void)
                                             (int) burrow_test_hops_get_inner_pid (world.hops));
   g_autofree char *hidden_root = web_root ("hidden", HIDDEN_BODY "\n");
   g_autofree char *here_root = web_root ("here", HERE_BODY "\n");
+  g_autofree char *own_root = web_root ("own", OWN_BODY "\n");
   g_autofree char *home = g_build_filename (world.dir, "home", NULL);
 
   world.hidden_port = burrow_test_free_port ();
@@ -260,6 +303,10 @@ build_world (void)
   world.servers[0] = start_httpd (netns, world.hidden_port, hidden_root);
   world.servers[1] = start_httpd (NULL, world.direct_port, here_root);
   world.servers[2] = start_httpd (NULL, world.blocked_port, here_root);
+  world.own_port = burrow_test_free_port ();
+  world.own_holder = hold_port (world.own_port);
+  world.servers[3] = start_httpd (netns, world.own_port, own_root);
+  world.known_hosts = write_known_hosts ();
   g_assert_true (burrow_test_wait_until (hidden_server_up, netns, 10000));
 
   /* Never the real ~/.ssh, nor an agent. */
@@ -467,6 +514,32 @@ test_name_tunnel_python (void)
   g_assert_cmpstr (result.out, ==, HIDDEN_BODY "\n");
 }
 
+/* hostname-from-app="YES": the SSH server is the host the program named
+ * ("localhost", at the template profile's port: the sshd whose connections
+ * live in N), one session for it made from the template, and the channel
+ * goes to that host's own localhost:PORT. */
+static void
+test_hostname_from_app (void)
+{
+  g_autofree char *script = g_strdup_printf (
+    "import http.client\n"
+    "c = http.client.HTTPConnection('localhost', %u, timeout=20)\n"
+    "c.request('GET', '/page.txt')\n"
+    "print(c.getresponse().read().decode(), end='')\n", world.own_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_auto(BurrowTestCtlResult) status = { 0 };
+
+  run_captured_at (&result, world.socket_path, NULL,
+                   (const char *[]) { "python3", "-c", script, NULL });
+  burrow_test_assert_tool_ok (&result, "captured python3, hostname-from-app");
+  g_assert_cmpstr (result.out, ==, OWN_BODY "\n");
+
+  burrow_test_run_ctl (&status, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { "status", NULL });
+  g_assert_cmpint (status.status, ==, 0);
+  assert_contains (status.out, "capture:template@localhost");
+}
+
 /* What a program sees of the lookup: an address from 198.18.0.0/15 through
  * getaddrinfo and gethostbyname alike, the same one each time; a name no
  * TUNNEL rule covers resolves as usual. */
@@ -545,6 +618,7 @@ main (int   argc,
   g_test_add_func ("/capture/loopback-passes-without-l", test_loopback_passes_without_l);
   g_test_add_func ("/capture/name-tunnel-python", test_name_tunnel_python);
   g_test_add_func ("/capture/name-synthetic-address", test_name_synthetic_address);
+  g_test_add_func ("/capture/hostname-from-app", test_hostname_from_app);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);
@@ -552,6 +626,8 @@ main (int   argc,
   for (guint i = 0; i < G_N_ELEMENTS (world.servers); i++)
     stop_server (world.servers[i]);
   close (world.hidden_holder);
+  close (world.own_holder);
+  g_free (world.known_hosts);
   burrow_test_hops_stop (world.hops);
   return status;
 }
