@@ -54,6 +54,8 @@ typedef struct
   guint16 port;
   BrokerRule *rule;             /* the deciding rule, or NULL */
   BrokerSession *session;       /* a TUNNEL's */
+  BrokerCaptureConnection *connection;  /* once decided */
+  BrokerTraffic *traffic;       /* a TUNNEL's channel counts here */
   gulong state_handler;
 } Client;
 
@@ -111,6 +113,12 @@ answer (Client *client,
         }
     }
   send_reply (client, &reply);
+  if (client->connection != NULL && action != BURROW_CAPTURE_ACTION_TUNNELLED)
+    broker_capture_connection_set_state (client->connection,
+                                         action == BURROW_CAPTURE_ACTION_DIRECT ? "direct"
+                                                                                : "failed");
+  else if (client->connection != NULL)
+    broker_capture_connection_set_state (client->connection, "open");
   client_free (client);
 }
 
@@ -212,7 +220,7 @@ on_joined (int         fd,
       return;
     }
   broker_session_open_channel (client->session, BROKER_CHANNEL_DIRECT, fd, channel_target (client),
-                               client->port, NULL,
+                               client->port, client->traffic,
                                broker_open_report_new (on_channel_opened, client));
 }
 
@@ -313,6 +321,10 @@ tunnel (Client             *client,
       return;
     }
   g_object_ref (client->session);
+  client->traffic = broker_traffic_new ();
+  broker_capture_connection_tunnel (client->connection, client->session,
+                                    broker_session_get_profile (client->session)->id,
+                                    client->traffic);
   log_decision (client, "tunnel", client->rule->profile);
   if (client->rule->fallback_to_plain)
     wait_for_session (client, config);
@@ -328,6 +340,28 @@ executable_of (pid_t pid)
   g_autofree char *link = g_strdup_printf ("/proc/%d/exe", (int) pid);
 
   return g_file_read_link (link, NULL);
+}
+
+/* The live view: every decided connect is listed (Connection1). */
+static void
+publish (Client *client,
+         int     index)
+{
+  BrokerCaptureServer *server = client->server;
+  BrokerCaptureConnectionInfo info = {
+    .application = client->application,
+    .pid = client->peer.pid,
+    .host = client->name != NULL ? client->name : client->address,
+    .address = client->address,
+    .port = client->port,
+  };
+  const char *action = client->rule != NULL
+                       ? broker_rule_action_to_string (client->rule->action) : "DIRECT";
+
+  client->connection = broker_capture_connection_new (&info);
+  broker_capture_connection_decided (client->connection, action, index);
+  if (server->host.publish != NULL)
+    server->host.publish (server->host.owner, client->connection);
 }
 
 /* The destination: a synthetic address stands for the name it was handed
@@ -420,6 +454,7 @@ decide (Client *client)
   index = broker_filter_evaluate (config, &query, NULL);
   if (index >= 0)
     client->rule = broker_rule_ref (config->rules->pdata[index]);
+  publish (client, index);
   if (client->synthetic && (client->rule == NULL || client->rule->action == BROKER_RULE_ACTION_DIRECT))
     {
       /* The name was never resolved here: there is no address to connect
@@ -596,6 +631,8 @@ client_free (Client *client)
   if (client->socket_fd >= 0)
     close (client->socket_fd);
   g_clear_object (&client->session);
+  g_clear_object (&client->connection);
+  g_clear_pointer (&client->traffic, broker_traffic_unref);
   g_clear_pointer (&client->rule, broker_rule_unref);
   g_free (client->application);
   g_free (client->address);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "broker-capture-connection.h"
 #include "broker-config.h"
 #include "broker-session.h"
 
@@ -22,6 +23,9 @@ typedef struct
                                  const BrokerRule *rule,
                                  const char       *host,
                                  GError          **error);
+  /* Lists a decided connect (Connection1) until it emits "finished". */
+  void           (*publish)     (gpointer                 owner,
+                                 BrokerCaptureConnection *connection);
   gpointer owner;
 } BrokerCaptureHost;
 

@@ -28,6 +28,8 @@ struct _BrokerService
   BrokerAgents *agents;        /* created once the service is on a connection */
   guint next_session;
   BrokerCaptureServer *capture;
+  GHashTable *connections;     /* BrokerCaptureConnection → its object skeleton */
+  guint next_connection;
 };
 
 static void broker_service_iface_init (BurrowDBusBroker1Iface *iface);
@@ -754,6 +756,7 @@ broker_service_dispose (GObject *object)
   BrokerService *self = BROKER_SERVICE (object);
 
   g_clear_pointer (&self->capture, broker_capture_server_free);
+  g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->tunnels, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->agents);
@@ -793,6 +796,7 @@ static void
 broker_service_init (BrokerService *self)
 {
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
   self->tunnels = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) tunnel_entry_free);
 }
 
@@ -847,11 +851,40 @@ capture_get_session (gpointer           owner,
   return ensure_session (self, profile);
 }
 
+static void
+on_connection_finished (BrokerCaptureConnection *connection,
+                        BrokerService           *self)
+{
+  GDBusObjectSkeleton *object = g_hash_table_lookup (self->connections, connection);
+
+  if (object != NULL && self->objects != NULL)
+    g_dbus_object_manager_server_unexport (self->objects,
+                                           g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
+  g_signal_handlers_disconnect_by_data (connection, self);
+  g_hash_table_remove (self->connections, connection);
+}
+
+static void
+capture_publish (gpointer                 owner,
+                 BrokerCaptureConnection *connection)
+{
+  BrokerService *self = owner;
+  g_autofree char *path = g_strdup_printf (BROKER_OBJECT_MANAGER_PATH "/Connection/%u",
+                                           ++self->next_connection);
+  BurrowDBusObjectSkeleton *object = burrow_dbus_object_skeleton_new (path);
+
+  burrow_dbus_object_skeleton_set_connection1 (object, BURROW_DBUS_CONNECTION1 (connection));
+  if (self->objects != NULL)
+    g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
+  g_hash_table_insert (self->connections, g_object_ref (connection), object);
+  g_signal_connect_object (connection, "finished", G_CALLBACK (on_connection_finished), self, 0);
+}
+
 /* Once the bus name is ours: only one broker answers captured programs. */
 void
 broker_service_start_capture (BrokerService *self)
 {
-  BrokerCaptureHost host = { capture_get_config, capture_get_session, self };
+  BrokerCaptureHost host = { capture_get_config, capture_get_session, capture_publish, self };
   g_autofree char *path = broker_capture_server_default_path ();
   g_autoptr(GError) error = NULL;
 

@@ -695,6 +695,15 @@ broker_session_close_tunnel (BrokerSession *self,
     broker_session_worker_close_tunnel (self->worker, broker_tunnel_get_traffic (tunnel));
 }
 
+/* Closes every channel counted by @traffic (a captured connection's). */
+void
+broker_session_close_traffic (BrokerSession *self,
+                              BrokerTraffic *traffic)
+{
+  if (self->worker != NULL)
+    broker_session_worker_close_tunnel (self->worker, traffic);
+}
+
 /* An FTP data forward: a listener on the SSH server's loopback, port
  * chosen by the server, whose first connection is relayed to
  * @target_host:@target_port here; then it stops.  @func is told the bound

@@ -43,6 +43,8 @@ void                 broker_session_add_remote   (BrokerSession       *self,
                                                   BrokerTunnel        *tunnel);
 void                 broker_session_close_tunnel (BrokerSession       *self,
                                                   BrokerTunnel        *tunnel);
+void                 broker_session_close_traffic (BrokerSession      *self,
+                                                   BrokerTraffic      *traffic);
 void                 broker_session_add_data_forward    (BrokerSession            *self,
                                                          const char               *target_host,
                                                          guint16                   target_port,

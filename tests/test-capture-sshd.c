@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 
 #include "burrow-test-broker.h"
@@ -565,6 +566,118 @@ test_name_synthetic_address (void)
   g_assert_cmpstr (words[2], ==, "127.0.0.1");
 }
 
+static gboolean
+file_has (gpointer user_data)
+{
+  const char * const *what = user_data;
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (what[0], &text, NULL, NULL) && strstr (text, what[1]) != NULL;
+}
+
+static gboolean
+holder_ended (gpointer user_data)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (user_data, &text, NULL, NULL)
+         && (g_str_equal (text, "connected\neof\n") || g_str_equal (text, "connected\nreset\n"));
+}
+
+/* The line of `burrowctl connections` that has @needle, or NULL. */
+static char *
+connections_line (const char *needle)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+  g_auto(GStrv) lines = NULL;
+
+  burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { "connections", NULL });
+  g_assert_cmpint (result.status, ==, 0);
+  lines = g_strsplit (result.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], needle) != NULL)
+      return g_strdup (lines[i]);
+  g_test_message ("burrowctl connections:\n%s", result.out);
+  return NULL;
+}
+
+/* The live view: a captured program's open tunnel is listed with its
+ * application, destination, rule, profile and state, and closing it from
+ * burrowctl ends the program's connection; a DIRECT decision is listed
+ * too, for a few seconds. */
+static void
+test_live_view_and_close (void)
+{
+  g_autofree char *launcher = capture_launcher ();
+  g_autofree char *out_path = g_build_filename (world.dir, "holder.out", NULL);
+  g_autofree char *script = g_strdup_printf (
+    "import socket, sys\n"
+    "s = socket.create_connection(('127.0.0.1', %u), timeout=30)\n"
+    "s.sendall(b'GET /page.txt HTTP/1.0\\r\\n')\n"
+    "print('connected', flush=True)\n"
+    "try:\n"
+    "    data = s.recv(100)\n"
+    "    print('eof' if not data else 'data', flush=True)\n"
+    "except ConnectionResetError:\n"
+    "    print('reset', flush=True)\n", world.hidden_port);
+  g_autofree char *direct = url (world.direct_port);
+  g_auto(GStrv) env = capture_environment (world.socket_path);
+  const char *argv[] = { launcher, "-l", "python3", "-c", script, NULL };
+  const char *connected[] = { out_path, "connected" };
+  g_autofree char *line = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *closed = NULL;
+  g_autofree char *peer = g_strdup_printf ("127.0.0.1:%u", world.hidden_port);
+  g_auto(BurrowTestCtlResult) result = { 0 };
+  g_auto(BurrowTestToolResult) curl = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  int out_fd = open (out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  GPid pid = 0;
+  int status = 0;
+
+  g_assert_cmpint (out_fd, >=, 0);
+  g_spawn_async_with_pipes_and_fds (world.dir, argv, (const char * const *) env,
+                                    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+                                    NULL, NULL, -1, out_fd, -1, NULL, NULL, 0, &pid, NULL, NULL,
+                                    NULL, &error);
+  close (out_fd);
+  g_assert_no_error (error);
+  g_assert_true (burrow_test_wait_until (file_has, connected, 20000));
+
+  /* Counters and state are published once a second. */
+  g_usleep (1200 * 1000);
+  line = connections_line ("python");
+  g_assert_nonnull (line);
+  assert_contains (line, "open");
+  assert_contains (line, "TUNNEL");
+  assert_contains (line, "gateway");
+  assert_contains (line, peer);
+  id = g_strndup (line, strcspn (line, " "));
+
+  /* Still waiting for an answer before the close. */
+  g_file_get_contents (out_path, &text, NULL, NULL);
+  g_assert_cmpstr (text, ==, "connected\n");
+  burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { "connections", "close", id, NULL });
+  g_assert_cmpint (result.status, ==, 0);
+  closed = g_strdup_printf ("closed %s\n", id);
+  g_assert_cmpstr (result.out, ==, closed);
+  /* The program sees its connection end at once (EOF or a reset). */
+  g_assert_true (burrow_test_wait_until (holder_ended, out_path, 5000));
+  waitpid (pid, &status, 0);
+  g_spawn_close_pid (pid);
+
+  run_captured (&curl, (const char *[]) { "curl", "-sS", "--max-time", "20", direct, NULL });
+  burrow_test_assert_tool_ok (&curl, "captured curl, DIRECT rule");
+  g_clear_pointer (&line, g_free);
+  line = connections_line ("curl");
+  g_assert_nonnull (line);
+  assert_contains (line, "direct");
+  assert_contains (line, "DIRECT");
+}
+
 /* The capture socket's directory is private, the socket the user's only. */
 static void
 test_socket_modes (void)
@@ -619,6 +732,7 @@ main (int   argc,
   g_test_add_func ("/capture/name-tunnel-python", test_name_tunnel_python);
   g_test_add_func ("/capture/name-synthetic-address", test_name_synthetic_address);
   g_test_add_func ("/capture/hostname-from-app", test_hostname_from_app);
+  g_test_add_func ("/capture/live-view-and-close", test_live_view_and_close);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);

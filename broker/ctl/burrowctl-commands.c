@@ -8,6 +8,7 @@
 #include "broker-filter.h"
 #include "burrow-dbus.h"
 #include "burrowctl-agent.h"
+#include "burrowctl-connections.h"
 #include "burrowctl-forward.h"
 #include "burrowctl.h"
 
@@ -578,10 +579,35 @@ static const BurrowctlCommand commands[] = {
   { "forward", "-L|-R|-D SPEC… DEST", "Open tunnels like ssh -L/-R/-D, until interrupted",
     burrowctl_cmd_forward },
   { "tunnels", "", "List the broker's tunnels with their traffic", burrowctl_cmd_tunnels },
+  { "connections", "[close ID]", "List captured programs' connections, or close one",
+    burrowctl_cmd_connections },
   { "agent", "[--script FILE]", "Answer the broker's questions (host keys, passwords)",
     burrowctl_agent },
   { NULL }
 };
+
+GDBusObjectManager *
+burrowctl_connect_objects (int *exit_status)
+{
+  g_autoptr(GDBusObjectManager) objects = NULL;
+  g_autoptr(GError) error = NULL;
+
+  objects = burrow_dbus_object_manager_client_new_for_bus_sync (
+    G_BUS_TYPE_SESSION, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, BROKER_BUS_NAME,
+    "/io/github/burrow/Burrow", NULL, &error);
+  if (objects == NULL)
+    {
+      *exit_status = burrowctl_report_error (error);
+      return NULL;
+    }
+  if (g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (objects)) == NULL)
+    {
+      fprintf (stderr, "burrowctl: the broker is not running\n");
+      *exit_status = BURROWCTL_EXIT_NO_BROKER;
+      return NULL;
+    }
+  return g_steal_pointer (&objects);
+}
 
 const BurrowctlCommand *
 burrowctl_commands (void)

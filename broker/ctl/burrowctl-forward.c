@@ -11,7 +11,6 @@
 #include "burrow-dbus.h"
 #include "burrowctl.h"
 
-#define OBJECT_MANAGER_PATH "/io/github/burrow/Burrow"
 
 /* `burrowctl forward`: OpenSSH's -L/-R/-D spelling, carried by the broker
  * over the profile's shared session; and `burrowctl tunnels`. */
@@ -323,7 +322,6 @@ burrowctl_cmd_tunnels (int    argc,
 {
   g_autoptr(GDBusObjectManager) objects = NULL;
   g_autolist(GDBusObject) list = NULL;
-  g_autoptr(GError) error = NULL;
   int exit_status = burrowctl_parse_options (&argc, &argv, "",
                                              "Lists the broker's tunnels: the profiles' and "
                                              "the ad-hoc ones, with channels and bytes.", NULL);
@@ -331,16 +329,9 @@ burrowctl_cmd_tunnels (int    argc,
 
   if (exit_status >= 0)
     return exit_status;
-  objects = burrow_dbus_object_manager_client_new_for_bus_sync (
-    G_BUS_TYPE_SESSION, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, BROKER_BUS_NAME,
-    OBJECT_MANAGER_PATH, NULL, &error);
+  objects = burrowctl_connect_objects (&exit_status);
   if (objects == NULL)
-    return burrowctl_report_error (error);
-  if (g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (objects)) == NULL)
-    {
-      fprintf (stderr, "burrowctl: the broker is not running\n");
-      return BURROWCTL_EXIT_NO_BROKER;
-    }
+    return exit_status;
   list = g_dbus_object_manager_get_objects (objects);
   for (GList *l = list; l != NULL; l = l->next)
     {

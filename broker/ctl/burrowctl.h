@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -35,6 +35,9 @@ int                burrowctl_parse_options  (int          *argc,
                                              const char   *summary,
                                              GOptionEntry *entries);
 BurrowDBusBroker1 *burrowctl_connect_broker (void);
+/* The broker's objects (sessions, tunnels, connections), or NULL with
+ * *@exit_status set (and the reason printed). */
+GDBusObjectManager *burrowctl_connect_objects (int *exit_status);
 int                burrowctl_report_error   (GError       *error);
 
 G_END_DECLS
