@@ -334,6 +334,25 @@ class Bench:
             raise BenchError(f"bench-tool serve {mode} did not start")
         return int(line)
 
+    def run_tool_under(self, prefix, *args, timeout=600, env=None):
+        """Runs a bench-tool client under a wrapper (@prefix: burrow-capture, proxychains4…;
+        may be empty); its JSON result (ok false on a failure), with the client's standard
+        error as "stderr" when it printed any."""
+        argv = [str(a) for a in prefix] + [str(self.tool), *map(str, args)]
+        try:
+            done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL, timeout=timeout, check=False, env=env)
+        except subprocess.TimeoutExpired:
+            return {"ok": False, "error": f"{argv[0]} {args[0]} timed out after {timeout} s"}
+        try:
+            result = json.loads(done.stdout)
+        except ValueError:
+            result = {"ok": False, "error": f"{' '.join(argv[:len(prefix) + 2])} printed "
+                                            f"{done.stdout[:200]!r} (exit {done.returncode})"}
+        if done.stderr:
+            result["stderr"] = done.stderr.decode(errors="replace")
+        return result
+
     def run_tool(self, *args, timeout=600):
         """Runs a bench-tool client; its JSON result (ok false on a failure)."""
         try:
@@ -435,7 +454,13 @@ class Bench:
         self.bus_address = line
         return line
 
-    def profile_xml(self, idle_timeout=3600):
+    def profile_xml(self, idle_timeout=3600, rules=()):
+        """The user config: the "bench" profile, and a <filter-engine> with @rules (each
+        a <rule …/> element) when there are any."""
+        filters = ""
+        if rules:
+            filters = ("  <filter-engine>\n"
+                       + "".join(f"    {rule}\n" for rule in rules) + "  </filter-engine>\n")
         return (
             "<secsh-broker>\n  <general>\n"
             '    <host-key-policy policy="strict"/>\n'
@@ -445,11 +470,13 @@ class Bench:
             f'      <identity-file path="{self.client_key}"/>\n'
             '      <keepalive-interval time="0"/>\n'
             f'      <idle-timeout time="{idle_timeout}"/>\n'
-            "    </profile>\n  </profiles>\n</secsh-broker>\n")
+            "    </profile>\n  </profiles>\n" + filters + "</secsh-broker>\n")
 
-    def start_broker(self):
+    def start_broker(self, rules=()):
+        """burrow-broker on the private bus, the "bench" profile connected; @rules as in
+        profile_xml() (capture's filter rules)."""
         user_config = self.dir / "user-config.xml"
-        user_config.write_text(self.profile_xml())
+        user_config.write_text(self.profile_xml(rules=rules))
         env = self.env()
         env["BURROW_USER_CONFIG"] = str(user_config)
         env["BURROW_GLOBAL_CONFIG"] = str(self.dir / "no-global-config.xml")
