@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "burrow-test-broker.h"
+#include "burrow-test-lan.h"
+#include "burrow-test-tool.h"
+
+/* Capture with real programs (curl, telnet) in a LAN of network
+ * namespaces the test makes itself (burrow-test-lan.h): a gateway GW with
+ * an sshd, a web server DEST only GW can reach, with names only GW can
+ * resolve, and a host HOST with its own sshd whose port-23 service listens
+ * on its loopback only.  The test, its bus, the broker and the captured
+ * programs share the test's own network namespace, whose DNS is a fake
+ * server that logs every query.
+ *
+ * Each test writes the rules it needs and reloads the broker, so each
+ * reads on its own; the topology test shows first what is out of reach
+ * without capture. */
+
+#define TOOL_TIMEOUT_S 30
+#define DEST_URL "http://" BURROW_TEST_LAN_DEST_ADDRESS "/page.txt"
+#define DEST_URL6 "http://[" BURROW_TEST_LAN_DEST_ADDRESS6 "]/page.txt"
+#define WEB_URL "http://" BURROW_TEST_LAN_WEB_NAME "/page.txt"
+#define WEB6_URL "http://" BURROW_TEST_LAN_WEB6_NAME "/page.txt"
+#define HOST_URL "http://" BURROW_TEST_LAN_HOST_ADDRESS "/page.txt"
+#define HOST_URL2 "http://" BURROW_TEST_LAN_HOST_ADDRESS ":8081/page.txt"
+#define OTHER_NAME "other.example.test"
+#define TELNET_INPUT "hello burrow\nquit\n"
+#define PYTHON_PATH "/usr/bin/python3"
+/* The seed's Telnet example. */
+#define TELNET_RULE \
+  "    <rule host=\".*\" ports=\"23\" action=\"TUNNEL\" hostname-from-app=\"YES\"" \
+  " profile=\"template\"/>\n"
+
+typedef struct
+{
+  BurrowTestLan *lan;
+  BurrowTestBroker *broker;
+  char *dir;
+  char *socket_path;
+} World;
+
+static World world;
+
+/* ---- running programs ----------------------------------------------------- */
+
+static GStrv
+capture_environment (void)
+{
+  GStrv env = burrow_test_tool_environment ();
+
+  env = g_environ_setenv (env, "BURROW_CAPTURE_SOCKET", world.socket_path, TRUE);
+  /* The build tree's launcher finds the library next to itself. */
+  return g_environ_unsetenv (env, "LD_PRELOAD");
+}
+
+/* "burrow-capture" followed by @argv. */
+static GStrv
+captured_argv (const char * const *argv)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *launcher = burrow_test_build_path ("broker", "capture", "burrow-capture",
+                                                      NULL);
+
+  g_strv_builder_add (builder, launcher);
+  g_strv_builder_addv (builder, (const char **) argv);
+  return g_strv_builder_end (builder);
+}
+
+static void
+run_captured (BurrowTestToolResult *result,
+              const char * const   *argv)
+{
+  g_auto(GStrv) all = captured_argv (argv);
+  g_auto(GStrv) env = capture_environment ();
+
+  burrow_test_run_tool (result, world.dir, (const char * const *) all,
+                        (const char * const *) env, TOOL_TIMEOUT_S);
+}
+
+static void
+run_plain (BurrowTestToolResult *result,
+           const char * const   *argv)
+{
+  burrow_test_run_tool (result, world.dir, argv, NULL, TOOL_TIMEOUT_S);
+}
+
+static void
+run_in_node (BurrowTestToolResult *result,
+             BurrowTestLanNode     node,
+             const char * const   *argv)
+{
+  g_auto(GStrv) all = burrow_test_lan_node_argv (world.lan, node, argv);
+
+  run_plain (result, (const char * const *) all);
+}
+
+static int
+open_output (const char *path)
+{
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+  g_assert_cmpint (fd, >=, 0);
+  return fd;
+}
+
+/* Like burrow_test_run_tool(), with @input on stdin and stdin held open
+ * until the program exits: telnet quits at end of input, before the
+ * server has answered, so it must end because the server closed. */
+static void
+run_with_input (BurrowTestToolResult *result,
+                const char * const   *argv,
+                const char * const   *env,
+                const char           *input)
+{
+  g_autofree char *out_path = g_build_filename (world.dir, "tool.out", NULL);
+  g_autofree char *err_path = g_build_filename (world.dir, "tool.err", NULL);
+  g_autoptr(GError) error = NULL;
+  int out_fd = open_output (out_path);
+  int err_fd = open_output (err_path);
+  gint64 deadline = g_get_monotonic_time () + TOOL_TIMEOUT_S * G_USEC_PER_SEC;
+  int in_fd = -1;
+  int status = 0;
+  GPid pid = 0;
+
+  g_spawn_async_with_pipes_and_fds (world.dir, argv, env,
+                                    G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                    NULL, NULL, -1, out_fd, err_fd, NULL, NULL, 0,
+                                    &pid, &in_fd, NULL, NULL, &error);
+  close (out_fd);
+  close (err_fd);
+  g_assert_no_error (error);
+  /* A few bytes: the pipe takes them at once.  SIGPIPE is ignored. */
+  if (write (in_fd, input, strlen (input)) != (ssize_t) strlen (input))
+    g_test_message ("could not write the input: %s", g_strerror (errno));
+
+  result->timed_out = FALSE;
+  while (waitpid (pid, &status, WNOHANG) == 0)
+    {
+      if (g_get_monotonic_time () >= deadline)
+        {
+          result->timed_out = TRUE;
+          kill (pid, SIGKILL);
+          waitpid (pid, &status, 0);
+          break;
+        }
+      g_usleep (20 * 1000);
+    }
+  close (in_fd);
+  result->status = WIFEXITED (status) && !result->timed_out ? WEXITSTATUS (status) : -1;
+  g_file_get_contents (out_path, &result->out, NULL, NULL);
+  g_file_get_contents (err_path, &result->err, NULL, NULL);
+  if (result->out == NULL)
+    result->out = g_strdup ("");
+  if (result->err == NULL)
+    result->err = g_strdup ("");
+}
+
+static void
+assert_contains (const char *text,
+                 const char *needle)
+{
+  if (strstr (text, needle) == NULL)
+    g_error ("expected \"%s\" in:\n%s", needle, text);
+}
+
+/* The program failed and printed nothing on stdout. */
+static void
+assert_tool_failed (BurrowTestToolResult *result,
+                    int                   status,
+                    const char           *what)
+{
+  if (result->status != status)
+    g_test_message ("%s exited with %d, not %d; its stdout:\n%s\nits stderr:\n%s", what,
+                    result->status, status, result->out, result->err);
+  g_assert_false (result->timed_out);
+  g_assert_cmpint (result->status, ==, status);
+  g_assert_cmpstr (result->out, ==, "");
+}
+
+/* sshd on GW logs each direct-tcpip channel with its target (DEBUG1). */
+static gboolean
+gw_opened_channel_to (const char *target)
+{
+  g_autofree char *log = NULL;
+  g_autofree char *needle = g_strdup_printf ("target %s port 80", target);
+
+  g_file_get_contents (burrow_test_lan_get_sshd_log (world.lan, BURROW_TEST_LAN_GW), &log,
+                       NULL, NULL);
+  return log != NULL && strstr (log, needle) != NULL;
+}
+
+/* ---- the broker ----------------------------------------------------------- */
+
+/* Two profiles: "gw", GW's sshd, and "template", whose host is never used
+ * (hostname-from-app takes the host from the program), then @rules. */
+static void
+write_config (const char *rules)
+{
+  g_autofree char *xml = g_strdup_printf (
+    "<secsh-broker>\n"
+    "  <general>\n"
+    "    <host-key-policy policy=\"strict\"/>\n"
+    "    <known-hosts path=\"%s\"/>\n"
+    "  </general>\n"
+    "  <profiles>\n"
+    "    <profile id=\"gw\" host=\"" BURROW_TEST_LAN_GW_ADDRESS "\" port=\"22\" user=\"%s\">\n"
+    "      <identity-file path=\"%s\"/>\n"
+    "    </profile>\n"
+    "    <profile id=\"template\" host=\"template.invalid\" port=\"22\" user=\"%s\">\n"
+    "      <identity-file path=\"%s\"/>\n"
+    "    </profile>\n"
+    "  </profiles>\n"
+    "  <filter-engine>\n"
+    "%s"
+    "  </filter-engine>\n"
+    "</secsh-broker>\n",
+    burrow_test_lan_get_known_hosts (world.lan), g_get_user_name (),
+    burrow_test_lan_get_client_key (world.lan), g_get_user_name (),
+    burrow_test_lan_get_client_key (world.lan), rules);
+
+  burrow_test_broker_write_user (world.broker, xml);
+}
+
+static void
+run_ctl (BurrowTestCtlResult *result,
+         const char          *command)
+{
+  burrow_test_run_ctl (result, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { command, NULL });
+  if (result->status != 0)
+    g_test_message ("burrowctl %s: %s%s", command, result->out, result->err);
+  g_assert_cmpint (result->status, ==, 0);
+}
+
+static void
+use_rules (const char *rules)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  write_config (rules);
+  run_ctl (&result, "reload");
+}
+
+static gboolean
+socket_exists (gpointer user_data)
+{
+  return g_file_test (world.socket_path, G_FILE_TEST_EXISTS);
+}
+
+static void
+start_broker (void)
+{
+  g_autofree char *home = g_build_filename (world.dir, "home", NULL);
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  /* Never the real ~/.ssh, nor an agent. */
+  g_mkdir_with_parents (home, 0700);
+  g_setenv ("HOME", home, TRUE);
+  g_unsetenv ("SSH_AUTH_SOCK");
+  /* The broker (activated by the test bus) inherits this. */
+  g_setenv ("BURROW_CAPTURE_SOCKET", world.socket_path, TRUE);
+  world.broker = burrow_test_broker_new (TRUE);
+  write_config ("");
+  run_ctl (&result, "status");
+  g_assert_true (burrow_test_wait_until (socket_exists, NULL, 10000));
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+/* Without capture, DEST is out of reach from here (no route), by address,
+ * IPv4 and IPv6, and its names resolve nowhere here: the fake DNS is asked
+ * and says no. */
+static void
+assert_dest_unreachable_here (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  gsize mark = burrow_test_lan_dns_mark (world.lan);
+
+  run_plain (&result, (const char *[]) { "curl", "-sS", "--max-time", "5", DEST_URL, NULL });
+  assert_tool_failed (&result, 7, "curl to DEST");
+  burrow_test_tool_result_clear (&result);
+  run_plain (&result, (const char *[]) { "curl", "-g", "-sS", "--max-time", "5", DEST_URL6,
+                                         NULL });
+  assert_tool_failed (&result, 7, "curl to DEST over IPv6");
+  burrow_test_tool_result_clear (&result);
+  run_plain (&result, (const char *[]) { "getent", "hosts", BURROW_TEST_LAN_WEB_NAME, NULL });
+  assert_tool_failed (&result, 2, "getent hosts " BURROW_TEST_LAN_WEB_NAME);
+  g_assert_true (burrow_test_lan_dns_was_asked (world.lan, BURROW_TEST_LAN_WEB_NAME, mark));
+}
+
+/* GW reaches DEST over both and resolves its names; it cannot reach HOST. */
+static void
+assert_gw_reaches_dest (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  const char *urls[] = { DEST_URL, DEST_URL6 };
+
+  /* busybox wget -T crashes (SIGSEGV) in busybox-static 1.35 here: the
+   * tool's own timeout bounds it instead. */
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+    {
+      run_in_node (&result, BURROW_TEST_LAN_GW,
+                   (const char *[]) { "busybox", "wget", "-q", "-O", "-", urls[i], NULL });
+      burrow_test_assert_tool_ok (&result, "GW: busybox wget to DEST");
+      g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY);
+      burrow_test_tool_result_clear (&result);
+    }
+  run_in_node (&result, BURROW_TEST_LAN_GW,
+               (const char *[]) { "getent", "ahosts", BURROW_TEST_LAN_WEB6_NAME, NULL });
+  burrow_test_assert_tool_ok (&result, "GW: getent ahosts " BURROW_TEST_LAN_WEB6_NAME);
+  assert_contains (result.out, BURROW_TEST_LAN_DEST_ADDRESS6);
+  burrow_test_tool_result_clear (&result);
+  run_in_node (&result, BURROW_TEST_LAN_GW,
+               (const char *[]) { "busybox", "wget", "-q", "-O", "-", HOST_URL, NULL });
+  g_assert_cmpint (result.status, !=, 0);
+}
+
+/* HOST's web servers answer directly; its port 23 does not. */
+static void
+assert_host_reachable_here (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  const char *urls[] = { HOST_URL, HOST_URL2 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+    {
+      run_plain (&result, (const char *[]) { "curl", "-sS", "--max-time", "5", urls[i], NULL });
+      burrow_test_assert_tool_ok (&result, "curl to HOST");
+      g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_HOST_BODY);
+      burrow_test_tool_result_clear (&result);
+    }
+  run_plain (&result, (const char *[]) { "curl", "-sS", "--max-time", "5",
+                                         "telnet://" BURROW_TEST_LAN_HOST_ADDRESS ":23", NULL });
+  assert_tool_failed (&result, 7, "curl telnet:// to HOST:23");
+}
+
+/* What the other tests rely on, checked without capture. */
+static void
+test_topology (void)
+{
+  assert_dest_unreachable_here ();
+  assert_gw_reaches_dest ();
+  assert_host_reachable_here ();
+}
+
+/* By name through GW: the name resolves only there, so the page proves
+ * the broker opened the channel by name; and no DNS query for it left the
+ * program or the broker.  A name no rule covers is looked up as usual:
+ * the fake DNS sees it, so the leak check can fail. */
+static void
+test_name_tunnel (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  gsize mark = burrow_test_lan_dns_mark (world.lan);
+
+  use_rules ("    <rule host=\".*\\.corp\\.test\" action=\"TUNNEL\" profile=\"gw\"/>\n");
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", WEB_URL, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture curl " WEB_URL);
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY);
+  g_assert_true (gw_opened_channel_to (BURROW_TEST_LAN_WEB_NAME));
+  g_assert_false (burrow_test_lan_dns_was_asked (world.lan, BURROW_TEST_LAN_WEB_NAME, mark));
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20",
+                                            "http://" OTHER_NAME "/page.txt", NULL });
+  assert_tool_failed (&result, 6, "burrow-capture curl " OTHER_NAME);   /* couldn't resolve */
+  g_assert_true (burrow_test_lan_dns_was_asked (world.lan, OTHER_NAME, mark));
+}
+
+/* By address, with an address-block rule. */
+static void
+test_address_tunnel (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  use_rules ("    <rule host=\"" BURROW_TEST_LAN_DEST_NETWORK "\" action=\"TUNNEL\""
+             " profile=\"gw\"/>\n");
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", DEST_URL, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture curl " DEST_URL);
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY);
+  g_assert_true (gw_opened_channel_to (BURROW_TEST_LAN_DEST_ADDRESS));
+}
+
+/* A program that asks for IPv6 addresses only (getaddrinfo with AF_INET6)
+ * and fetches /page.txt from the first: prints the address, then the body. */
+static const char fetch6_script[] =
+  "import socket, sys\n"
+  "family, kind, proto, _, address = socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET6,"
+  " socket.SOCK_STREAM)[0]\n"
+  "s = socket.socket(family, kind, proto)\n"
+  "s.settimeout(20)\n"
+  "s.connect(address)\n"
+  "s.sendall(b'GET /page.txt HTTP/1.0\\r\\nHost: ' + sys.argv[1].encode() + b'\\r\\n\\r\\n')\n"
+  "reply = b''\n"
+  "while True:\n"
+  "    chunk = s.recv(4096)\n"
+  "    if not chunk:\n"
+  "        break\n"
+  "    reply += chunk\n"
+  "print(address[0])\n"
+  "print(reply.split(b'\\r\\n\\r\\n', 1)[1].decode(), end='')\n";
+
+#define IPV6_RULES \
+  "    <rule host=\"" BURROW_TEST_LAN_DEST_NETWORK6 "\" action=\"TUNNEL\" profile=\"gw\"/>\n" \
+  "    <rule host=\".*\\.corp\\.test\" action=\"TUNNEL\" profile=\"gw\"/>\n"
+
+/* IPv6 destinations: by address with an IPv6 block; by a name GW resolves
+ * to an IPv6 address, looked up as usual (curl: a synthetic IPv4 address,
+ * the IPv6 is GW's business) and as AF_INET6 (a synthetic address from
+ * fd62:7572:726f:7700::/64, the whole way IPv6 for the program). */
+static void
+test_ipv6_tunnel (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  gsize mark = burrow_test_lan_dns_mark (world.lan);
+
+  use_rules (IPV6_RULES);
+  run_captured (&result, (const char *[]) { "curl", "-g", "-sS", "--max-time", "20", DEST_URL6,
+                                            NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture curl " DEST_URL6);
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY);
+  g_assert_true (gw_opened_channel_to (BURROW_TEST_LAN_DEST_ADDRESS6));
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", WEB6_URL, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture curl " WEB6_URL);
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY);
+  g_assert_true (gw_opened_channel_to (BURROW_TEST_LAN_WEB6_NAME));
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { PYTHON_PATH, "-c", fetch6_script,
+                                            BURROW_TEST_LAN_WEB6_NAME, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture python3 (AF_INET6) " WEB6_URL);
+  g_assert_true (g_str_has_prefix (result.out, "fd62:7572:726f:7700:"));
+  assert_contains (result.out, "\n" BURROW_TEST_LAN_DEST_BODY);
+  g_assert_false (burrow_test_lan_dns_was_asked (world.lan, BURROW_TEST_LAN_WEB6_NAME, mark));
+}
+
+/* curl -6 by a tunnelled name.  curl 7.88 looks names up with AF_UNSPEC
+ * and keeps the IPv6 answers itself; the library answers AF_UNSPEC with
+ * one synthetic IPv4 address only, so curl has nothing to connect to.
+ * Known; incomplete until the library answers AF_UNSPEC with both. */
+static void
+test_ipv6_name_curl_6 (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  use_rules (IPV6_RULES);
+  run_captured (&result, (const char *[]) { "curl", "-6", "-sS", "--max-time", "20",
+                                            "-w", "%{remote_ip}\\n", WEB6_URL, NULL });
+  if (result.status == 7 && strstr (result.err, "Couldn't connect to server") != NULL)
+    {
+      g_test_incomplete ("curl -6 by a tunnelled name: getaddrinfo(AF_UNSPEC) gets only a "
+                         "synthetic IPv4 address, which curl -6 drops (curl: (7) Couldn't "
+                         "connect to server)");
+      return;
+    }
+  burrow_test_assert_tool_ok (&result, "burrow-capture curl -6 " WEB6_URL);
+  g_assert_true (g_str_has_prefix (result.out, BURROW_TEST_LAN_DEST_BODY "fd62:7572:726f:7700:"));
+}
+
+/* The seed's Telnet example: the SSH server is the host telnet names, the
+ * channel goes to its own localhost:23, which nothing else reaches. */
+static void
+test_telnet_hostname_from_app (void)
+{
+  g_autofree char *telnet = g_find_program_in_path ("telnet");
+  g_auto(GStrv) env = capture_environment ();
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_auto(BurrowTestCtlResult) status = { 0 };
+  const char *hosts[] = { BURROW_TEST_LAN_HOST_NAME, BURROW_TEST_LAN_HOST_ADDRESS };
+
+  if (telnet == NULL)
+    {
+      g_test_skip ("telnet is not installed (package inetutils-telnet)");
+      return;
+    }
+  use_rules (TELNET_RULE);
+
+  run_with_input (&result, (const char *[]) { "telnet", BURROW_TEST_LAN_HOST_ADDRESS, "23",
+                                              NULL }, NULL, TELNET_INPUT);
+  g_assert_false (result.timed_out);
+  g_assert_cmpint (result.status, !=, 0);
+  assert_contains (result.err, "Connection refused");
+  burrow_test_tool_result_clear (&result);
+
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
+    {
+      g_auto(GStrv) argv = captured_argv ((const char *[]) { "telnet", hosts[i], "23", NULL });
+      g_autofree char *session = g_strdup_printf ("capture:template@%s", hosts[i]);
+
+      run_with_input (&result, (const char * const *) argv, (const char * const *) env,
+                      TELNET_INPUT);
+      if (result.timed_out || strstr (result.out, "\nbye") == NULL)
+        g_test_message ("burrow-capture telnet %s: %d\n%s\n%s", hosts[i], result.status,
+                        result.out, result.err);
+      g_assert_false (result.timed_out);
+      assert_contains (result.out, BURROW_TEST_LAN_LINE_BANNER "\n");
+      assert_contains (result.out, "you said: hello burrow\n");
+      assert_contains (result.out, "\nbye\n");
+      burrow_test_tool_result_clear (&result);
+
+      run_ctl (&status, "status");
+      assert_contains (status.out, session);
+      burrow_test_ctl_result_clear (&status);
+    }
+}
+
+/* Under the Telnet rule alone every name a captured program looks up is
+ * covered (host=".*", for port 23), so it gets a synthetic address; a
+ * connect to another port of that name (HOST's web server, which the DNS
+ * resolves and which answers directly) then matches no rule, has no real
+ * address, and fails with EHOSTUNREACH.  README calls such connects "not
+ * supported yet": incomplete until they are. */
+static void
+test_telnet_rule_other_ports (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  const char *url = "http://" BURROW_TEST_LAN_HOST_NAME "/page.txt";
+
+  use_rules (TELNET_RULE);
+  run_plain (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", url, NULL });
+  burrow_test_assert_tool_ok (&result, "curl by name to HOST, uncaptured");
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_HOST_BODY);
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", url, NULL });
+  if (result.status == 7 && strstr (result.err, "Couldn't connect to server") != NULL)
+    {
+      g_test_incomplete ("under host=\".*\" ports=\"23\" alone, a captured curl by name to "
+                         "port 80 gets a synthetic address and EHOSTUNREACH "
+                         "(curl: (7) Couldn't connect to server)");
+      return;
+    }
+  burrow_test_assert_tool_ok (&result, "burrow-capture curl by name under the Telnet rule");
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_HOST_BODY);
+}
+
+/* DIRECT to HOST's web server (GW cannot reach it: only a direct connect
+ * gets the page), BLOCK for its other port; then without the DIRECT rule
+ * the catch-all TUNNEL rule takes it and it fails, which shows the DIRECT
+ * rule made the difference. */
+static void
+test_direct_and_block (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  const char *block_and_tunnel =
+    "    <rule host=\"" BURROW_TEST_LAN_HOST_ADDRESS "\" ports=\"8081\" action=\"BLOCK\"/>\n"
+    "    <rule host=\"10.0.0.0/8\" action=\"TUNNEL\" profile=\"gw\"/>\n";
+  g_autofree char *rules = g_strconcat ("    <rule host=\"" BURROW_TEST_LAN_HOST_ADDRESS "\""
+                                        " ports=\"80\" action=\"DIRECT\"/>\n",
+                                        block_and_tunnel, NULL);
+
+  use_rules (rules);
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", HOST_URL, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture curl " HOST_URL " (DIRECT)");
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_HOST_BODY);
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "curl", "-v", "-sS", "--max-time", "20", HOST_URL2,
+                                            NULL });
+  assert_tool_failed (&result, 7, "burrow-capture curl to HOST:8081 (BLOCK)");
+  assert_contains (result.err, "Permission denied");   /* EACCES */
+  burrow_test_tool_result_clear (&result);
+
+  use_rules (block_and_tunnel);
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", HOST_URL, NULL });
+  assert_tool_failed (&result, 7, "burrow-capture curl " HOST_URL " (tunnelled through GW)");
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static int
+skip_all (const char *why)
+{
+  g_test_message ("skipped: %s", why);
+  g_test_skip (why);
+  return g_test_run ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *curl = NULL;
+  gboolean isolated;
+  int status;
+
+  /* Before anything can start a thread: unshare(CLONE_NEWNS) needs that. */
+  isolated = burrow_test_lan_isolate (&error);
+  g_test_init (&argc, &argv, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  if (!isolated && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    return skip_all (error->message);
+  g_assert_no_error (error);
+  curl = g_find_program_in_path ("curl");
+  if (curl == NULL)
+    return skip_all ("curl is not installed");
+
+  world.lan = burrow_test_lan_start (&error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    return skip_all (error->message);
+  g_assert_no_error (error);
+  world.dir = g_build_filename (burrow_test_lan_get_dir (world.lan), "capture", NULL);
+  g_mkdir_with_parents (world.dir, 0700);
+  world.socket_path = g_build_filename (world.dir, "run", "burrow", "capture", NULL);
+  start_broker ();
+
+  g_test_add_func ("/capture-lan/topology", test_topology);
+  g_test_add_func ("/capture-lan/name-tunnel", test_name_tunnel);
+  g_test_add_func ("/capture-lan/address-tunnel", test_address_tunnel);
+  g_test_add_func ("/capture-lan/ipv6-tunnel", test_ipv6_tunnel);
+  g_test_add_func ("/capture-lan/ipv6-name-curl-6", test_ipv6_name_curl_6);
+  g_test_add_func ("/capture-lan/telnet-hostname-from-app", test_telnet_hostname_from_app);
+  g_test_add_func ("/capture-lan/telnet-rule-other-ports", test_telnet_rule_other_ports);
+  g_test_add_func ("/capture-lan/direct-and-block", test_direct_and_block);
+  status = g_test_run ();
+
+  burrow_test_broker_stop_daemon (world.broker);
+  burrow_test_broker_free (world.broker);
+  burrow_test_lan_stop (world.lan);
+  g_free (world.dir);
+  g_free (world.socket_path);
+  return status;
+}
