@@ -13,18 +13,9 @@ struct _BrokerCaptureConnection
 
   BrokerSession *session;      /* TUNNEL */
   BrokerTraffic *traffic;      /* TUNNEL */
-  guint publish_id;
-  guint linger_id;
   gboolean was_open;
+  gint64 ended;                /* monotonic µs when it was over, or 0 */
 };
-
-enum
-{
-  SIGNAL_FINISHED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
 
 static void broker_capture_connection_iface_init (BurrowDBusConnection1Iface *iface);
 
@@ -32,24 +23,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (BrokerCaptureConnection, broker_capture_connectio
                                BURROW_DBUS_TYPE_CONNECTION1_SKELETON,
                                G_IMPLEMENT_INTERFACE (BURROW_DBUS_TYPE_CONNECTION1,
                                                       broker_capture_connection_iface_init))
-
-static gboolean
-on_linger_over (gpointer user_data)
-{
-  BrokerCaptureConnection *self = user_data;
-
-  self->linger_id = 0;
-  g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-linger (BrokerCaptureConnection *self)
-{
-  g_clear_handle_id (&self->publish_id, g_source_remove);
-  if (self->linger_id == 0)
-    self->linger_id = g_timeout_add_seconds (LINGER_SECONDS, on_linger_over, self);
-}
 
 void
 broker_capture_connection_set_state (BrokerCaptureConnection *self,
@@ -61,16 +34,13 @@ broker_capture_connection_set_state (BrokerCaptureConnection *self,
     burrow_dbus_connection1_set_state (iface, state);
   if (g_str_equal (state, "open"))
     self->was_open = TRUE;
-  else if (!g_str_equal (state, "opening"))
-    linger (self);
+  else if (!g_str_equal (state, "opening") && self->ended == 0)
+    self->ended = g_get_monotonic_time ();
 }
 
-/* Counters move on the session's thread: published once a second, when
- * they changed; a tunnel whose channel is gone is closed. */
-static gboolean
-publish_counters (gpointer user_data)
+static void
+publish_counters (BrokerCaptureConnection *self)
 {
-  BrokerCaptureConnection *self = user_data;
   BurrowDBusConnection1 *iface = BURROW_DBUS_CONNECTION1 (self);
   guint64 in = broker_traffic_get_in (self->traffic);
   guint64 out = broker_traffic_get_out (self->traffic);
@@ -79,13 +49,23 @@ publish_counters (gpointer user_data)
     burrow_dbus_connection1_set_bytes_in (iface, in);
   if (burrow_dbus_connection1_get_bytes_out (iface) != out)
     burrow_dbus_connection1_set_bytes_out (iface, out);
-  if (self->was_open && broker_traffic_get_channels (self->traffic) == 0)
-    {
-      self->publish_id = 0;
-      broker_capture_connection_set_state (self, "closed");
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
+}
+
+/* Called about once a second by whoever lists it (one timer for all, not
+ * one each: capture may decide a thousand connects a second).  Publishes
+ * the counters (they move on the session's thread), notices a tunnel whose
+ * channel is gone, and returns TRUE once the connection has been over for
+ * LINGER_SECONDS: time to take it off the bus. */
+gboolean
+broker_capture_connection_tick (BrokerCaptureConnection *self)
+{
+  if (self->traffic != NULL && (self->ended == 0 || self->was_open))
+    publish_counters (self);
+  if (self->traffic != NULL && self->was_open && self->ended == 0
+      && broker_traffic_get_channels (self->traffic) == 0)
+    broker_capture_connection_set_state (self, "closed");
+  return self->ended != 0
+         && g_get_monotonic_time () - self->ended >= LINGER_SECONDS * G_USEC_PER_SEC;
 }
 
 BrokerCaptureConnection *
@@ -130,7 +110,6 @@ broker_capture_connection_tunnel (BrokerCaptureConnection *self,
   self->traffic = broker_traffic_ref (traffic);
   burrow_dbus_connection1_set_session (BURROW_DBUS_CONNECTION1 (self), path != NULL ? path : "/");
   burrow_dbus_connection1_set_profile (BURROW_DBUS_CONNECTION1 (self), profile != NULL ? profile : "");
-  self->publish_id = g_timeout_add_seconds (1, publish_counters, self);
 }
 
 static gboolean
@@ -158,8 +137,6 @@ broker_capture_connection_finalize (GObject *object)
 {
   BrokerCaptureConnection *self = BROKER_CAPTURE_CONNECTION (object);
 
-  g_clear_handle_id (&self->publish_id, g_source_remove);
-  g_clear_handle_id (&self->linger_id, g_source_remove);
   g_clear_pointer (&self->traffic, broker_traffic_unref);
   g_clear_object (&self->session);
   G_OBJECT_CLASS (broker_capture_connection_parent_class)->finalize (object);
@@ -169,9 +146,6 @@ static void
 broker_capture_connection_class_init (BrokerCaptureConnectionClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = broker_capture_connection_finalize;
-  signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
-                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                           G_TYPE_NONE, 0);
 }
 
 static void

@@ -8,9 +8,9 @@
 G_BEGIN_DECLS
 
 /* One connect() of a captured program, as io.github.burrow.Burrow.Connection1:
- * what was decided, and for a tunnel its state and bytes.  It emits
- * "finished" a few seconds after it is over (a DIRECT or BLOCK decision at
- * once, a tunnel once its channel closed), so a viewer sees it go. */
+ * what was decided, and for a tunnel its state and bytes.  It stays listed
+ * a few seconds after it is over (a DIRECT or BLOCK decision at once, a
+ * tunnel once its channel closed), so a viewer sees it go: see _tick(). */
 #define BROKER_TYPE_CAPTURE_CONNECTION (broker_capture_connection_get_type ())
 G_DECLARE_FINAL_TYPE (BrokerCaptureConnection, broker_capture_connection, BROKER,
                       CAPTURE_CONNECTION, BurrowDBusConnection1Skeleton)
@@ -36,5 +36,6 @@ void                     broker_capture_connection_tunnel     (BrokerCaptureConn
 /* "open", "failed" or "closed". */
 void                     broker_capture_connection_set_state  (BrokerCaptureConnection *self,
                                                                const char              *state);
+gboolean                 broker_capture_connection_tick       (BrokerCaptureConnection *self);
 
 G_END_DECLS

@@ -451,3 +451,67 @@ broker_capture_endpoint_join (BrokerCaptureEndpoint *self,
   g_task_set_task_data (task, join, NULL);
   g_task_run_in_thread (task, connect_in_thread);
 }
+
+/* Direct connects */
+
+typedef struct
+{
+  int fd;
+  struct sockaddr_storage target;
+  socklen_t length;
+  BrokerCaptureConnectFunc func;
+  gpointer user_data;
+} Direct;
+
+static void
+direct_free (Direct *direct)
+{
+  if (direct->fd >= 0)
+    close (direct->fd);
+  g_free (direct);
+}
+
+static void
+connect_direct_in_thread (GTask        *task,
+                          gpointer      source_object,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  Direct *direct = task_data;
+  int status = connect_and_wait (direct->fd, (struct sockaddr *) &direct->target, direct->length);
+
+  g_task_return_int (task, status == 0 ? 0 : errno);
+}
+
+static void
+on_direct_connected (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Direct *direct = g_task_get_task_data (G_TASK (result));
+
+  direct->func ((int) g_task_propagate_int (G_TASK (result), NULL), direct->user_data);
+}
+
+void
+broker_capture_connect_direct (int                      socket_fd,
+                               GSocketAddress          *target,
+                               BrokerCaptureConnectFunc func,
+                               gpointer                 user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, on_direct_connected, NULL);
+  Direct *direct = g_new0 (Direct, 1);
+
+  direct->fd = socket_fd;
+  direct->func = func;
+  direct->user_data = user_data;
+  direct->length = g_socket_address_get_native_size (target);
+  if (!g_socket_address_to_native (target, &direct->target, sizeof direct->target, NULL))
+    {
+      direct_free (direct);
+      func (EAFNOSUPPORT, user_data);
+      return;
+    }
+  g_task_set_task_data (task, direct, (GDestroyNotify) direct_free);
+  g_task_run_in_thread (task, connect_direct_in_thread);
+}

@@ -18,7 +18,18 @@ typedef void (*BrokerCaptureJoinFunc) (int         fd,
                                        const char *error,
                                        gpointer    user_data);
 
+/* 0, or the errno of a failed connect. */
+typedef void (*BrokerCaptureConnectFunc) (int      error_number,
+                                          gpointer user_data);
+
 BrokerCaptureEndpoint *broker_capture_endpoint_new  (GError               **error);
+/* Connects @socket_fd (a copy of a program's socket, taken) to @target, in
+ * a thread (a blocking socket's connect blocks), for a DIRECT decision the
+ * program cannot carry out itself. */
+void                   broker_capture_connect_direct (int                      socket_fd,
+                                                      GSocketAddress          *target,
+                                                      BrokerCaptureConnectFunc func,
+                                                      gpointer                 user_data);
 void                   broker_capture_endpoint_join (BrokerCaptureEndpoint *self,
                                                      int                    socket_fd,
                                                      BrokerCaptureJoinFunc  func,

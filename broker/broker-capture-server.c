@@ -6,6 +6,9 @@
 #include "broker-capture-endpoint.h"
 #include "broker-capture-names.h"
 #include "broker-filter.h"
+#include "broker-ftp-control.h"
+#include "broker-ftp-data.h"
+#include "broker-ftp-rewriter.h"
 #include "burrow-capture-protocol.h"
 
 #include <errno.h>
@@ -32,6 +35,7 @@ struct _BrokerCaptureServer
   BrokerCaptureEndpoint *endpoint;
   BrokerCaptureNames *names;
   GHashTable *clients;          /* Client set */
+  GPtrArray *ftp_controls;      /* BrokerFtpControl of captured FTP connections */
 };
 
 /* One connect() of a captured program, from its question to our answer. */
@@ -51,15 +55,19 @@ typedef struct
   char *address;                /* numeric destination address */
   char *name;                   /* the name the program gave, or NULL */
   gboolean synthetic;           /* the address is one of names' */
+  gboolean direct_by_broker;    /* DIRECT, connected by the broker (synthetic) */
   guint16 port;
   BrokerRule *rule;             /* the deciding rule, or NULL */
   BrokerSession *session;       /* a TUNNEL's */
   BrokerCaptureConnection *connection;  /* once decided */
+  gboolean published;
   BrokerTraffic *traffic;       /* a TUNNEL's channel counts here */
   gulong state_handler;
 } Client;
 
-static void client_free (Client *client);
+static void client_free    (Client *client);
+static void publish        (Client *client);
+static void direct_by_name (Client *client);
 
 char *
 broker_capture_server_default_path (void)
@@ -113,10 +121,12 @@ answer (Client *client,
         }
     }
   send_reply (client, &reply);
-  if (client->connection != NULL && action != BURROW_CAPTURE_ACTION_TUNNELLED)
+  publish (client);
+  if (client->connection != NULL
+      && (action != BURROW_CAPTURE_ACTION_TUNNELLED || client->direct_by_broker))
     broker_capture_connection_set_state (client->connection,
-                                         action == BURROW_CAPTURE_ACTION_DIRECT ? "direct"
-                                                                                : "failed");
+                                         action == BURROW_CAPTURE_ACTION_DIRECT
+                                         || client->direct_by_broker ? "direct" : "failed");
   else if (client->connection != NULL)
     broker_capture_connection_set_state (client->connection, "open");
   client_free (client);
@@ -200,6 +210,75 @@ channel_target (Client *client)
   return client->name != NULL ? client->name : client->address;
 }
 
+/* The IP address of a socket's own (@peer FALSE) or its peer's end. */
+static char *
+socket_address (int      fd,
+                gboolean peer)
+{
+  struct sockaddr_storage native;
+  socklen_t length = sizeof native;
+  g_autoptr(GInetAddress) address = NULL;
+  int rc = peer ? getpeername (fd, (struct sockaddr *) &native, &length)
+                : getsockname (fd, (struct sockaddr *) &native, &length);
+
+  if (rc != 0 || (address = broker_ftp_address_from_native (&native, length)) == NULL)
+    return NULL;
+  return g_inet_address_to_string (address);
+}
+
+static void
+on_ftp_control_finished (BrokerFtpControl *control,
+                         gpointer          user_data)
+{
+  BrokerCaptureServer *server = user_data;
+
+  g_ptr_array_remove (server->ftp_controls, control);
+}
+
+/* A captured FTP control connection (port 21): relayed through the FTP
+ * rewriter, so its data channels ride the same session, as an FTP tunnel's.
+ * Passive data listeners are on the endpoint's address; the program's
+ * connects to them pass straight through.  Takes @fd. */
+static void
+carry_ftp (Client *client,
+           int     fd)
+{
+  g_autofree char *program = socket_address (fd, TRUE);
+  g_autofree char *here = socket_address (fd, FALSE);
+  BrokerFtpControlSetup setup = {
+    .session = client->session,
+    .tunnel = client->traffic,
+    .remote = FALSE,
+    .server_host = channel_target (client),
+    .client_address = program,
+    .data_address = here,
+    .peer_address = program,
+  };
+  BrokerFtpControl *control = NULL;
+  int pair[2] = { -1, -1 };
+
+  if (program != NULL && here != NULL
+      && socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) == 0)
+    control = broker_ftp_control_new (&setup, fd, pair[1], on_ftp_control_finished,
+                                      client->server);
+  if (control == NULL)
+    {
+      close (fd);
+      if (pair[0] >= 0)
+        {
+          close (pair[0]);
+          close (pair[1]);
+        }
+      log_decision (client, "tunnel failed", "cannot relay the FTP control connection");
+      answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
+      return;
+    }
+  g_ptr_array_add (client->server->ftp_controls, control);
+  broker_session_open_channel (client->session, BROKER_CHANNEL_DIRECT, pair[0],
+                               channel_target (client), client->port, client->traffic,
+                               broker_open_report_new (on_channel_opened, client));
+}
+
 static void
 on_joined (int         fd,
            const char *error,
@@ -217,6 +296,11 @@ on_joined (int         fd,
     {
       close (fd);
       answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
+      return;
+    }
+  if (client->port == 21)
+    {
+      carry_ftp (client, fd);
       return;
     }
   broker_session_open_channel (client->session, BROKER_CHANNEL_DIRECT, fd, channel_target (client),
@@ -325,6 +409,7 @@ tunnel (Client             *client,
   broker_capture_connection_tunnel (client->connection, client->session,
                                     broker_session_get_profile (client->session)->id,
                                     client->traffic);
+  publish (client);
   log_decision (client, "tunnel", client->rule->profile);
   if (client->rule->fallback_to_plain)
     wait_for_session (client, config);
@@ -342,12 +427,101 @@ executable_of (pid_t pid)
   return g_file_read_link (link, NULL);
 }
 
-/* The live view: every decided connect is listed (Connection1). */
+/* DIRECT for a name the program got a synthetic address for (a TUNNEL rule
+ * covers the name, for other ports): the program cannot connect to that
+ * address, so the broker resolves the name, as the program would have, and
+ * connects the program's socket itself. */
 static void
-publish (Client *client,
-         int     index)
+on_direct_connected (int      error_number,
+                     gpointer user_data)
+{
+  Client *client = user_data;
+
+  if (error_number != 0)
+    {
+      log_decision (client, "direct failed", g_strerror (error_number));
+      answer (client, BURROW_CAPTURE_ACTION_FAIL, error_number);
+      return;
+    }
+  client->direct_by_broker = TRUE;
+  answer (client, BURROW_CAPTURE_ACTION_TUNNELLED, 0);
+}
+
+/* The first address of the socket's family (an IPv6 socket takes IPv4 as
+ * mapped addresses), or NULL. */
+static GInetAddress *
+pick_address (GList *addresses,
+              int    family)
+{
+  for (GList *l = addresses; l != NULL; l = l->next)
+    if ((family == AF_INET) == (g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4))
+      return g_object_ref (l->data);
+  for (GList *l = addresses; family == AF_INET6 && l != NULL; l = l->next)
+    {
+      g_autofree char *text = g_inet_address_to_string (l->data);
+      g_autofree char *mapped = g_strdup_printf ("::ffff:%s", text);
+
+      return g_inet_address_new_from_string (mapped);
+    }
+  return NULL;
+}
+
+static void
+on_name_resolved (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Client *client = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) target = NULL;
+  int family = AF_UNSPEC;
+  socklen_t length = sizeof family;
+  int socket_fd = client->socket_fd;
+
+  getsockopt (socket_fd, SOL_SOCKET, SO_DOMAIN, &family, &length);
+  address = addresses != NULL ? pick_address (addresses, family) : NULL;
+  g_resolver_free_addresses (addresses);
+  if (address == NULL || client->server == NULL)
+    {
+      log_decision (client, "direct failed",
+                    error != NULL ? error->message : "no address of the socket's family");
+      answer (client, BURROW_CAPTURE_ACTION_FAIL, EHOSTUNREACH);
+      return;
+    }
+  target = g_inet_socket_address_new (address, client->port);
+  client->socket_fd = -1;
+  broker_capture_connect_direct (socket_fd, target, on_direct_connected, client);
+}
+
+static void
+direct_by_name (Client *client)
+{
+  g_autoptr(GResolver) resolver = g_resolver_get_default ();
+
+  log_decision (client, "direct", "resolved by the broker (the name has a synthetic address)");
+  g_resolver_lookup_by_name_async (resolver, client->name, NULL, on_name_resolved, client);
+}
+
+/* The live view: every decided connect is listed (Connection1), once the
+ * program has its answer (a tunnel's, at once: its bytes count there). */
+static void
+publish (Client *client)
 {
   BrokerCaptureServer *server = client->server;
+
+  if (client->connection == NULL || client->published || server == NULL)
+    return;
+  client->published = TRUE;
+  if (server->host.publish != NULL)
+    server->host.publish (server->host.owner, client->connection);
+}
+
+static void
+decided (Client *client,
+         int     index)
+{
   BrokerCaptureConnectionInfo info = {
     .application = client->application,
     .pid = client->peer.pid,
@@ -360,8 +534,6 @@ publish (Client *client,
 
   client->connection = broker_capture_connection_new (&info);
   broker_capture_connection_decided (client->connection, action, index);
-  if (server->host.publish != NULL)
-    server->host.publish (server->host.owner, client->connection);
 }
 
 /* The destination: a synthetic address stands for the name it was handed
@@ -446,6 +618,14 @@ decide (Client *client)
   client->application = executable_of (client->peer.pid);
   if (!take_destination (client, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed))))
     return;
+  if (g_inet_address_get_is_loopback (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed)))
+      && broker_ftp_data_is_local_port (client->port))
+    {
+      g_debug ("capture: pid %d connects to a data listener of a captured FTP connection",
+               (int) client->peer.pid);
+      answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
+      return;
+    }
 
   query.application = client->application;
   query.host = client->name != NULL ? client->name : client->address;
@@ -454,14 +634,10 @@ decide (Client *client)
   index = broker_filter_evaluate (config, &query, NULL);
   if (index >= 0)
     client->rule = broker_rule_ref (config->rules->pdata[index]);
-  publish (client, index);
+  decided (client, index);
   if (client->synthetic && (client->rule == NULL || client->rule->action == BROKER_RULE_ACTION_DIRECT))
     {
-      /* The name was never resolved here: there is no address to connect
-       * to directly. */
-      log_decision (client, "refused", "the name has a synthetic address (a TUNNEL rule covers "
-                    "it) but this connect is not tunnelled: not supported yet");
-      answer (client, BURROW_CAPTURE_ACTION_FAIL, EHOSTUNREACH);
+      direct_by_name (client);
       return;
     }
   if (index < 0)
@@ -764,6 +940,7 @@ broker_capture_server_new (const BrokerCaptureHost *host,
   self->endpoint = endpoint;
   self->clients = g_hash_table_new (NULL, NULL);
   self->names = broker_capture_names_new ();
+  self->ftp_controls = g_ptr_array_new_with_free_func ((GDestroyNotify) broker_ftp_control_free);
   self->listen_source = g_unix_fd_add (listener, G_IO_IN, on_listener_ready, self);
   return self;
 }
@@ -802,6 +979,7 @@ broker_capture_server_free (BrokerCaptureServer *self)
     }
   broker_capture_endpoint_free (self->endpoint);
   broker_capture_names_free (self->names);
+  g_ptr_array_unref (self->ftp_controls);
   g_hash_table_unref (self->clients);
   g_free (self->path);
   g_free (self);

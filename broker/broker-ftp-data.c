@@ -39,6 +39,24 @@ struct _BrokerFtpData
   char *early_error;           /* refused before new_remote() returned */
 };
 
+/* The ports of local data listeners, so that capture passes a captured FTP
+ * client's data connection to them straight through (main thread only). */
+static GHashTable *local_ports;
+
+static void
+register_local_port (guint16 port)
+{
+  if (local_ports == NULL)
+    local_ports = g_hash_table_new (NULL, NULL);
+  g_hash_table_add (local_ports, GUINT_TO_POINTER (port));
+}
+
+gboolean
+broker_ftp_data_is_local_port (guint16 port)
+{
+  return local_ports != NULL && g_hash_table_contains (local_ports, GUINT_TO_POINTER (port));
+}
+
 static void
 stop_listening (BrokerFtpData *self)
 {
@@ -48,7 +66,11 @@ stop_listening (BrokerFtpData *self)
       g_clear_pointer (&self->accept_source, g_source_unref);
     }
   if (self->listener != NULL)
-    g_socket_close (self->listener, NULL);
+    {
+      g_socket_close (self->listener, NULL);
+      if (local_ports != NULL)
+        g_hash_table_remove (local_ports, GUINT_TO_POINTER (self->port));
+    }
   g_clear_object (&self->listener);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
 }
@@ -178,6 +200,7 @@ listen_locally (BrokerFtpData  *self,
     return FALSE;
   self->address = g_inet_address_to_string (inet);
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  register_local_port (self->port);
   self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
   g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_incoming), self, NULL);
   g_source_attach (self->accept_source, NULL);

@@ -30,6 +30,7 @@ struct _BrokerService
   BrokerCaptureServer *capture;
   GHashTable *connections;     /* BrokerCaptureConnection → its object skeleton */
   guint next_connection;
+  guint tick_id;
 };
 
 static void broker_service_iface_init (BurrowDBusBroker1Iface *iface);
@@ -756,6 +757,7 @@ broker_service_dispose (GObject *object)
   BrokerService *self = BROKER_SERVICE (object);
 
   g_clear_pointer (&self->capture, broker_capture_server_free);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->tunnels, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
@@ -851,17 +853,29 @@ capture_get_session (gpointer           owner,
   return ensure_session (self, profile);
 }
 
-static void
-on_connection_finished (BrokerCaptureConnection *connection,
-                        BrokerService           *self)
+/* One timer for every listed connection: counters, ends, and taking the
+ * finished ones off the bus. */
+static gboolean
+tick_connections (gpointer user_data)
 {
-  GDBusObjectSkeleton *object = g_hash_table_lookup (self->connections, connection);
+  BrokerService *self = user_data;
+  GHashTableIter iter;
+  BrokerCaptureConnection *connection;
+  GDBusObjectSkeleton *object;
 
-  if (object != NULL && self->objects != NULL)
-    g_dbus_object_manager_server_unexport (self->objects,
-                                           g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
-  g_signal_handlers_disconnect_by_data (connection, self);
-  g_hash_table_remove (self->connections, connection);
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &connection, (gpointer *) &object))
+    if (broker_capture_connection_tick (connection))
+      {
+        if (self->objects != NULL)
+          g_dbus_object_manager_server_unexport (self->objects,
+                                                 g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
+        g_hash_table_iter_remove (&iter);
+      }
+  if (g_hash_table_size (self->connections) > 0)
+    return G_SOURCE_CONTINUE;
+  self->tick_id = 0;
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -877,7 +891,8 @@ capture_publish (gpointer                 owner,
   if (self->objects != NULL)
     g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
   g_hash_table_insert (self->connections, g_object_ref (connection), object);
-  g_signal_connect_object (connection, "finished", G_CALLBACK (on_connection_finished), self, 0);
+  if (self->tick_id == 0)
+    self->tick_id = g_timeout_add_seconds (1, tick_connections, self);
 }
 
 /* Once the bus name is ours: only one broker answers captured programs. */

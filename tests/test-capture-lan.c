@@ -445,9 +445,8 @@ test_ipv6_tunnel (void)
 }
 
 /* curl -6 by a tunnelled name.  curl 7.88 looks names up with AF_UNSPEC
- * and keeps the IPv6 answers itself; the library answers AF_UNSPEC with
- * one synthetic IPv4 address only, so curl has nothing to connect to.
- * Known; incomplete until the library answers AF_UNSPEC with both. */
+ * and keeps the IPv6 answers itself: the library answers AF_UNSPEC with a
+ * synthetic address of each family, as the C library would. */
 static void
 test_ipv6_name_curl_6 (void)
 {
@@ -456,13 +455,6 @@ test_ipv6_name_curl_6 (void)
   use_rules (IPV6_RULES);
   run_captured (&result, (const char *[]) { "curl", "-6", "-sS", "--max-time", "20",
                                             "-w", "%{remote_ip}\\n", WEB6_URL, NULL });
-  if (result.status == 7 && strstr (result.err, "Couldn't connect to server") != NULL)
-    {
-      g_test_incomplete ("curl -6 by a tunnelled name: getaddrinfo(AF_UNSPEC) gets only a "
-                         "synthetic IPv4 address, which curl -6 drops (curl: (7) Couldn't "
-                         "connect to server)");
-      return;
-    }
   burrow_test_assert_tool_ok (&result, "burrow-capture curl -6 " WEB6_URL);
   g_assert_true (g_str_has_prefix (result.out, BURROW_TEST_LAN_DEST_BODY "fd62:7572:726f:7700:"));
 }
@@ -517,9 +509,8 @@ test_telnet_hostname_from_app (void)
 /* Under the Telnet rule alone every name a captured program looks up is
  * covered (host=".*", for port 23), so it gets a synthetic address; a
  * connect to another port of that name (HOST's web server, which the DNS
- * resolves and which answers directly) then matches no rule, has no real
- * address, and fails with EHOSTUNREACH.  README calls such connects "not
- * supported yet": incomplete until they are. */
+ * resolves and which answers directly) then matches no rule: the broker
+ * resolves the name itself and connects the program's socket directly. */
 static void
 test_telnet_rule_other_ports (void)
 {
@@ -533,13 +524,6 @@ test_telnet_rule_other_ports (void)
   burrow_test_tool_result_clear (&result);
 
   run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", url, NULL });
-  if (result.status == 7 && strstr (result.err, "Couldn't connect to server") != NULL)
-    {
-      g_test_incomplete ("under host=\".*\" ports=\"23\" alone, a captured curl by name to "
-                         "port 80 gets a synthetic address and EHOSTUNREACH "
-                         "(curl: (7) Couldn't connect to server)");
-      return;
-    }
   burrow_test_assert_tool_ok (&result, "burrow-capture curl by name under the Telnet rule");
   g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_HOST_BODY);
 }

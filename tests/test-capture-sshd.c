@@ -47,7 +47,8 @@ typedef struct
   char *known_hosts;           /* the hops' file, and the outer sshd as "localhost" */
   guint16 direct_port;         /* httpd here */
   guint16 blocked_port;        /* httpd here */
-  GPid servers[4];
+  GPid servers[5];
+  char *ftp_root;              /* pyftpdlib's, inside N on 127.0.0.1:21 */
 } World;
 
 static World world;
@@ -79,6 +80,24 @@ start_httpd (const char *netns,
   g_ptr_array_add (argv, NULL);
   g_spawn_async (root, (char **) argv->pdata, NULL,
                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+                 burrow_test_process_die_with_parent, NULL, &pid, &error);
+  g_assert_no_error (error);
+  return pid;
+}
+
+/* pyftpdlib inside N, on the standard port 21 there. */
+static GPid
+start_ftpd (const char *netns,
+            const char *root)
+{
+  const char *argv[] = { "nsenter", netns, "/usr/bin/python3", "-m", "pyftpdlib", "-i",
+                         "127.0.0.1", "-p", "21", "-d", root, NULL };
+  g_autoptr(GError) error = NULL;
+  GPid pid = 0;
+
+  g_spawn_async (root, (char **) argv, NULL,
+                 G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL |
+                 G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
                  burrow_test_process_die_with_parent, NULL, &pid, &error);
   g_assert_no_error (error);
   return pid;
@@ -276,6 +295,20 @@ hidden_server_up (gpointer user_data)
   return result.status == 0 && strstr (result.out, HIDDEN_BODY) != NULL;
 }
 
+static gboolean
+ftp_server_up (gpointer user_data)
+{
+  const char *netns = user_data;
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  burrow_test_run_tool (&result, world.dir,
+                        (const char *[]) { "nsenter", netns, "/usr/bin/python3", "-c",
+                                           "import socket; s = socket.create_connection("
+                                           "('127.0.0.1', 21), 2); print(s.recv(3).decode())",
+                                           NULL }, NULL, 10);
+  return result.status == 0 && g_str_has_prefix (result.out, "220");
+}
+
 static void
 start_broker (void)
 {
@@ -308,6 +341,9 @@ build_world (void)
   world.own_holder = hold_port (world.own_port);
   world.servers[3] = start_httpd (netns, world.own_port, own_root);
   world.known_hosts = write_known_hosts ();
+  world.ftp_root = web_root ("ftp", HIDDEN_BODY " over FTP\n");
+  world.servers[4] = start_ftpd (netns, world.ftp_root);
+  g_assert_true (burrow_test_wait_until (ftp_server_up, netns, 10000));
   g_assert_true (burrow_test_wait_until (hidden_server_up, netns, 10000));
 
   /* Never the real ~/.ssh, nor an agent. */
@@ -678,6 +714,26 @@ test_live_view_and_close (void)
   assert_contains (line, "DIRECT");
 }
 
+/* A captured FTP client: its control connection to port 21 is relayed
+ * through the FTP rewriter, so the passive data connection (EPSV, then
+ * PASV) rides the same session; the server exists only inside N. */
+static void
+test_ftp_passive (void)
+{
+  g_autofree char *python = g_find_program_in_path ("python3");
+  g_auto(BurrowTestToolResult) result = { 0 };
+  const char *modes[] = { "--ftp-pasv", "--disable-epsv" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "30", modes[i],
+                                                "ftp://127.0.0.1/page.txt", NULL });
+      burrow_test_assert_tool_ok (&result, "captured curl, FTP");
+      g_assert_cmpstr (result.out, ==, HIDDEN_BODY " over FTP\n");
+      burrow_test_tool_result_clear (&result);
+    }
+}
+
 /* The capture socket's directory is private, the socket the user's only. */
 static void
 test_socket_modes (void)
@@ -733,6 +789,7 @@ main (int   argc,
   g_test_add_func ("/capture/name-synthetic-address", test_name_synthetic_address);
   g_test_add_func ("/capture/hostname-from-app", test_hostname_from_app);
   g_test_add_func ("/capture/live-view-and-close", test_live_view_and_close);
+  g_test_add_func ("/capture/ftp-passive", test_ftp_passive);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);
@@ -742,6 +799,7 @@ main (int   argc,
   close (world.hidden_holder);
   close (world.own_holder);
   g_free (world.known_hosts);
+  g_free (world.ftp_root);
   burrow_test_hops_stop (world.hops);
   return status;
 }

@@ -108,10 +108,12 @@ new_entry (const struct sockaddr_storage *address,
   return entry;
 }
 
+/* Entries for each address (IPv4 first) and each socket type asked for. */
 static int
 build_addrinfo (const char                    *name,
-                const struct sockaddr_storage *address,
-                socklen_t                      length,
+                const struct sockaddr_storage *addresses,
+                const socklen_t               *lengths,
+                size_t                         n_addresses,
                 uint16_t                       port,
                 const struct addrinfo         *hints,
                 struct addrinfo              **result)
@@ -121,23 +123,24 @@ build_addrinfo (const char                    *name,
   };
   struct addrinfo *first = NULL, **next = &first;
 
-  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-    {
-      struct addrinfo *entry;
+  for (size_t a = 0; a < n_addresses; a++)
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+      {
+        struct addrinfo *entry;
 
-      if (hints != NULL && hints->ai_socktype != 0 && hints->ai_socktype != kinds[i][0])
-        continue;
-      if (hints != NULL && hints->ai_protocol != 0 && hints->ai_protocol != kinds[i][1])
-        continue;
-      entry = new_entry (address, length, port, kinds[i][0], kinds[i][1]);
-      if (entry == NULL)
-        {
-          freeaddrinfo (first);
-          return EAI_MEMORY;
-        }
-      *next = entry;
-      next = &entry->ai_next;
-    }
+        if (hints != NULL && hints->ai_socktype != 0 && hints->ai_socktype != kinds[i][0])
+          continue;
+        if (hints != NULL && hints->ai_protocol != 0 && hints->ai_protocol != kinds[i][1])
+          continue;
+        entry = new_entry (&addresses[a], lengths[a], port, kinds[i][0], kinds[i][1]);
+        if (entry == NULL)
+          {
+            freeaddrinfo (first);
+            return EAI_MEMORY;
+          }
+        *next = entry;
+        next = &entry->ai_next;
+      }
   if (first == NULL)
     return EAI_SOCKTYPE;
   if (hints != NULL && (hints->ai_flags & AI_CANONNAME))
@@ -154,19 +157,24 @@ getaddrinfo (const char             *node,
 {
   const CaptureSettings *settings = capture_settings ();
   int family = hints != NULL ? hints->ai_family : AF_UNSPEC;
-  struct sockaddr_storage address;
-  socklen_t length = 0;
+  struct sockaddr_storage addresses[2];
+  socklen_t lengths[2] = { 0, 0 };
+  size_t n = 0;
   uint16_t port = 0;
-  int status;
 
   if (settings->getaddrinfo == NULL)
     return EAI_SYSTEM;
   if (node == NULL || (hints != NULL && (hints->ai_flags & AI_NUMERICHOST))
       || service_port (service, hints, &port) != 0
-      || !synthetic_address (node, family, &address, &length))
+      || !synthetic_address (node, family == AF_UNSPEC ? AF_INET : family, &addresses[0],
+                             &lengths[0]))
     return settings->getaddrinfo (node, service, hints, result);
-  status = build_addrinfo (node, &address, length, port, hints, result);
-  return status;
+  n = 1;
+  /* Either family, as the C library would answer: a program that keeps
+   * only IPv6 answers (curl -6) finds one too. */
+  if (family == AF_UNSPEC && synthetic_address (node, AF_INET6, &addresses[1], &lengths[1]))
+    n = 2;
+  return build_addrinfo (node, addresses, lengths, n, port, hints, result);
 }
 
 /* gethostbyname and friends */
