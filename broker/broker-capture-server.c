@@ -210,22 +210,6 @@ channel_target (Client *client)
   return client->name != NULL ? client->name : client->address;
 }
 
-/* The IP address of a socket's own (@peer FALSE) or its peer's end. */
-static char *
-socket_address (int      fd,
-                gboolean peer)
-{
-  struct sockaddr_storage native;
-  socklen_t length = sizeof native;
-  g_autoptr(GInetAddress) address = NULL;
-  int rc = peer ? getpeername (fd, (struct sockaddr *) &native, &length)
-                : getsockname (fd, (struct sockaddr *) &native, &length);
-
-  if (rc != 0 || (address = broker_ftp_address_from_native (&native, length)) == NULL)
-    return NULL;
-  return g_inet_address_to_string (address);
-}
-
 static void
 on_ftp_control_finished (BrokerFtpControl *control,
                          gpointer          user_data)
@@ -243,8 +227,8 @@ static void
 carry_ftp (Client *client,
            int     fd)
 {
-  g_autofree char *program = socket_address (fd, TRUE);
-  g_autofree char *here = socket_address (fd, FALSE);
+  g_autofree char *program = broker_ftp_socket_address (fd, TRUE);
+  g_autofree char *here = broker_ftp_socket_address (fd, FALSE);
   BrokerFtpControlSetup setup = {
     .session = client->session,
     .tunnel = client->traffic,

@@ -518,3 +518,20 @@ broker_ftp_control_free (BrokerFtpControl *self)
   g_free (self->peer_address);
   g_free (self);
 }
+
+/* The IP address of a socket's own (@peer FALSE) or its peer's end; an
+ * IPv4-mapped one (a dual-stack listener's) as IPv4. */
+char *
+broker_ftp_socket_address (int      fd,
+                           gboolean peer)
+{
+  struct sockaddr_storage native;
+  socklen_t length = sizeof native;
+  g_autoptr(GInetAddress) address = NULL;
+  int rc = peer ? getpeername (fd, (struct sockaddr *) &native, &length) :
+                  getsockname (fd, (struct sockaddr *) &native, &length);
+
+  if (rc != 0 || (address = broker_ftp_address_from_native (&native, length)) == NULL)
+    return NULL;
+  return g_inet_address_to_string (address);
+}

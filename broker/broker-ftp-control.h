@@ -45,6 +45,11 @@ BrokerFtpControl *broker_ftp_control_new  (const BrokerFtpControlSetup *setup,
                                            gpointer                     user_data);
 void              broker_ftp_control_free (BrokerFtpControl            *self);
 
+/* A socket's own (@peer FALSE) or its peer's IP address as text; an
+ * IPv4-mapped one as IPv4; NULL if not IP. */
+char             *broker_ftp_socket_address (int                        fd,
+                                             gboolean                   peer);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BrokerFtpControl, broker_ftp_control_free)
 
 G_END_DECLS

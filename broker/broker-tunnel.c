@@ -107,31 +107,14 @@ start_control (BrokerTunnel                *self,
   return TRUE;
 }
 
-/* The IP address of a socket's own (@peer FALSE) or its peer's end; an
- * IPv4-mapped one (a dual-stack listener's) as IPv4. */
-static char *
-socket_address (int      fd,
-                gboolean peer)
-{
-  struct sockaddr_storage native;
-  socklen_t length = sizeof native;
-  g_autoptr(GInetAddress) address = NULL;
-  int rc = peer ? getpeername (fd, (struct sockaddr *) &native, &length) :
-                  getsockname (fd, (struct sockaddr *) &native, &length);
-
-  if (rc != 0 || (address = broker_ftp_address_from_native (&native, length)) == NULL)
-    return NULL;
-  return g_inet_address_to_string (address);
-}
-
 /* Local: the client connected here; the server is reached through a
  * channel whose other end is a socket pair. */
 static void
 accept_ftp_local (BrokerTunnel *self,
                   int           fd)
 {
-  g_autofree char *client = socket_address (fd, TRUE);
-  g_autofree char *here = socket_address (fd, FALSE);
+  g_autofree char *client = broker_ftp_socket_address (fd, TRUE);
+  g_autofree char *here = broker_ftp_socket_address (fd, FALSE);
   BrokerFtpControlSetup setup = {
     .session = self->session,
     .tunnel = self->traffic,
@@ -190,8 +173,8 @@ on_server_connected (GObject      *source,
                        F_DUPFD_CLOEXEC, 0);
   if (server_fd >= 0)
     {
-      here = socket_address (server_fd, FALSE);
-      server = socket_address (server_fd, TRUE);
+      here = broker_ftp_socket_address (server_fd, FALSE);
+      server = broker_ftp_socket_address (server_fd, TRUE);
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     ;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "burrow-test-tool.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,12 +39,16 @@ open_output (const char *path)
   return fd;
 }
 
+/* With @input (or NULL): written to stdin, which stays open until the
+ * program exits (telnet quits at the end of its input, before the server
+ * has answered, so it must end because the server closed). */
 void
-burrow_test_run_tool (BurrowTestToolResult *result,
-                      const char           *dir,
-                      const char * const   *argv,
-                      const char * const   *env,
-                      guint                 timeout_s)
+burrow_test_run_tool_with_input (BurrowTestToolResult *result,
+                                 const char           *dir,
+                                 const char * const   *argv,
+                                 const char * const   *env,
+                                 const char           *input,
+                                 guint                 timeout_s)
 {
   g_autofree char *out_path = g_build_filename (dir, "tool.out", NULL);
   g_autofree char *err_path = g_build_filename (dir, "tool.err", NULL);
@@ -51,18 +57,23 @@ burrow_test_run_tool (BurrowTestToolResult *result,
   int out_fd = open_output (out_path);
   int err_fd = open_output (err_path);
   gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+  GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD;
+  int in_fd = -1;
   GPid pid = 0;
   int status = 0;
 
+  if (input == NULL)
+    flags |= G_SPAWN_STDIN_FROM_DEV_NULL;
   g_spawn_async_with_pipes_and_fds (dir, argv,
                                     env != NULL ? env : (const char * const *) default_env,
-                                    G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                                    G_SPAWN_STDIN_FROM_DEV_NULL,
-                                    NULL, NULL, -1, out_fd, err_fd, NULL, NULL, 0,
-                                    &pid, NULL, NULL, NULL, &error);
+                                    flags, NULL, NULL, -1, out_fd, err_fd, NULL, NULL, 0,
+                                    &pid, input != NULL ? &in_fd : NULL, NULL, NULL, &error);
   close (out_fd);
   close (err_fd);
   g_assert_no_error (error);
+  /* A few bytes: the pipe takes them at once. */
+  if (input != NULL && write (in_fd, input, strlen (input)) != (ssize_t) strlen (input))
+    g_test_message ("could not write the input: %s", g_strerror (errno));
   result->timed_out = FALSE;
   while (waitpid (pid, &status, WNOHANG) == 0)
     {
@@ -75,6 +86,8 @@ burrow_test_run_tool (BurrowTestToolResult *result,
         }
       g_usleep (20 * 1000);
     }
+  if (in_fd >= 0)
+    close (in_fd);
   result->status = WIFEXITED (status) && !result->timed_out ? WEXITSTATUS (status) : -1;
   g_file_get_contents (out_path, &result->out, NULL, NULL);
   g_file_get_contents (err_path, &result->err, NULL, NULL);
@@ -82,6 +95,16 @@ burrow_test_run_tool (BurrowTestToolResult *result,
     result->out = g_strdup ("");
   if (result->err == NULL)
     result->err = g_strdup ("");
+}
+
+void
+burrow_test_run_tool (BurrowTestToolResult *result,
+                      const char           *dir,
+                      const char * const   *argv,
+                      const char * const   *env,
+                      guint                 timeout_s)
+{
+  burrow_test_run_tool_with_input (result, dir, argv, env, NULL, timeout_s);
 }
 
 void

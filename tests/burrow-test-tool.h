@@ -25,6 +25,12 @@ void  burrow_test_run_tool          (BurrowTestToolResult *result,
                                      const char * const   *argv,
                                      const char * const   *env,
                                      guint                 timeout_s);
+void  burrow_test_run_tool_with_input (BurrowTestToolResult *result,
+                                       const char           *dir,
+                                       const char * const   *argv,
+                                       const char * const   *env,
+                                       const char           *input,
+                                       guint                 timeout_s);
 /* Fails the test, showing its stderr, unless it exited 0. */
 void  burrow_test_assert_tool_ok    (BurrowTestToolResult *result,
                                      const char           *what);

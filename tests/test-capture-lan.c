@@ -102,65 +102,14 @@ run_in_node (BurrowTestToolResult *result,
   run_plain (result, (const char * const *) all);
 }
 
-static int
-open_output (const char *path)
-{
-  int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-  g_assert_cmpint (fd, >=, 0);
-  return fd;
-}
-
-/* Like burrow_test_run_tool(), with @input on stdin and stdin held open
- * until the program exits: telnet quits at end of input, before the
- * server has answered, so it must end because the server closed. */
+/* Like burrow_test_run_tool(), with @input on stdin. */
 static void
 run_with_input (BurrowTestToolResult *result,
                 const char * const   *argv,
                 const char * const   *env,
                 const char           *input)
 {
-  g_autofree char *out_path = g_build_filename (world.dir, "tool.out", NULL);
-  g_autofree char *err_path = g_build_filename (world.dir, "tool.err", NULL);
-  g_autoptr(GError) error = NULL;
-  int out_fd = open_output (out_path);
-  int err_fd = open_output (err_path);
-  gint64 deadline = g_get_monotonic_time () + TOOL_TIMEOUT_S * G_USEC_PER_SEC;
-  int in_fd = -1;
-  int status = 0;
-  GPid pid = 0;
-
-  g_spawn_async_with_pipes_and_fds (world.dir, argv, env,
-                                    G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                    NULL, NULL, -1, out_fd, err_fd, NULL, NULL, 0,
-                                    &pid, &in_fd, NULL, NULL, &error);
-  close (out_fd);
-  close (err_fd);
-  g_assert_no_error (error);
-  /* A few bytes: the pipe takes them at once.  SIGPIPE is ignored. */
-  if (write (in_fd, input, strlen (input)) != (ssize_t) strlen (input))
-    g_test_message ("could not write the input: %s", g_strerror (errno));
-
-  result->timed_out = FALSE;
-  while (waitpid (pid, &status, WNOHANG) == 0)
-    {
-      if (g_get_monotonic_time () >= deadline)
-        {
-          result->timed_out = TRUE;
-          kill (pid, SIGKILL);
-          waitpid (pid, &status, 0);
-          break;
-        }
-      g_usleep (20 * 1000);
-    }
-  close (in_fd);
-  result->status = WIFEXITED (status) && !result->timed_out ? WEXITSTATUS (status) : -1;
-  g_file_get_contents (out_path, &result->out, NULL, NULL);
-  g_file_get_contents (err_path, &result->err, NULL, NULL);
-  if (result->out == NULL)
-    result->out = g_strdup ("");
-  if (result->err == NULL)
-    result->err = g_strdup ("");
+  burrow_test_run_tool_with_input (result, world.dir, argv, env, input, TOOL_TIMEOUT_S);
 }
 
 static void
