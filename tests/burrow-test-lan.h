@@ -72,6 +72,7 @@ G_BEGIN_DECLS
 #define BURROW_TEST_LAN_DEST_NETWORK     "10.201.0.0/24"
 #define BURROW_TEST_LAN_DEST_NETWORK6    "fd00:201::/64"
 #define BURROW_TEST_LAN_HOST_ADDRESS     "10.202.0.2"
+#define BURROW_TEST_LAN_HOST_NETWORK     "10.202.0.0/24"
 #define BURROW_TEST_LAN_HOST_NAME        "telnet-host.lan.test"
 #define BURROW_TEST_LAN_WEB_NAME         "web.corp.test"
 #define BURROW_TEST_LAN_WEB6_NAME        "web6.corp.test"

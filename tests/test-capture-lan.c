@@ -487,7 +487,7 @@ test_direct_and_block (void)
   g_auto(BurrowTestToolResult) result = { 0 };
   const char *block_and_tunnel =
     "    <rule host=\"" BURROW_TEST_LAN_HOST_ADDRESS "\" ports=\"8081\" action=\"BLOCK\"/>\n"
-    "    <rule host=\"10.0.0.0/8\" action=\"TUNNEL\" profile=\"gw\"/>\n";
+    "    <rule host=\"" BURROW_TEST_LAN_HOST_NETWORK "\" action=\"TUNNEL\" profile=\"gw\"/>\n";
   g_autofree char *rules = g_strconcat ("    <rule host=\"" BURROW_TEST_LAN_HOST_ADDRESS "\""
                                         " ports=\"80\" action=\"DIRECT\"/>\n",
                                         block_and_tunnel, NULL);

@@ -56,7 +56,7 @@ test_unknown_and_real_addresses (void)
 {
   g_autoptr(BrokerCaptureNames) names = broker_capture_names_new ();
   const char *synthetic[] = { "198.18.0.1", "198.19.255.254", "fd62:7572:726f:7700::5" };
-  const char *real[] = { "198.17.255.255", "198.20.0.1", "10.0.0.1", "::1",
+  const char *real[] = { "198.17.255.255", "198.20.0.1", "127.0.0.1", "::1",
                          "fd62:7572:726f:7701::5" };
 
   for (guint i = 0; i < G_N_ELEMENTS (synthetic); i++)

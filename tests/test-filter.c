@@ -220,50 +220,50 @@ evaluate_resolved (const BrokerConfig *config,
   return broker_filter_evaluate (config, &query, NULL);
 }
 
-/* host="10.0.0.0/8" is an address block: it matches the destination's
+/* host="127.64.0.0/10" is an address block: it matches the destination's
  * address, whatever name the application used. */
 static void
 test_host_block_ipv4 (void)
 {
   g_autoptr(BrokerConfig) config = broker_config_new ();
-  BrokerRule *block = add_rule (config, 10, NULL, "10.0.0.0/8", NULL, BROKER_RULE_ACTION_TUNNEL);
+  BrokerRule *block = add_rule (config, 10, NULL, "127.64.0.0/10", NULL, BROKER_RULE_ACTION_TUNNEL);
 
   g_assert_nonnull (block->host_block);
   g_assert_null (block->host_regex);
-  g_assert_true (broker_rule_matches_host (block, NULL, "10.1.2.3"));
-  g_assert_true (broker_rule_matches_host (block, NULL, "10.255.255.255"));
-  g_assert_false (broker_rule_matches_host (block, NULL, "11.0.0.1"));
-  g_assert_false (broker_rule_matches_host (block, NULL, "9.255.255.255"));
+  g_assert_true (broker_rule_matches_host (block, NULL, "127.65.2.3"));
+  g_assert_true (broker_rule_matches_host (block, NULL, "127.127.255.255"));
+  g_assert_false (broker_rule_matches_host (block, NULL, "127.128.0.1"));
+  g_assert_false (broker_rule_matches_host (block, NULL, "127.63.255.255"));
   /* The name does not count, the address does. */
-  g_assert_true (broker_rule_matches_host (block, "intranet.example", "10.9.9.9"));
-  g_assert_false (broker_rule_matches_host (block, "10.0.0.1.example", "192.0.2.1"));
+  g_assert_true (broker_rule_matches_host (block, "intranet.example", "127.70.9.9"));
+  g_assert_false (broker_rule_matches_host (block, "127.64.0.1.example", "127.1.0.1"));
   /* A literal address given as the host, with no address beside it. */
-  g_assert_true (broker_rule_matches_host (block, "10.0.0.1", NULL));
+  g_assert_true (broker_rule_matches_host (block, "127.64.0.1", NULL));
   /* A name never resolved cannot be in a block. */
   g_assert_false (broker_rule_matches_host (block, "intranet.example", NULL));
   g_assert_false (broker_rule_matches_host (block, NULL, NULL));
   /* Another family is never inside. */
   g_assert_false (broker_rule_matches_host (block, NULL, "::1"));
-  g_assert_false (broker_rule_matches_host (block, NULL, "fd00::10.1.2.3"));
+  g_assert_false (broker_rule_matches_host (block, NULL, "2001:db8::127.65.2.3"));
 
-  g_assert_cmpint (evaluate_resolved (config, "intranet.example", "10.20.30.40", 80), ==, 0);
-  g_assert_cmpint (evaluate_resolved (config, "www.example", "192.0.2.7", 80), ==, -1);
+  g_assert_cmpint (evaluate_resolved (config, "intranet.example", "127.80.30.40", 80), ==, 0);
+  g_assert_cmpint (evaluate_resolved (config, "www.example", "127.1.2.7", 80), ==, -1);
 }
 
 static void
 test_host_block_ipv6 (void)
 {
   g_autoptr(BrokerConfig) config = broker_config_new ();
-  BrokerRule *block = add_rule (config, 10, NULL, "fd00:1234::/32", NULL,
+  BrokerRule *block = add_rule (config, 10, NULL, "2001:db8:1234::/48", NULL,
                                 BROKER_RULE_ACTION_BLOCK);
-  BrokerRule *one = add_rule (config, 11, NULL, "192.0.2.7/32", NULL, BROKER_RULE_ACTION_BLOCK);
+  BrokerRule *one = add_rule (config, 11, NULL, "127.1.2.7/32", NULL, BROKER_RULE_ACTION_BLOCK);
 
-  g_assert_true (broker_rule_matches_host (block, NULL, "fd00:1234::1"));
-  g_assert_true (broker_rule_matches_host (block, NULL, "FD00:1234:ffff::9"));
-  g_assert_false (broker_rule_matches_host (block, NULL, "fd00:1235::1"));
-  g_assert_false (broker_rule_matches_host (block, NULL, "10.0.0.1"));
-  g_assert_true (broker_rule_matches_host (one, NULL, "192.0.2.7"));
-  g_assert_false (broker_rule_matches_host (one, NULL, "192.0.2.8"));
+  g_assert_true (broker_rule_matches_host (block, NULL, "2001:db8:1234::1"));
+  g_assert_true (broker_rule_matches_host (block, NULL, "2001:DB8:1234:ffff::9"));
+  g_assert_false (broker_rule_matches_host (block, NULL, "2001:db8:1235::1"));
+  g_assert_false (broker_rule_matches_host (block, NULL, "127.0.0.1"));
+  g_assert_true (broker_rule_matches_host (one, NULL, "127.1.2.7"));
+  g_assert_false (broker_rule_matches_host (one, NULL, "127.1.2.8"));
 }
 
 /* A block with bits set after its prefix is a mistake the user is told of,
@@ -271,7 +271,8 @@ test_host_block_ipv6 (void)
 static void
 test_host_block_invalid (void)
 {
-  const char *bad[] = { "10.0.0.1/8", "10.0.0.0/33", "fd00::1/8", "10.0.0.0/-1", "10.0.0.0/x" };
+  const char *bad[] = { "127.64.0.1/10", "127.64.0.0/33", "2001:db8::1/16", "127.64.0.0/-1",
+                        "127.64.0.0/x" };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -294,17 +295,17 @@ test_host_regex_name_or_address (void)
   g_autoptr(BrokerConfig) config = broker_config_new ();
   BrokerRule *by_name = add_rule (config, 10, NULL, ".*\\.corp\\.example", NULL,
                                   BROKER_RULE_ACTION_TUNNEL);
-  BrokerRule *by_address = add_rule (config, 11, NULL, "192\\.0\\.2\\..*", NULL,
+  BrokerRule *by_address = add_rule (config, 11, NULL, "127\\.2\\.0\\..*", NULL,
                                      BROKER_RULE_ACTION_BLOCK);
 
-  g_assert_true (broker_rule_matches_host (by_name, "git.corp.example", "192.0.2.5"));
-  g_assert_false (broker_rule_matches_host (by_name, NULL, "192.0.2.5"));
-  g_assert_true (broker_rule_matches_host (by_address, NULL, "192.0.2.5"));
-  g_assert_false (broker_rule_matches_host (by_address, "git.corp.example", "192.0.2.5"));
+  g_assert_true (broker_rule_matches_host (by_name, "git.corp.example", "127.2.0.5"));
+  g_assert_false (broker_rule_matches_host (by_name, NULL, "127.2.0.5"));
+  g_assert_true (broker_rule_matches_host (by_address, NULL, "127.2.0.5"));
+  g_assert_false (broker_rule_matches_host (by_address, "git.corp.example", "127.2.0.5"));
 
-  g_assert_cmpint (evaluate_resolved (config, "git.corp.example", "192.0.2.5", 22), ==, 0);
-  g_assert_cmpint (evaluate_resolved (config, NULL, "192.0.2.5", 22), ==, 1);
-  g_assert_cmpint (evaluate_resolved (config, "www.other.example", "192.0.2.5", 22), ==, -1);
+  g_assert_cmpint (evaluate_resolved (config, "git.corp.example", "127.2.0.5", 22), ==, 0);
+  g_assert_cmpint (evaluate_resolved (config, NULL, "127.2.0.5", 22), ==, 1);
+  g_assert_cmpint (evaluate_resolved (config, "www.other.example", "127.2.0.5", 22), ==, -1);
 }
 
 /* The explanation names the address a block did not contain. */
@@ -313,11 +314,11 @@ test_explanation_block (void)
 {
   g_autoptr(BrokerConfig) config = broker_config_new ();
   g_autoptr(GString) explanation = g_string_new (NULL);
-  BrokerFilterQuery query = { "/usr/bin/curl", "www.example", 443, "192.0.2.9" };
+  BrokerFilterQuery query = { "/usr/bin/curl", "www.example", 443, "127.2.0.9" };
 
-  add_rule (config, 10, NULL, "10.0.0.0/8", NULL, BROKER_RULE_ACTION_TUNNEL);
+  add_rule (config, 10, NULL, "127.64.0.0/10", NULL, BROKER_RULE_ACTION_TUNNEL);
   g_assert_cmpint (broker_filter_evaluate (config, &query, explanation), ==, -1);
-  g_assert_nonnull (strstr (explanation->str, "address 192.0.2.9 is not in 10.0.0.0/8"));
+  g_assert_nonnull (strstr (explanation->str, "address 127.2.0.9 is not in 127.64.0.0/10"));
 }
 
 /* A lookup gets a synthetic address when a TUNNEL rule covers the name for
@@ -330,7 +331,7 @@ test_name_tunnelled (void)
   add_rule (config, 10, NULL, "mail\\.corp\\.example", "25", BROKER_RULE_ACTION_BLOCK);
   add_rule (config, 11, NULL, "public\\.corp\\.example", NULL, BROKER_RULE_ACTION_DIRECT);
   add_rule (config, 12, "ssh", ".*\\.corp\\.example", NULL, BROKER_RULE_ACTION_BLOCK);
-  add_rule (config, 13, NULL, "10.0.0.0/8", NULL, BROKER_RULE_ACTION_TUNNEL);
+  add_rule (config, 13, NULL, "127.64.0.0/10", NULL, BROKER_RULE_ACTION_TUNNEL);
   add_rule (config, 14, NULL, ".*\\.corp\\.example", "80,443", BROKER_RULE_ACTION_TUNNEL);
 
   g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/curl", "git.corp.example"), ==, 4);
@@ -340,7 +341,7 @@ test_name_tunnelled (void)
   g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/curl", "public.corp.example"), ==, -1);
   g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/ssh", "git.corp.example"), ==, -1);
   /* An address block says nothing about names. */
-  g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/curl", "10.1.2.3.example"), ==, -1);
+  g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/curl", "127.65.2.3.example"), ==, -1);
   g_assert_cmpint (broker_filter_name_tunnelled (config, "/usr/bin/curl", "www.example"), ==, -1);
 }
 
