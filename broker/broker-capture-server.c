@@ -227,40 +227,14 @@ static void
 carry_ftp (Client *client,
            int     fd)
 {
-  g_autofree char *program = broker_ftp_socket_address (fd, TRUE);
-  g_autofree char *here = broker_ftp_socket_address (fd, FALSE);
-  BrokerFtpControlSetup setup = {
-    .session = client->session,
-    .tunnel = client->traffic,
-    .remote = FALSE,
-    .server_host = channel_target (client),
-    .client_address = program,
-    .data_address = here,
-    .peer_address = program,
-  };
-  BrokerFtpControl *control = NULL;
-  int pair[2] = { -1, -1 };
+  BrokerFtpControl *control =
+    broker_ftp_control_new_local (client->session, client->traffic, fd, channel_target (client),
+                                  client->port,
+                                  broker_open_report_new (on_channel_opened, client),
+                                  on_ftp_control_finished, client->server);
 
-  if (program != NULL && here != NULL
-      && socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) == 0)
-    control = broker_ftp_control_new (&setup, fd, pair[1], on_ftp_control_finished,
-                                      client->server);
-  if (control == NULL)
-    {
-      close (fd);
-      if (pair[0] >= 0)
-        {
-          close (pair[0]);
-          close (pair[1]);
-        }
-      log_decision (client, "tunnel failed", "cannot relay the FTP control connection");
-      answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
-      return;
-    }
-  g_ptr_array_add (client->server->ftp_controls, control);
-  broker_session_open_channel (client->session, BROKER_CHANNEL_DIRECT, pair[0],
-                               channel_target (client), client->port, client->traffic,
-                               broker_open_report_new (on_channel_opened, client));
+  if (control != NULL)
+    g_ptr_array_add (client->server->ftp_controls, control);
 }
 
 static void

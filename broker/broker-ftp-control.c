@@ -535,3 +535,49 @@ broker_ftp_socket_address (int      fd,
     return NULL;
   return g_inet_address_to_string (address);
 }
+
+BrokerFtpControl *
+broker_ftp_control_new_local (BrokerSession           *session,
+                              BrokerTraffic           *tunnel,
+                              int                      client_fd,
+                              const char              *server_host,
+                              guint16                  server_port,
+                              BrokerOpenReport        *report,
+                              BrokerFtpControlFinished finished,
+                              gpointer                 user_data)
+{
+  g_autofree char *client = broker_ftp_socket_address (client_fd, TRUE);
+  g_autofree char *here = broker_ftp_socket_address (client_fd, FALSE);
+  BrokerFtpControlSetup setup = {
+    .session = session,
+    .tunnel = tunnel,
+    .remote = FALSE,
+    .server_host = server_host,
+    .client_address = client,
+    .data_address = here,
+    .peer_address = client,
+  };
+  BrokerFtpControl *control = NULL;
+  int pair[2] = { -1, -1 };
+
+  if (client == NULL || here == NULL)
+    g_message ("FTP: the client's connection is not an IP connection");
+  else if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0)
+    g_message ("FTP: cannot take a connection: %s", g_strerror (errno));
+  else
+    control = broker_ftp_control_new (&setup, client_fd, pair[1], finished, user_data);
+  if (control == NULL)
+    {
+      close (client_fd);
+      if (pair[0] >= 0)
+        {
+          close (pair[0]);
+          close (pair[1]);
+        }
+      broker_open_report_free (report);
+      return NULL;
+    }
+  broker_session_open_channel (session, BROKER_CHANNEL_DIRECT, pair[0], server_host, server_port,
+                               tunnel, report);
+  return control;
+}

@@ -43,6 +43,20 @@ BrokerFtpControl *broker_ftp_control_new  (const BrokerFtpControlSetup *setup,
                                            int                          server_fd,
                                            BrokerFtpControlFinished     finished,
                                            gpointer                     user_data);
+/* The common case: @client_fd is a client connected here (to a local FTP
+ * tunnel, or a captured program), and the server is reached through a
+ * direct-tcpip channel of @session to @server_host:@server_port; passive
+ * data listeners go on the address the client reached, for that client
+ * only.  Takes @client_fd and @report (told whether the channel opened);
+ * NULL if it cannot start (logged; the report then says it failed). */
+BrokerFtpControl *broker_ftp_control_new_local (BrokerSession           *session,
+                                                BrokerTraffic           *tunnel,
+                                                int                      client_fd,
+                                                const char              *server_host,
+                                                guint16                  server_port,
+                                                BrokerOpenReport        *report,
+                                                BrokerFtpControlFinished finished,
+                                                gpointer                 user_data);
 void              broker_ftp_control_free (BrokerFtpControl            *self);
 
 /* A socket's own (@peer FALSE) or its peer's IP address as text; an

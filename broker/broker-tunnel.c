@@ -108,41 +108,18 @@ start_control (BrokerTunnel                *self,
 }
 
 /* Local: the client connected here; the server is reached through a
- * channel whose other end is a socket pair. */
+ * channel of the tunnel's session. */
 static void
 accept_ftp_local (BrokerTunnel *self,
                   int           fd)
 {
-  g_autofree char *client = broker_ftp_socket_address (fd, TRUE);
-  g_autofree char *here = broker_ftp_socket_address (fd, FALSE);
-  BrokerFtpControlSetup setup = {
-    .session = self->session,
-    .tunnel = self->traffic,
-    .remote = FALSE,
-    .server_host = self->config->dst_host,
-    .client_address = client,
-    .data_address = here,
-    .peer_address = client,
-  };
-  int pair[2];
+  BrokerFtpControl *control = broker_ftp_control_new_local (self->session, self->traffic, fd,
+                                                            self->config->dst_host,
+                                                            self->config->dst_port, NULL,
+                                                            on_control_finished, self);
 
-  if (client == NULL || here == NULL ||
-      socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0)
-    {
-      g_message ("FTP tunnel: cannot take a connection: %s", g_strerror (errno));
-      close (fd);
-      return;
-    }
-  if (!start_control (self, &setup, fd, pair[1]))
-    {
-      close (fd);
-      close (pair[0]);
-      close (pair[1]);
-      return;
-    }
-  broker_session_open_channel (self->session, BROKER_CHANNEL_DIRECT, pair[0],
-                               self->config->dst_host, self->config->dst_port, self->traffic,
-                               NULL);
+  if (control != NULL)
+    g_ptr_array_add (self->controls, control);
 }
 
 /* Remote: the client's connection came through the SSH server, handed
