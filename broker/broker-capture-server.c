@@ -58,6 +58,7 @@ typedef struct
   gboolean direct_by_broker;    /* DIRECT, connected by the broker (synthetic) */
   guint16 port;
   BrokerRule *rule;             /* the deciding rule, or NULL */
+  guint rule_index;             /* its index in the configuration's rules */
   BrokerSession *session;       /* a TUNNEL's */
   BrokerCaptureConnection *connection;  /* once decided */
   gboolean published;
@@ -109,16 +110,10 @@ answer (Client *client,
       reply.error_number = error_number;
       reply.present |= BURROW_CAPTURE_HAS_ERRNO;
     }
-  if (client->rule != NULL && client->server != NULL)
+  if (client->rule != NULL)
     {
-      BrokerConfig *config = client->server->host.get_config (client->server->host.owner);
-      guint index;
-
-      if (g_ptr_array_find (config->rules, client->rule, &index))
-        {
-          reply.rule = index + 1;
-          reply.present |= BURROW_CAPTURE_HAS_RULE;
-        }
+      reply.rule = client->rule_index + 1;
+      reply.present |= BURROW_CAPTURE_HAS_RULE;
     }
   send_reply (client, &reply);
   publish (client);
@@ -591,7 +586,10 @@ decide (Client *client)
   query.port = client->port;
   index = broker_filter_evaluate (config, &query, NULL);
   if (index >= 0)
-    client->rule = broker_rule_ref (config->rules->pdata[index]);
+    {
+      client->rule = broker_rule_ref (config->rules->pdata[index]);
+      client->rule_index = index;
+    }
   decided (client, index);
   if (client->synthetic && (client->rule == NULL || client->rule->action == BROKER_RULE_ACTION_DIRECT))
     {
