@@ -427,6 +427,27 @@ test_block_rule (void)
   g_assert_cmpstr (result.out, ==, "EACCES\n");
 }
 
+/* A TUNNEL to a port nothing listens on behind the SSH server: the server
+ * refuses the channel, and the program's connect fails with ECONNREFUSED
+ * (not after a timeout); the session carries the next connect as before. */
+static void
+test_refused_destination (void)
+{
+  g_autofree char *check = connect_check ();
+  g_autofree char *closed = g_strdup_printf ("%u", burrow_test_free_port ());
+  g_autofree char *hidden = g_strdup_printf ("%u", world.hidden_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured (&result, (const char *[]) { "python3", check, "errno", "127.0.0.1", closed, NULL });
+  burrow_test_assert_tool_ok (&result, "connect-check.py errno, refused channel");
+  g_assert_cmpstr (result.out, ==, "ECONNREFUSED\n");
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "python3", check, "errno", "127.0.0.1", hidden, NULL });
+  burrow_test_assert_tool_ok (&result, "connect-check.py errno, after a refused channel");
+  g_assert_cmpstr (result.out, ==, "connected\n");
+}
+
 /* Python's non-blocking connect: EINPROGRESS, writable, SO_ERROR 0, and
  * getpeername() names what the program asked for, as without capture. */
 static void
@@ -780,6 +801,7 @@ main (int   argc,
   g_test_add_func ("/capture/curl-tunnel", test_curl_tunnel);
   g_test_add_func ("/capture/curl-direct-rule", test_curl_direct_rule);
   g_test_add_func ("/capture/block-rule", test_block_rule);
+  g_test_add_func ("/capture/refused-destination", test_refused_destination);
   g_test_add_func ("/capture/python-nonblocking", test_python_nonblocking);
   g_test_add_func ("/capture/python-200-threads", test_python_200_threads);
   g_test_add_func ("/capture/bash-grandchildren", test_bash_grandchildren);
