@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "broker-capture-names.h"
 
+#include "burrow-capture-protocol.h"
+
 #include <string.h>
+#include <sys/socket.h>
 
 /* 198.18.0.0/15 less its first and last address. */
 #define IPV4_COUNT ((1u << 17) - 2)
@@ -108,9 +111,7 @@ broker_capture_names_lookup (BrokerCaptureNames *self,
 gboolean
 broker_capture_names_is_synthetic (GInetAddress *address)
 {
-  const guint8 *bytes = g_inet_address_to_bytes (address);
-
-  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4)
-    return bytes[0] == 198 && (bytes[1] & 0xfe) == 18;
-  return memcmp (bytes, ipv6_base, 8) == 0;
+  return burrow_capture_is_synthetic (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4
+                                      ? AF_INET : AF_INET6,
+                                      g_inet_address_to_bytes (address));
 }

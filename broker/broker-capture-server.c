@@ -618,6 +618,61 @@ decide (Client *client)
     }
 }
 
+/* A connect the program made DIRECT by the rules snapshot, told
+ * afterwards: listed and logged as if decided here.  Should the rules in
+ * force say otherwise (the snapshot was being replaced at that moment),
+ * the journal says so. */
+static void
+take_report (Client *client)
+{
+  BrokerConfig *config = client->server->host.get_config (client->server->host.owner);
+  g_autoptr(GSocketAddress) parsed = NULL;
+  struct sockaddr_storage address;
+  socklen_t length = sizeof address;
+  BrokerFilterQuery query = { 0 };
+  int index;
+
+  burrow_capture_message_get_sockaddr (&client->request, &address, &length);
+  parsed = g_socket_address_new_from_native (&address, length);
+  if (parsed == NULL)
+    {
+      client_free (client);
+      return;
+    }
+  client->port = client->request.port;
+  client->application = executable_of (client->peer.pid);
+  client->address = g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed)));
+  query.application = client->application;
+  query.host = query.address = client->address;
+  query.port = client->port;
+  index = broker_filter_evaluate (config, &query, NULL);
+  if (index < 0 || ((BrokerRule *) config->rules->pdata[index])->action == BROKER_RULE_ACTION_DIRECT)
+    {
+      if (index >= 0)
+        {
+          client->rule = broker_rule_ref (config->rules->pdata[index]);
+          client->rule_index = index;
+        }
+      log_decision (client, "direct", "decided by the program from the rules snapshot");
+    }
+  else
+    {
+      g_autofree char *why = g_strdup_printf ("decided by the program from an older rules "
+                                              "snapshot; the rules now say %s (rule %d)",
+                                              broker_rule_action_to_string (
+                                                ((BrokerRule *) config->rules->pdata[index])->action),
+                                              index + 1);
+
+      log_decision (client, "direct", why);
+      index = -1;
+    }
+  decided (client, index);
+  publish (client);
+  broker_capture_connection_set_state (client->connection, "direct");
+  client_free (client);
+}
+
 static void
 handle_request (Client *client)
 {
@@ -625,6 +680,11 @@ handle_request (Client *client)
   g_clear_handle_id (&client->timeout_source, g_source_remove);
 
   /* Another user's program is none of this broker's business. */
+  if (client->peer.uid != getuid () && client->request.type == BURROW_CAPTURE_REPORT)
+    {
+      client_free (client);
+      return;
+    }
   if (client->peer.uid != getuid ())
     {
       answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
@@ -644,6 +704,9 @@ handle_request (Client *client)
       return;
     case BURROW_CAPTURE_RESOLVE:
       resolve (client);
+      return;
+    case BURROW_CAPTURE_REPORT:
+      take_report (client);
       return;
     default:
       answer_error (client, EPROTO);

@@ -8,6 +8,8 @@
 #include "broker-config-variant.h"
 #include "broker-error.h"
 #include "broker-capture-server.h"
+#include "broker-capture-snapshot.h"
+#include "broker-session-capture.h"
 #include "broker-filter.h"
 #include "broker-name.h"
 #include "broker-session.h"
@@ -720,11 +722,31 @@ on_errors_changed (BrokerService *self)
   sync_properties (self);
 }
 
+/* What captured programs read without asking: the rules' snapshot, and
+ * the session's environment for session-wide capture.  Only the broker
+ * that owns the bus name (and so the capture socket) writes them. */
+static void
+update_capture_files (BrokerService *self)
+{
+  BrokerConfig *config = current_config (self);
+  g_autofree char *snapshot = broker_capture_snapshot_default_path ();
+  g_autoptr(GError) error = NULL;
+
+  if (self->capture == NULL)
+    return;
+  if (!broker_capture_snapshot_write (config, snapshot, &error))
+    g_message ("capture: cannot write the rules for captured programs: %s", error->message);
+  broker_session_capture_apply (g_dbus_interface_skeleton_get_connection (
+                                  G_DBUS_INTERFACE_SKELETON (self)),
+                                config->capture_enable_at_startup);
+}
+
 static void
 on_config_changed (BrokerService *self,
                    guint          serial)
 {
   sync_properties (self);
+  update_capture_files (self);
   burrow_dbus_broker1_emit_config_changed (BURROW_DBUS_BROKER1 (self), serial);
 }
 
@@ -910,4 +932,5 @@ broker_service_start_capture (BrokerService *self)
     g_message ("capture is off: %s", error->message);
   else
     g_message ("capture socket: %s", path);
+  update_capture_files (self);
 }

@@ -125,6 +125,16 @@ raise_fd_limit (void)
     }
 }
 
+/* With session-wide capture the broker too starts with libburrow-capture.so
+ * preloaded; its connects must not ask the broker itself.  The library
+ * reads its settings at its first use, after this. */
+static void
+never_capture_self (void)
+{
+  g_setenv ("BURROW_CAPTURE_DISABLE", "1", TRUE);
+  g_unsetenv ("LD_PRELOAD");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -149,6 +159,7 @@ main (int   argc,
     { NULL }
   };
 
+  never_capture_self ();
   setlocale (LC_ALL, "");
   raise_fd_limit ();
   g_option_context_add_main_entries (context, entries, NULL);

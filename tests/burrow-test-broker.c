@@ -41,6 +41,22 @@ write_service_file (BurrowTestBroker *self)
   g_test_dbus_add_service_dir (self->bus, services);
 }
 
+/* What the broker writes for captured programs (the rules snapshot, the
+ * environment.d file of session-wide capture) goes to the test's own
+ * directories, never the user's; captured programs the test starts
+ * inherit the same variables. */
+static void
+set_user_dirs (BurrowTestBroker *self)
+{
+  g_autofree char *config = g_build_filename (self->dir, "xdg-config", NULL);
+  g_autofree char *state = g_build_filename (self->dir, "xdg-state", NULL);
+  g_autofree char *rules = g_build_filename (state, "burrow", "capture-rules", NULL);
+
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
+  g_setenv ("BURROW_CAPTURE_RULES", rules, TRUE);
+}
+
 /* The activated broker inherits the bus daemon's environment: point it at
  * our configuration files before the bus starts. */
 BurrowTestBroker *
@@ -55,6 +71,7 @@ burrow_test_broker_new (gboolean activatable)
   self->user_path = g_build_filename (self->dir, "user", "burrow", "broker-config.xml", NULL);
   g_setenv ("BURROW_GLOBAL_CONFIG", self->global_path, TRUE);
   g_setenv ("BURROW_USER_CONFIG", self->user_path, TRUE);
+  set_user_dirs (self);
 
   self->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   if (activatable)

@@ -134,6 +134,12 @@ static const ValidCase valid_cases[] = {
   { "resolved-ipv6", BYTES (ADDRESS_V6),
     { .type = BURROW_CAPTURE_RESOLVED, .present = HAS_ADDRESS, .family = 6, .port = 22,
       .address = V6_BYTES } },
+  { "report", BYTES (ADDRESS_V4),
+    { .type = BURROW_CAPTURE_REPORT, .family = 4, .port = 443, .address = V4_BYTES,
+      .present = HAS_ADDRESS } },
+  { "report-all", BYTES (ADDRESS_V6 FLAGS_7 RULE_3),
+    { .type = BURROW_CAPTURE_REPORT, .family = 6, .port = 22, .address = V6_BYTES,
+      .present = HAS_ADDRESS | HAS_FLAGS | HAS_RULE, .flags = 7, .rule = 3 } },
   { "error", BYTES (""), { .type = BURROW_CAPTURE_ERROR } },
   { "error-errno", BYTES ("\x0b\x04\x00\x00\x00\x5d"),
     { .type = BURROW_CAPTURE_ERROR, .present = HAS_ERRNO, .error_number = 93 } },
@@ -152,6 +158,8 @@ static const InvalidCase invalid_cases[] = {
   /* Required fields */
   { "connect-empty", BURROW_CAPTURE_CONNECT, BYTES (""), WHY_NO_ADDRESS },
   { "connect-no-address", BURROW_CAPTURE_CONNECT, BYTES (NAME_EXAMPLE FLAGS_7), WHY_NO_ADDRESS },
+  { "report-no-address", BURROW_CAPTURE_REPORT, BYTES (FLAGS_7 RULE_3),
+    "A REPORT message has no ADDRESS field." },
   { "resolve-empty", BURROW_CAPTURE_RESOLVE, BYTES (""), WHY_NO_NAME },
   { "resolve-no-name", BURROW_CAPTURE_RESOLVE, BYTES ("\x04\x01\x04"), WHY_NO_NAME },
   { "verdict-empty", BURROW_CAPTURE_VERDICT, BYTES (""), WHY_NO_ACTION },
@@ -500,7 +508,7 @@ test_bad_version (void)
 static void
 test_bad_header (void)
 {
-  static const guint8 types[] = { 0, 3, 4, 0x7f, 0x80, 0x83, 0xc1, 0xfe };
+  static const guint8 types[] = { 0, 4, 5, 0x7f, 0x80, 0x83, 0xc1, 0xfe };
   g_autoptr(GByteArray) body = g_byte_array_new ();
   g_autoptr(GByteArray) frame = NULL;
 
@@ -789,7 +797,7 @@ test_encode_refused (void)
 {
   static const BurrowCaptureMessage refused[] = {
     { .type = 0, .present = 0 },
-    { .type = 3 },
+    { .type = 4 },
     { .type = 0x80 },
     { .type = BURROW_CAPTURE_CONNECT },
     { .type = BURROW_CAPTURE_CONNECT, .present = HAS_NAME, .name = "example.com" },
@@ -991,6 +999,30 @@ test_sockaddr_refused (void)
   g_assert_cmpuint (length, ==, 99);
 }
 
+/* The ranges the broker hands out for names (198.18.0.0/15 and
+ * fd62:7572:726f:7700::/64), edges included, and their neighbours. */
+static void
+test_synthetic (void)
+{
+  static const struct { const char *address; gboolean synthetic; } cases[] = {
+    { "198.18.0.0", TRUE }, { "198.18.0.1", TRUE }, { "198.19.255.255", TRUE },
+    { "198.17.255.255", FALSE }, { "198.20.0.0", FALSE }, { "127.0.0.1", FALSE },
+    { "fd62:7572:726f:7700::1", TRUE }, { "fd62:7572:726f:7700:ffff:ffff:ffff:ffff", TRUE },
+    { "fd62:7572:726f:7701::1", FALSE }, { "fd62:7572:726f:77::1", FALSE }, { "::1", FALSE },
+    { "::ffff:198.18.0.1", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      guint8 bytes[16];
+      int family = strchr (cases[i].address, ':') != NULL ? AF_INET6 : AF_INET;
+
+      g_assert_cmpint (inet_pton (family, cases[i].address, bytes), ==, 1);
+      g_test_message ("%s", cases[i].address);
+      g_assert_cmpint (burrow_capture_is_synthetic (family, bytes), ==, cases[i].synthetic);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1029,6 +1061,8 @@ main (int    argc,
   g_test_add_func ("/capture/protocol/sockaddr-ipv6", test_sockaddr_ipv6);
   g_test_add_func ("/capture/protocol/sockaddr-replaced", test_sockaddr_replaced);
   g_test_add_func ("/capture/protocol/sockaddr-refused", test_sockaddr_refused);
+
+  g_test_add_func ("/capture/protocol/synthetic", test_synthetic);
 
   return g_test_run ();
 }

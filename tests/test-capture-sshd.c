@@ -498,31 +498,123 @@ test_bash_grandchildren (void)
   g_assert_cmpstr (result.out, ==, HIDDEN_BODY "\n");
 }
 
-/* No broker: a connect the broker would decide is refused, even one that
- * a DIRECT rule would allow, unless -F. */
+static gboolean
+file_exists (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+file_gone (gpointer path)
+{
+  return !g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* The LD_PRELOAD value an environment.d file of session-wide capture sets
+ * when LD_PRELOAD was empty before, or NULL. */
+static char *
+session_preload (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "LD_PRELOAD=")
+        && g_str_has_suffix (lines[i], "${LD_PRELOAD:+ $LD_PRELOAD}"))
+      return g_strndup (lines[i] + strlen ("LD_PRELOAD="),
+                        strlen (lines[i]) - strlen ("LD_PRELOAD=")
+                        - strlen ("${LD_PRELOAD:+ $LD_PRELOAD}"));
+  return NULL;
+}
+
+static void
+run_ctl_ok (const char * const *args,
+            const char         *expected_out)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker), args);
+  g_assert_cmpint (result.status, ==, 0);
+  assert_contains (result.out, expected_out);
+}
+
+/* Session-wide capture: `burrowctl capture on` writes the environment.d
+ * file the user manager reads at login; a program started with the
+ * environment it gives, with no launcher, is captured (it reaches the
+ * server only the tunnel reaches; loopback is captured only with
+ * BURROW_CAPTURE_LOOPBACK, which the session does not set: it is the test's
+ * way to a destination).  `off` removes the file. */
+static void
+test_session_wide (void)
+{
+  g_autofree char *file = g_build_filename (g_getenv ("XDG_CONFIG_HOME"), "environment.d",
+                                            "60-burrow-capture.conf", NULL);
+  g_autofree char *hidden = url (world.hidden_port);
+  g_autofree char *library = NULL;
+  g_auto(GStrv) env = capture_environment (world.socket_path);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  run_ctl_ok ((const char *[]) { "capture", "on", NULL }, "session-wide capture: on");
+  run_ctl_ok ((const char *[]) { "capture", NULL }, "session-wide capture: on\n");
+  g_assert_true (burrow_test_wait_until (file_exists, file, 5000));
+  library = session_preload (file);
+  g_assert_nonnull (library);
+  g_assert_true (g_path_is_absolute (library));
+  g_assert_true (g_str_has_suffix (library, "/libburrow-capture.so"));
+  g_assert_true (g_file_test (library, G_FILE_TEST_IS_REGULAR));
+
+  env = g_environ_setenv (env, "LD_PRELOAD", library, TRUE);
+  env = g_environ_setenv (env, "BURROW_CAPTURE_LOOPBACK", "1", TRUE);
+  burrow_test_run_tool (&result, world.dir,
+                        (const char *[]) { "curl", "-sS", "--max-time", "20", hidden, NULL },
+                        (const char * const *) env, TOOL_TIMEOUT_S);
+  burrow_test_assert_tool_ok (&result, "curl with the session's LD_PRELOAD");
+  g_assert_cmpstr (result.out, ==, HIDDEN_BODY "\n");
+
+  run_ctl_ok ((const char *[]) { "capture", "off", NULL }, "session-wide capture: off");
+  g_assert_true (burrow_test_wait_until (file_gone, file, 5000));
+}
+
+/* No broker: what the rules tunnel is refused (fail-closed), what a DIRECT
+ * rule allows still works, read from the rules snapshot the broker left;
+ * without a snapshot nothing is known, so everything is refused; -F
+ * connects the rest directly. */
 static void
 test_fail_closed_without_broker (void)
 {
   g_autofree char *missing = g_build_filename (world.dir, "no-broker", "capture", NULL);
+  g_autofree char *no_rules = g_strdup_printf ("BURROW_CAPTURE_RULES=%s/no-rules", world.dir);
   g_autofree char *direct = url (world.direct_port);
+  g_autofree char *blocked = url (world.blocked_port);
   g_autofree char *check = connect_check ();
-  g_autofree char *port = g_strdup_printf ("%u", world.direct_port);
+  g_autofree char *hidden_port = g_strdup_printf ("%u", world.hidden_port);
   g_auto(BurrowTestToolResult) result = { 0 };
 
   run_captured_at (&result, missing, (const char *[]) { "-l", NULL },
                    (const char *[]) { "curl", "-sS", "--max-time", "20", direct, NULL });
+  burrow_test_assert_tool_ok (&result, "curl to a DIRECT destination with no broker");
+  g_assert_cmpstr (result.out, ==, HERE_BODY "\n");
+  burrow_test_tool_result_clear (&result);
+
+  run_captured_at (&result, missing, (const char *[]) { "-l", NULL },
+                   (const char *[]) { "python3", check, "errno", "127.0.0.1", hidden_port, NULL });
+  burrow_test_assert_tool_ok (&result, "connect-check.py errno, TUNNEL with no broker");
+  g_assert_cmpstr (result.out, ==, "ECONNREFUSED\n");
+  burrow_test_tool_result_clear (&result);
+
+  run_captured_at (&result, missing, (const char *[]) { "-l", NULL },
+                   (const char *[]) { "env", no_rules, "curl", "-sS", "--max-time", "20", direct,
+                                      NULL });
   g_assert_cmpint (result.status, ==, 7);
   g_assert_cmpstr (result.out, ==, "");
   burrow_test_tool_result_clear (&result);
 
-  run_captured_at (&result, missing, (const char *[]) { "-l", NULL },
-                   (const char *[]) { "python3", check, "errno", "127.0.0.1", port, NULL });
-  burrow_test_assert_tool_ok (&result, "connect-check.py errno, no broker");
-  g_assert_cmpstr (result.out, ==, "ECONNREFUSED\n");
-  burrow_test_tool_result_clear (&result);
-
   run_captured_at (&result, missing, (const char *[]) { "-l", "-F", NULL },
-                   (const char *[]) { "curl", "-sS", "--max-time", "20", direct, NULL });
+                   (const char *[]) { "curl", "-sS", "--max-time", "20", blocked, NULL });
   burrow_test_assert_tool_ok (&result, "curl under -F with no broker");
   g_assert_cmpstr (result.out, ==, HERE_BODY "\n");
 }
@@ -659,6 +751,14 @@ connections_line (const char *needle)
   return NULL;
 }
 
+static gboolean
+connections_has (gpointer needle)
+{
+  g_autofree char *line = connections_line (needle);
+
+  return line != NULL;
+}
+
 /* The live view: a captured program's open tunnel is listed with its
  * application, destination, rule, profile and state, and closing it from
  * burrowctl ends the program's connection; a DIRECT decision is listed
@@ -726,8 +826,13 @@ test_live_view_and_close (void)
   waitpid (pid, &status, 0);
   g_spawn_close_pid (pid);
 
-  run_captured (&curl, (const char *[]) { "curl", "-sS", "--max-time", "20", direct, NULL });
+  /* DIRECT by the rules snapshot, without a question: the broker hears of
+   * it afterwards and lists it all the same. */
+  run_captured_at (&curl, world.socket_path, (const char *[]) { "-l", "-D", "2", NULL },
+                   (const char *[]) { "curl", "-sS", "--max-time", "20", direct, NULL });
   burrow_test_assert_tool_ok (&curl, "captured curl, DIRECT rule");
+  assert_contains (curl.err, "of the snapshot)");
+  g_assert_true (burrow_test_wait_until (connections_has, "curl", 5000));
   g_clear_pointer (&line, g_free);
   line = connections_line ("curl");
   g_assert_nonnull (line);
@@ -811,6 +916,7 @@ main (int   argc,
   g_test_add_func ("/capture/name-synthetic-address", test_name_synthetic_address);
   g_test_add_func ("/capture/hostname-from-app", test_hostname_from_app);
   g_test_add_func ("/capture/live-view-and-close", test_live_view_and_close);
+  g_test_add_func ("/capture/session-wide", test_session_wide);
   g_test_add_func ("/capture/ftp-passive", test_ftp_passive);
   status = g_test_run ();
 

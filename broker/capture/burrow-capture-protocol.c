@@ -29,6 +29,9 @@ static const TypeSpec type_specs[] = {
     BURROW_CAPTURE_HAS_ADDRESS, "A CONNECT message has no ADDRESS field." },
   { BURROW_CAPTURE_RESOLVE, BURROW_CAPTURE_HAS_NAME | BURROW_CAPTURE_HAS_FAMILY,
     BURROW_CAPTURE_HAS_NAME, "A RESOLVE message has no NAME field." },
+  { BURROW_CAPTURE_REPORT,
+    BURROW_CAPTURE_HAS_ADDRESS | BURROW_CAPTURE_HAS_FLAGS | BURROW_CAPTURE_HAS_RULE,
+    BURROW_CAPTURE_HAS_ADDRESS, "A REPORT message has no ADDRESS field." },
   { BURROW_CAPTURE_VERDICT,
     BURROW_CAPTURE_HAS_ACTION | BURROW_CAPTURE_HAS_ERRNO | BURROW_CAPTURE_HAS_RULE,
     BURROW_CAPTURE_HAS_ACTION, "A VERDICT message has no ACTION field." },
@@ -486,4 +489,15 @@ burrow_capture_message_get_sockaddr (const BurrowCaptureMessage *message,
   else
     return -1;
   return 0;
+}
+
+int
+burrow_capture_is_synthetic (int            family,
+                             const uint8_t *bytes)
+{
+  static const uint8_t ipv6_prefix[8] = { 0xfd, 0x62, 0x75, 0x72, 0x72, 0x6f, 0x77, 0x00 };
+
+  if (family == AF_INET)
+    return bytes[0] == 198 && (bytes[1] & 0xfe) == 18;
+  return family == AF_INET6 && memcmp (bytes, ipv6_prefix, sizeof ipv6_prefix) == 0;
 }

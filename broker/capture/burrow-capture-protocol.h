@@ -29,6 +29,10 @@
  *   type                     direction          fields
  *   1    CONNECT             client -> broker   ADDRESS; optional NAME, FLAGS
  *   2    RESOLVE             client -> broker   NAME; optional FAMILY
+ *   3    REPORT              client -> broker   ADDRESS; optional FLAGS, RULE:
+ *                                               a connect the client made
+ *                                               DIRECT by the rules snapshot,
+ *                                               for the live view; no answer
  *   0x81 VERDICT             broker -> client   ACTION; ERRNO (required when
  *                                               ACTION is FAIL); optional RULE
  *   0x82 RESOLVED            broker -> client   optional ADDRESS (absent: no
@@ -67,6 +71,7 @@ enum
 {
   BURROW_CAPTURE_CONNECT = 1,
   BURROW_CAPTURE_RESOLVE = 2,
+  BURROW_CAPTURE_REPORT = 3,
   BURROW_CAPTURE_VERDICT = 0x81,
   BURROW_CAPTURE_RESOLVED = 0x82,
   BURROW_CAPTURE_ERROR = 0xff,
@@ -105,6 +110,13 @@ enum
   BURROW_CAPTURE_ACTION_TUNNELLED = 1,  /* the broker connected the socket passed */
   BURROW_CAPTURE_ACTION_FAIL = 2,       /* the connect fails with ERRNO */
 };
+
+/* Synthetic addresses, handed out in RESOLVED for names a TUNNEL rule
+ * covers: 198.18.0.0/15 and fd62:7572:726f:7700::/64.  A connect to one
+ * is always the broker's to decide (only it knows the name behind it).
+ * @family is AF_INET (4 bytes) or AF_INET6 (16 bytes). */
+int burrow_capture_is_synthetic (int            family,
+                                 const uint8_t *bytes);
 
 /* decode() zeroes all of it first, so decoded messages compare with memcmp.
  * Only the fields whose bit is in @present mean anything. */

@@ -48,6 +48,24 @@ env_flag (const char *name)
   return value != NULL && value[0] != '\0' && strcmp (value, "0") != 0;
 }
 
+/* As the broker's broker_capture_snapshot_default_path(): GLib's
+ * g_get_user_state_dir() is $XDG_STATE_HOME, else ~/.local/state. */
+static void
+find_rules (void)
+{
+  const char *override = getenv ("BURROW_CAPTURE_RULES");
+  const char *state = getenv ("XDG_STATE_HOME");
+  const char *home = getenv ("HOME");
+
+  if (override != NULL && override[0] != '\0')
+    snprintf (settings_.rules_path, sizeof settings_.rules_path, "%s", override);
+  else if (state != NULL && state[0] != '\0')
+    snprintf (settings_.rules_path, sizeof settings_.rules_path, "%s/burrow/capture-rules", state);
+  else if (home != NULL && home[0] != '\0')
+    snprintf (settings_.rules_path, sizeof settings_.rules_path,
+              "%s/.local/state/burrow/capture-rules", home);
+}
+
 static void
 load_settings (void)
 {
@@ -65,6 +83,8 @@ load_settings (void)
     snprintf (settings_.socket_path, sizeof settings_.socket_path, "%s", path);
   else if (runtime != NULL && runtime[0] != '\0')
     snprintf (settings_.socket_path, sizeof settings_.socket_path, "%s/burrow/capture", runtime);
+  find_rules ();
+  settings_.disabled = env_flag ("BURROW_CAPTURE_DISABLE");
   settings_.loopback = env_flag ("BURROW_CAPTURE_LOOPBACK");
   settings_.fallback = env_flag ("BURROW_CAPTURE_FALLBACK");
   settings_.debug = debug != NULL ? atoi (debug) : 0;
@@ -78,8 +98,10 @@ capture_settings (void)
 }
 
 
+/* @flags: 0, or SOCK_NONBLOCK for a message nobody waits for (a full
+ * backlog then drops it instead of stalling the program). */
 static int
-open_broker (void)
+open_broker (int flags)
 {
   struct sockaddr_un where = { .sun_family = AF_UNIX };
   int s;
@@ -90,7 +112,7 @@ open_broker (void)
       return -1;
     }
   memcpy (where.sun_path, settings_.socket_path, sizeof where.sun_path);
-  s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
   if (s < 0)
     return -1;
   if (settings_.connect (s, (struct sockaddr *) &where, sizeof where) < 0)
@@ -221,11 +243,27 @@ receive_reply (int                   s,
 
 
 int
+capture_tell (const BurrowCaptureMessage *message)
+{
+  int s = open_broker (SOCK_NONBLOCK);
+  int status;
+  int saved;
+
+  if (s < 0)
+    return -1;
+  status = send_request (s, message, -1);
+  saved = errno;
+  close (s);
+  errno = saved;
+  return status;
+}
+
+int
 capture_ask (const BurrowCaptureMessage *request,
              int                         fd,
              BurrowCaptureMessage       *reply)
 {
-  int s = open_broker ();
+  int s = open_broker (0);
   int status;
   int saved;
 

@@ -6,7 +6,9 @@
  * broker.  Internal to the library (hidden symbols). */
 
 #include "burrow-capture-protocol.h"
+#include "capture-rules.h"
 
+#include <limits.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -24,6 +26,8 @@ typedef struct
   int (*gethostbyname_r) (const char *, struct hostent *, char *, size_t, struct hostent **,
                           int *);
   char socket_path[sizeof ((struct sockaddr_un *) 0)->sun_path];
+  char rules_path[PATH_MAX];  /* the broker's rules snapshot, or "" */
+  int disabled;       /* BURROW_CAPTURE_DISABLE: this is the broker itself */
   int loopback;       /* capture loopback destinations too (-l) */
   int fallback;       /* no broker: connect directly (-F) */
   int debug;          /* 0 quiet, 1 failures and fallbacks, 2 every decision */
@@ -42,3 +46,17 @@ CAPTURE_INTERNAL void capture_say (int         level,
 CAPTURE_INTERNAL int capture_ask (const BurrowCaptureMessage *request,
                                   int                         fd,
                                   BurrowCaptureMessage       *reply);
+
+/* One message the broker does not answer (a REPORT), on a fresh
+ * connection; never waits for the broker.  Returns 0 or -1 with errno. */
+CAPTURE_INTERNAL int capture_tell (const BurrowCaptureMessage *message);
+
+/* The broker's rules snapshot (capture-rules.h), read again whenever the
+ * file changes.  Returns 0 with @verdict filled, or -1 when there is no
+ * usable snapshot (then only the broker can decide). */
+CAPTURE_INTERNAL int capture_local_decide (const struct sockaddr *address,
+                                           CaptureVerdict        *verdict);
+
+/* 0 when the snapshot shows that no TUNNEL rule can cover @name (resolve
+ * it normally, without asking); 1 when one may, or there is no snapshot. */
+CAPTURE_INTERNAL int capture_local_name_maybe_tunnelled (const char *name);

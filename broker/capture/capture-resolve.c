@@ -7,7 +7,8 @@
  * can resolve still works, since the broker opens the channel by name when
  * the program connects to that address.  Every other name, and every
  * lookup when the broker cannot be reached, goes to the C library as if the
- * library were not there.
+ * library were not there; a name the rules snapshot shows no TUNNEL rule
+ * can cover goes there without asking the broker.
  *
  * Hooked: getaddrinfo, gethostbyname, gethostbyname2, gethostbyname_r.
  * Results are built the way glibc builds them (one block per addrinfo with
@@ -37,6 +38,8 @@ synthetic_address (const char              *name,
       || inet_pton (AF_INET, name, scratch) == 1 || inet_pton (AF_INET6, name, scratch) == 1)
     return 0;
   if (family != AF_INET && family != AF_INET6 && family != AF_UNSPEC)
+    return 0;
+  if (capture_settings ()->disabled || !capture_local_name_maybe_tunnelled (name))
     return 0;
   burrow_capture_message_init (&request, BURROW_CAPTURE_RESOLVE);
   memcpy (request.name, name, strlen (name) + 1);

@@ -10,10 +10,18 @@
  * the bytes through SSH.  Then getpeername() on the socket still gives the
  * address the program asked for.
  *
+ * Before asking, the library reads the broker's rules snapshot
+ * (capture-local.c): a connect that a rule clearly sends DIRECT is made at
+ * once and only reported to the broker afterwards (for the live view,
+ * without waiting), so DIRECT costs no round trip and keeps working while
+ * the broker is down.  Synthetic addresses always go to the broker.
+ *
  * Passed through untouched: AF_UNIX and every other family, UDP and raw
- * sockets, loopback destinations (unless BURROW_CAPTURE_LOOPBACK=1, `-l`)
- * and the unspecified address.  No broker: the connect fails with
- * ECONNREFUSED (fail-closed) unless BURROW_CAPTURE_FALLBACK=1 (`-F`).
+ * sockets, loopback destinations (unless BURROW_CAPTURE_LOOPBACK=1, `-l`),
+ * the unspecified address, and every connect of the broker itself
+ * (BURROW_CAPTURE_DISABLE=1).  No broker: the connect fails with
+ * ECONNREFUSED (fail-closed) unless the snapshot's rule allows
+ * fallback-to-plain or BURROW_CAPTURE_FALLBACK=1 (`-F`).
  *
  * Plain libc only: this code runs inside arbitrary programs, threaded ones
  * included, and after fork(); it keeps no connection to the broker open.
@@ -169,11 +177,84 @@ remember_tunnelled (int                    fd,
   pthread_mutex_unlock (&tunnelled_lock);
 }
 
-/* The program's socket and what to do with it.  Returns connect()'s result. */
+static int
+is_synthetic (const struct sockaddr *address)
+{
+  if (address->sa_family == AF_INET)
+    return burrow_capture_is_synthetic (AF_INET, (const uint8_t *)
+                                        &((const struct sockaddr_in *) address)->sin_addr);
+  return burrow_capture_is_synthetic (AF_INET6, ((const struct sockaddr_in6 *) address)
+                                      ->sin6_addr.s6_addr);
+}
+
+static uint32_t
+request_flags (int nonblocking)
+{
+  const CaptureSettings *settings = capture_settings ();
+
+  return (nonblocking ? BURROW_CAPTURE_FLAG_NONBLOCKING : 0)
+         | (settings->loopback ? BURROW_CAPTURE_FLAG_LOOPBACK : 0)
+         | (settings->fallback ? BURROW_CAPTURE_FLAG_FALLBACK : 0);
+}
+
+/* DIRECT by the snapshot: the connect itself, then a word to the broker
+ * for the live view (not waited for; lost if the broker is down). */
+static int
+connect_and_report (int                    fd,
+                    const struct sockaddr *address,
+                    socklen_t              length,
+                    int                    rule_index)
+{
+  BurrowCaptureMessage report;
+  int result = capture_settings ()->connect (fd, address, length);
+  int saved = errno;
+
+  capture_say (2, "direct (rule %d of the snapshot)", rule_index + 1);
+  burrow_capture_message_init (&report, BURROW_CAPTURE_REPORT);
+  burrow_capture_message_set_sockaddr (&report, address, length);
+  report.flags = request_flags (is_nonblocking (fd));
+  report.rule = (uint32_t) (rule_index + 1);
+  report.present |= BURROW_CAPTURE_HAS_FLAGS | BURROW_CAPTURE_HAS_RULE;
+  (void) capture_tell (&report);
+  errno = saved;
+  return result;
+}
+
+/* No broker to ask: a TUNNEL rule with fallback-to-plain (as the snapshot
+ * has it) or -F connects directly; everything else fails closed. */
+static int
+without_broker (int                    fd,
+                const struct sockaddr *address,
+                socklen_t              length,
+                const CaptureVerdict  *verdict)
+{
+  const CaptureSettings *settings = capture_settings ();
+
+  if (verdict != NULL && verdict->certain && verdict->action == CAPTURE_RULE_TUNNEL
+      && verdict->fallback)
+    {
+      capture_say (1, "no broker at %s: connecting directly (rule %d allows fallback-to-plain)",
+                   settings->socket_path, verdict->index + 1);
+      return settings->connect (fd, address, length);
+    }
+  if (settings->fallback)
+    {
+      capture_say (1, "no broker at %s: connecting directly (-F)", settings->socket_path);
+      return settings->connect (fd, address, length);
+    }
+  capture_say (1, "no broker at %s: connect refused (fail-closed; -F connects directly)",
+               settings->socket_path);
+  errno = ECONNREFUSED;
+  return -1;
+}
+
+/* The program's socket and what to do with it.  Returns connect()'s result.
+ * @verdict: what the snapshot says, or NULL. */
 static int
 ask_broker (int                    fd,
             const struct sockaddr *address,
-            socklen_t              length)
+            socklen_t              length,
+            const CaptureVerdict  *verdict)
 {
   const CaptureSettings *settings = capture_settings ();
   BurrowCaptureMessage request, reply;
@@ -181,25 +262,14 @@ ask_broker (int                    fd,
 
   burrow_capture_message_init (&request, BURROW_CAPTURE_CONNECT);
   burrow_capture_message_set_sockaddr (&request, address, length);
-  request.flags = (nonblocking ? BURROW_CAPTURE_FLAG_NONBLOCKING : 0)
-                  | (settings->loopback ? BURROW_CAPTURE_FLAG_LOOPBACK : 0)
-                  | (settings->fallback ? BURROW_CAPTURE_FLAG_FALLBACK : 0);
+  request.flags = request_flags (nonblocking);
   request.present |= BURROW_CAPTURE_HAS_FLAGS;
 
   if (capture_ask (&request, fd, &reply) < 0)
     {
-      int no_broker = errno == ENOENT || errno == ECONNREFUSED;
-
-      if (no_broker && settings->fallback)
-        {
-          capture_say (1, "no broker at %s: connecting directly (-F)", settings->socket_path);
-          return settings->connect (fd, address, length);
-        }
-      if (no_broker)
-        capture_say (1, "no broker at %s: connect refused (fail-closed; -F connects directly)",
-                     settings->socket_path);
-      else
-        capture_say (1, "the broker did not answer (%s): connect refused", strerror (errno));
+      if (errno == ENOENT || errno == ECONNREFUSED)
+        return without_broker (fd, address, length, verdict);
+      capture_say (1, "the broker did not answer (%s): connect refused", strerror (errno));
       errno = ECONNREFUSED;
       return -1;
     }
@@ -231,6 +301,21 @@ ask_broker (int                    fd,
     }
 }
 
+/* The snapshot first; the broker when the snapshot cannot tell. */
+static int
+decide (int                    fd,
+        const struct sockaddr *address,
+        socklen_t              length)
+{
+  CaptureVerdict verdict;
+
+  if (is_synthetic (address) || capture_local_decide (address, &verdict) < 0)
+    return ask_broker (fd, address, length, NULL);
+  if (verdict.certain && verdict.action == CAPTURE_RULE_DIRECT)
+    return connect_and_report (fd, address, length, verdict.index);
+  return ask_broker (fd, address, length, &verdict);
+}
+
 CAPTURE_EXPORT int
 connect (int                    fd,
          const struct sockaddr *address,
@@ -243,9 +328,9 @@ connect (int                    fd,
       errno = ENOSYS;
       return -1;
     }
-  if (!wants_broker (fd, address, length))
+  if (settings->disabled || !wants_broker (fd, address, length))
     return settings->connect (fd, address, length);
-  return ask_broker (fd, address, length);
+  return decide (fd, address, length);
 }
 
 CAPTURE_EXPORT int

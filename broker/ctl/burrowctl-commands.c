@@ -8,6 +8,7 @@
 #include "broker-filter.h"
 #include "burrow-dbus.h"
 #include "burrowctl-agent.h"
+#include "burrowctl-capture.h"
 #include "burrowctl-connections.h"
 #include "burrowctl-forward.h"
 #include "burrowctl.h"
@@ -581,6 +582,8 @@ static const BurrowctlCommand commands[] = {
   { "tunnels", "", "List the broker's tunnels with their traffic", burrowctl_cmd_tunnels },
   { "connections", "[close ID]", "List captured programs' connections, or close one",
     burrowctl_cmd_connections },
+  { "capture", "[on|off]", "Show or set session-wide capture (from the next login)",
+    burrowctl_cmd_capture },
   { "agent", "[--script FILE]", "Answer the broker's questions (host keys, passwords)",
     burrowctl_agent },
   { NULL }

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* burrowctl capture [on|off]: session-wide capture, the configuration's
+ * <connection-capture enable-at-startup="…"/>. */
+#include "config.h"
+
+#include "burrowctl-capture.h"
+#include "burrowctl.h"
+#include "burrow-dbus.h"
+
+#include <stdio.h>
+
+static int
+show (BurrowDBusBroker1 *broker)
+{
+  g_autoptr(GVariant) settings = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean enabled = FALSE;
+
+  if (!burrow_dbus_broker1_call_get_capture_settings_sync (broker, &settings, NULL, &error))
+    return burrowctl_report_error (error);
+  g_variant_lookup (settings, "enable-at-startup", "b", &enabled);
+  printf ("session-wide capture: %s\n", enabled ? "on" : "off");
+  return BURROWCTL_EXIT_OK;
+}
+
+static int
+set (BurrowDBusBroker1 *broker,
+     gboolean           enable)
+{
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_variant_dict_insert (&dict, "enable-at-startup", "b", enable);
+  if (!burrow_dbus_broker1_call_set_capture_settings_sync (broker, g_variant_dict_end (&dict),
+                                                           NULL, &error))
+    return burrowctl_report_error (error);
+  if (enable)
+    printf ("session-wide capture: on; programs of the session are captured from the next "
+            "login (services and D-Bus activated programs from now)\n");
+  else
+    printf ("session-wide capture: off; programs already running stay captured until they "
+            "exit\n");
+  return BURROWCTL_EXIT_OK;
+}
+
+int
+burrowctl_cmd_capture (int    argc,
+                       char **argv)
+{
+  g_autoptr(BurrowDBusBroker1) broker = NULL;
+  int exit_status = burrowctl_parse_options (
+    &argc, &argv, "[on|off]",
+    "Shows, or turns on or off, session-wide capture: every program of the\n"
+    "session started with libburrow-capture.so preloaded, through\n"
+    "~/.config/environment.d/60-burrow-capture.conf (read at login).", NULL);
+
+  if (exit_status >= 0)
+    return exit_status;
+  if (argc > 2 || (argc == 2 && !g_str_equal (argv[1], "on") && !g_str_equal (argv[1], "off")))
+    {
+      fprintf (stderr, "burrowctl capture: expected no argument, \"on\" or \"off\"\n");
+      return BURROWCTL_EXIT_USAGE;
+    }
+  if ((broker = burrowctl_connect_broker ()) == NULL)
+    return BURROWCTL_EXIT_NO_BROKER;
+  if (argc == 1)
+    return show (broker);
+  return set (broker, g_str_equal (argv[1], "on"));
+}
