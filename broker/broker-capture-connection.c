@@ -77,6 +77,7 @@ broker_capture_connection_new (const BrokerCaptureConnectionInfo *info)
   burrow_dbus_connection1_set_version (iface, INTERFACE_VERSION);
   burrow_dbus_connection1_set_application (iface, info->application != NULL ? info->application : "");
   burrow_dbus_connection1_set_pid (iface, info->pid);
+  burrow_dbus_connection1_set_sandbox (iface, info->sandbox != NULL ? info->sandbox : "");
   burrow_dbus_connection1_set_host (iface, info->host);
   burrow_dbus_connection1_set_address (iface, info->address);
   burrow_dbus_connection1_set_port (iface, info->port);

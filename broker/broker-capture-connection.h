@@ -19,6 +19,7 @@ typedef struct
 {
   const char *application;
   guint32 pid;
+  const char *sandbox;         /* the sandboxed program's app id, or NULL */
   const char *host;            /* the name, or the address */
   const char *address;
   guint16 port;

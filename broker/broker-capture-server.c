@@ -9,6 +9,7 @@
 #include "broker-ftp-control.h"
 #include "broker-ftp-data.h"
 #include "broker-ftp-rewriter.h"
+#include "broker-sandbox.h"
 #include "burrow-capture-protocol.h"
 
 #include <errno.h>
@@ -46,6 +47,7 @@ typedef struct
   guint read_source;
   guint timeout_source;
   struct ucred peer;
+  char *sandbox;                /* the sandboxed program's app id, or NULL */
   guint8 buffer[BURROW_CAPTURE_MAX_FRAME];
   gsize have;
   int socket_fd;                /* the program's own socket, passed along */
@@ -161,17 +163,20 @@ log_decision (Client     *client,
   g_autoptr(GString) destination = g_string_new (NULL);
   g_autofree char *message = NULL;
   g_autofree char *pid = g_strdup_printf ("%d", (int) client->peer.pid);
+  g_autofree char *sandbox = client->sandbox != NULL
+                             ? g_strdup_printf (", sandbox %s", client->sandbox) : NULL;
 
   destination_text (client, destination);
-  message = g_strdup_printf ("capture: %s (pid %s) to %s: %s%s%s",
+  message = g_strdup_printf ("capture: %s (pid %s%s) to %s: %s%s%s",
                              client->application != NULL ? client->application : "?", pid,
-                             destination->str, action, detail != NULL ? ", " : "",
-                             detail != NULL ? detail : "");
+                             sandbox != NULL ? sandbox : "", destination->str, action,
+                             detail != NULL ? ", " : "", detail != NULL ? detail : "");
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "MESSAGE", "%s", message,
                     "BURROW_CAPTURE_ACTION", action,
                     "BURROW_CAPTURE_PID", pid,
                     "BURROW_CAPTURE_APPLICATION", client->application != NULL ? client->application : "",
+                    "BURROW_CAPTURE_SANDBOX", client->sandbox != NULL ? client->sandbox : "",
                     "BURROW_CAPTURE_DESTINATION", destination->str);
 }
 
@@ -345,7 +350,7 @@ tunnel (Client             *client,
   client->session = server->host.get_session (server->host.owner, client->rule,
                                               client->name != NULL ? client->name
                                                                    : client->address,
-                                              &error);
+                                              client->sandbox, &error);
   if (client->session == NULL)
     {
       if (client->rule->fallback_to_plain)
@@ -478,6 +483,7 @@ decided (Client *client,
   BrokerCaptureConnectionInfo info = {
     .application = client->application,
     .pid = client->peer.pid,
+    .sandbox = client->sandbox,
     .host = client->name != NULL ? client->name : client->address,
     .address = client->address,
     .port = client->port,
@@ -829,6 +835,7 @@ client_free (Client *client)
   g_clear_object (&client->connection);
   g_clear_pointer (&client->traffic, broker_traffic_unref);
   g_clear_pointer (&client->rule, broker_rule_unref);
+  g_free (client->sandbox);
   g_free (client->application);
   g_free (client->address);
   g_free (client->name);
@@ -859,6 +866,10 @@ on_listener_ready (int          listener,
           client_free (client);
           continue;
         }
+      /* At once, while the program waits connected: see
+       * broker_sandbox_inspect_peer() for what is trusted. */
+      if (client->peer.uid == getuid ())
+        client->sandbox = broker_sandbox_inspect_peer (fd, client->peer.pid);
       g_hash_table_add (self->clients, client);
       client->read_source = g_unix_fd_add (fd, G_IO_IN, on_client_readable, client);
       client->timeout_source = g_timeout_add_seconds (REQUEST_TIMEOUT_SECONDS, on_client_timeout,

@@ -15,13 +15,16 @@ typedef struct _BrokerCaptureServer BrokerCaptureServer;
 
 /* What the server needs of the broker: the configuration in force, and
  * the shared session a TUNNEL rule's connections to @host ride (with
- * hostname-from-app="YES", a session to @host itself). */
+ * hostname-from-app="YES", a session to @host itself).  A sandboxed
+ * program's (@sandbox, broker-sandbox.h) never ride an unsandboxed one's
+ * session, nor another sandbox's. */
 typedef struct
 {
   BrokerConfig  *(*get_config)  (gpointer          owner);
   BrokerSession *(*get_session) (gpointer          owner,
                                  const BrokerRule *rule,
                                  const char       *host,
+                                 const char       *sandbox,
                                  GError          **error);
   /* Lists a decided connect (Connection1) until it emits "finished". */
   void           (*publish)     (gpointer                 owner,

@@ -12,6 +12,7 @@
 #include "broker-session-capture.h"
 #include "broker-filter.h"
 #include "broker-name.h"
+#include "broker-sandbox.h"
 #include "broker-session.h"
 
 #define INTERFACE_VERSION 1
@@ -24,7 +25,8 @@ struct _BrokerService
 
   BrokerManager *manager;
   GDBusObjectManagerServer *objects;
-  GHashTable *sessions;        /* profile id → BrokerSession, one per profile */
+  GHashTable *sessions;        /* id → BrokerSession: one per profile, "capture:…" per host,
+                                * "sandbox:APP:…" per sandboxed application */
   GHashTable *tunnels;         /* BrokerTunnel → TunnelEntry */
   guint next_tunnel;
   BrokerAgents *agents;        /* created once the service is on a connection */
@@ -298,46 +300,76 @@ handle_set_capture_settings (BurrowDBusBroker1     *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static BrokerSession *ensure_session (BrokerService *self,
-                                       BrokerProfile *profile);
+static BrokerSession *ensure_session_for (BrokerService *self,
+                                           BrokerProfile *profile,
+                                           const char    *sandbox);
 
 /* A gateway-profile is reached first; the loader refuses loops, so this
- * ends. */
+ * ends.  A sandbox's session goes through the sandbox's own session of the
+ * gateway: no SSH connection of an unsandboxed program carries it. */
 static void
 update_gateway (BrokerService *self,
                 BrokerSession *session,
-                BrokerProfile *profile)
+                BrokerProfile *profile,
+                const char    *sandbox)
 {
   BrokerProfile *gateway = NULL;
 
   if (profile->gateway_profile != NULL)
     gateway = broker_config_find_profile (current_config (self), profile->gateway_profile);
-  broker_session_set_gateway (session, gateway != NULL ? ensure_session (self, gateway) : NULL);
+  broker_session_set_gateway (session, gateway != NULL ? ensure_session_for (self, gateway, sandbox)
+                                                       : NULL);
 }
 
+/* A sandbox's session connects @profile under an id of its own
+ * (broker-sandbox.h), so that it is listed, asked for and remembered in
+ * the keyring apart from the profile's: it authenticates on its own. */
 static BrokerSession *
-ensure_session (BrokerService *self,
-                BrokerProfile *profile)
+new_session (BrokerService *self,
+             BrokerProfile *profile,
+             const char    *id)
 {
-  BrokerSession *session = g_hash_table_lookup (self->sessions, profile->id);
+  g_autoptr(BrokerProfile) own = NULL;
+
+  if (!g_str_equal (id, profile->id))
+    own = broker_profile_new_for_host (profile, id, profile->host);
+  return broker_session_new (own != NULL ? own : profile, current_config (self));
+}
+
+/* The session of @profile, for unsandboxed programs (@sandbox NULL) or
+ * for one sandbox. */
+static BrokerSession *
+ensure_session_for (BrokerService *self,
+                    BrokerProfile *profile,
+                    const char    *sandbox)
+{
+  g_autofree char *id = broker_sandbox_session_id (sandbox, profile->id);
+  BrokerSession *session = g_hash_table_lookup (self->sessions, id);
   g_autoptr(BurrowDBusObjectSkeleton) object = NULL;
   g_autofree char *path = NULL;
 
   if (session != NULL)
     {
-      update_gateway (self, session, profile);
+      update_gateway (self, session, profile, sandbox);
       return session;
     }
-  session = broker_session_new (profile, current_config (self));
+  session = new_session (self, profile, id);
   broker_session_set_agents (session, broker_service_get_agents (self));
   path = g_strdup_printf (BROKER_OBJECT_MANAGER_PATH "/Session/%u", ++self->next_session);
   object = burrow_dbus_object_skeleton_new (path);
   burrow_dbus_object_skeleton_set_session1 (object, BURROW_DBUS_SESSION1 (session));
   if (self->objects != NULL)
     g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
-  g_hash_table_insert (self->sessions, g_strdup (profile->id), session);
-  update_gateway (self, session, profile);
+  g_hash_table_insert (self->sessions, g_steal_pointer (&id), session);
+  update_gateway (self, session, profile, sandbox);
   return session;
+}
+
+static BrokerSession *
+ensure_session (BrokerService *self,
+                BrokerProfile *profile)
+{
+  return ensure_session_for (self, profile, NULL);
 }
 
 /* Tunnels: the profiles' own, started when the profile connects, and the
@@ -838,24 +870,33 @@ capture_get_config (gpointer owner)
 static BrokerSession *
 session_for_host (BrokerService  *self,
                   BrokerProfile  *template_profile,
-                  const char     *host)
+                  const char     *host,
+                  const char     *sandbox)
 {
   g_autofree char *id = g_strdup_printf ("capture:%s@%s",
                                          template_profile != NULL ? template_profile->id : "",
                                          host);
-  BrokerSession *session = g_hash_table_lookup (self->sessions, id);
+  g_autofree char *session_id = broker_sandbox_session_id (sandbox, id);
+  BrokerSession *session = g_hash_table_lookup (self->sessions, session_id);
   g_autoptr(BrokerProfile) profile = NULL;
 
   if (session != NULL)
     return session;
   profile = broker_profile_new_for_host (template_profile, id, host);
-  return ensure_session (self, profile);
+  return ensure_session_for (self, profile, sandbox);
 }
 
+/* Sandboxed programs (Flatpak applications, told by the broker's capture
+ * server from /proc/PID/root/.flatpak-info) never share an SSH connection
+ * with unsandboxed ones: the session a profile gives them is
+ * "sandbox:APP:ID", one per application id, ID being what unsandboxed
+ * programs' session is called ("PROFILE" or "capture:TEMPLATE@HOST").
+ * Two applications do not share either: each sandbox is its own level. */
 static BrokerSession *
 capture_get_session (gpointer           owner,
                      const BrokerRule  *rule,
                      const char        *host,
+                     const char        *sandbox,
                      GError           **error)
 {
   BrokerService *self = owner;
@@ -864,7 +905,7 @@ capture_get_session (gpointer           owner,
   profile = rule->profile != NULL ? broker_config_find_profile (current_config (self), rule->profile)
                                   : NULL;
   if (rule->hostname_from_app && (profile != NULL || rule->profile == NULL))
-    return session_for_host (self, profile, host);
+    return session_for_host (self, profile, host, sandbox);
   if (profile == NULL)
     {
       g_set_error (error, BROKER_ERROR, BROKER_ERROR_NOT_FOUND,
@@ -872,7 +913,7 @@ capture_get_session (gpointer           owner,
                    rule->file, rule->line, rule->profile != NULL ? rule->profile : "");
       return NULL;
     }
-  return ensure_session (self, profile);
+  return ensure_session_for (self, profile, sandbox);
 }
 
 /* One timer for every listed connection: counters, ends, and taking the

@@ -874,6 +874,333 @@ test_socket_modes (void)
   g_assert_cmpint (info.st_mode & 0777, ==, 0600);
 }
 
+/* ---- sandboxed programs ------------------------------------------------- */
+
+/* A captured program that connects to the hidden server and holds the
+ * connection until its stdin closes; unsandboxed, or in a bubblewrap
+ * sandbox whose root holds /.flatpak-info naming @app_id. */
+typedef struct
+{
+  GPid pid;
+  int input;
+  char *out_path;
+} Holder;
+
+/* The host's /bin, /lib… as they are: symbolic links into /usr (merged
+ * /usr) or directories of their own. */
+static void
+add_root_directories (GPtrArray *argv)
+{
+  const char *names[] = { "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *target = g_file_read_link (names[i], NULL);
+
+      if (target != NULL)
+        {
+          g_ptr_array_add (argv, g_strdup ("--symlink"));
+          g_ptr_array_add (argv, g_steal_pointer (&target));
+          g_ptr_array_add (argv, g_strdup (names[i]));
+        }
+      else if (g_file_test (names[i], G_FILE_TEST_IS_DIR))
+        {
+          g_ptr_array_add (argv, g_strdup ("--ro-bind"));
+          g_ptr_array_add (argv, g_strdup (names[i]));
+          g_ptr_array_add (argv, g_strdup (names[i]));
+        }
+    }
+}
+
+static void
+add_bind (GPtrArray  *argv,
+          const char *how,
+          const char *source,
+          const char *target)
+{
+  g_ptr_array_add (argv, g_strdup (how));
+  g_ptr_array_add (argv, g_strdup (source));
+  g_ptr_array_add (argv, g_strdup (target));
+}
+
+/* bubblewrap as Flatpak runs an application: a root of its own (a tmpfs)
+ * with the system's /usr and /etc, the test's directory (the capture
+ * socket is there), the build tree (the launcher and its library) and
+ * /.flatpak-info.  The network namespace stays the test's. */
+static void
+add_sandbox (GPtrArray  *argv,
+             const char *app_id)
+{
+  g_autofree char *info = g_strdup_printf ("[Application]\nname=%s\n", app_id);
+  g_autofree char *info_path = g_strdup_printf ("%s/flatpak-info-%s", world.dir, app_id);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (info_path, info, -1, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (argv, g_strdup ("bwrap"));
+  g_ptr_array_add (argv, g_strdup ("--die-with-parent"));
+  g_ptr_array_add (argv, g_strdup ("--tmpfs"));
+  g_ptr_array_add (argv, g_strdup ("/"));
+  add_bind (argv, "--ro-bind", "/usr", "/usr");
+  add_root_directories (argv);
+  add_bind (argv, "--ro-bind", "/etc", "/etc");
+  g_ptr_array_add (argv, g_strdup ("--proc"));
+  g_ptr_array_add (argv, g_strdup ("/proc"));
+  g_ptr_array_add (argv, g_strdup ("--dev"));
+  g_ptr_array_add (argv, g_strdup ("/dev"));
+  add_bind (argv, "--bind", world.dir, world.dir);
+  add_bind (argv, "--ro-bind", g_getenv ("BURROW_BUILD_ROOT"), g_getenv ("BURROW_BUILD_ROOT"));
+  add_bind (argv, "--ro-bind", info_path, "/.flatpak-info");
+  g_ptr_array_add (argv, g_strdup ("--"));
+}
+
+/* burrow-capture @option @argv…, in a sandbox of @app_id's unless NULL. */
+static GPtrArray *
+captured_argv (const char         *app_id,
+               const char         *option,
+               const char * const *argv)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func (g_free);
+
+  if (app_id != NULL)
+    add_sandbox (all, app_id);
+  g_ptr_array_add (all, capture_launcher ());
+  if (option != NULL)
+    g_ptr_array_add (all, g_strdup (option));
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (all, g_strdup (argv[i]));
+  g_ptr_array_add (all, NULL);
+  return all;
+}
+
+/* Polls @done every 20 ms for up to @timeout_ms: a file or /proc sends
+ * no event to wake a main loop. */
+static gboolean
+poll_until (gboolean (*done) (gpointer),
+            gpointer   data,
+            guint      timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () >= end)
+        return FALSE;
+      g_usleep (20 * 1000);
+    }
+  return TRUE;
+}
+
+static void
+holder_start (Holder     *holder,
+              const char *name,
+              const char *app_id)
+{
+  g_autofree char *script = g_strdup_printf (
+    "import socket, sys\n"
+    "s = socket.create_connection(('127.0.0.1', %u), timeout=30)\n"
+    "print('connected', flush=True)\n"
+    "sys.stdin.read()\n", world.hidden_port);
+  g_autoptr(GPtrArray) argv = captured_argv (app_id, "-l",
+                                             (const char *[]) { "python3", "-c", script, NULL });
+  g_auto(GStrv) env = capture_environment (world.socket_path);
+  const char *connected[2];
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  int out_fd;
+
+  holder->out_path = g_strdup_printf ("%s/holder-%s.out", world.dir, name);
+  out_fd = open (holder->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  g_assert_cmpint (out_fd, >=, 0);
+  g_spawn_async_with_pipes_and_fds (world.dir, (const char * const *) argv->pdata,
+                                    (const char * const *) env,
+                                    G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                    burrow_test_process_die_with_parent, NULL, -1, out_fd, out_fd,
+                                    NULL, NULL, 0, &holder->pid, &holder->input, NULL, NULL,
+                                    &error);
+  close (out_fd);
+  g_assert_no_error (error);
+  connected[0] = holder->out_path;
+  connected[1] = "connected\n";
+  if (poll_until (file_has, connected, 20000))
+    return;
+  g_file_get_contents (holder->out_path, &text, NULL, NULL);
+  g_error ("%s did not connect:\n%s", name, text != NULL ? text : "");
+}
+
+/* Its stdin closed, it ends; killed if it does not within 5 s. */
+static void
+holder_stop (Holder *holder)
+{
+  close (holder->input);
+  for (guint waited_ms = 0; waited_ms < 5000; waited_ms += 10)
+    {
+      if (waitpid (holder->pid, NULL, WNOHANG) == holder->pid)
+        {
+          holder->pid = 0;
+          break;
+        }
+      g_usleep (10 * 1000);
+    }
+  if (holder->pid != 0)
+    {
+      kill (holder->pid, SIGKILL);
+      waitpid (holder->pid, NULL, 0);
+    }
+  g_unlink (holder->out_path);
+  g_free (holder->out_path);
+}
+
+/* The SSH connections open to the outer sshd now, as `ss -tn state
+ * established dport = :PORT` would count them: each is one TCP
+ * connection, and every session here connects from this namespace. */
+static guint
+ssh_connections (void)
+{
+  g_autofree char *table = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint count = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      unsigned int port = 0, state = 0;
+
+      if (sscanf (lines[i], " %*u: %*x:%*x %*x:%x %x", &port, &state) == 2
+          && port == burrow_test_hops_get_outer_port (world.hops) && state == 1)
+        count++;
+    }
+  return count;
+}
+
+static gboolean
+no_ssh_connection (gpointer user_data)
+{
+  return ssh_connections () == 0;
+}
+
+static gboolean
+bwrap_usable (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_autofree char *bwrap = g_find_program_in_path ("bwrap");
+
+  if (bwrap == NULL)
+    {
+      g_test_skip ("bubblewrap (bwrap) is not installed");
+      return FALSE;
+    }
+  burrow_test_run_tool (&result, world.dir,
+                        (const char *[]) { "bwrap", "--ro-bind", "/", "/", "true", NULL }, NULL,
+                        TOOL_TIMEOUT_S);
+  if (result.status != 0)
+    {
+      g_test_message ("bwrap: %s", result.err);
+      g_test_skip ("bwrap cannot make a sandbox here");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+assert_line_has (const char *what,
+                 const char *needle)
+{
+  g_autofree char *line = connections_line (what);
+
+  if (line == NULL)
+    g_error ("no connection of %s in burrowctl connections", what);
+  assert_contains (line, needle);
+}
+
+/* The seed's integrity-level rule: a sandboxed program (Flatpak: its root
+ * holds /.flatpak-info) never shares an SSH connection with unsandboxed
+ * ones, nor with another application's sandbox, while unsandboxed
+ * programs share theirs.  Four programs hold a tunnel through the same
+ * rule and profile at once: two unsandboxed, two in sandboxes of two
+ * applications.  Three SSH connections are open to the server; burrowctl
+ * lists three sessions and which one carries each program's connection. */
+static void
+test_sandbox_own_session (void)
+{
+  Holder plain_1 = { 0 }, plain_2 = { 0 }, app = { 0 }, other = { 0 };
+  g_auto(BurrowTestCtlResult) result = { 0 };
+  g_autofree char *plain_1_pid = NULL;
+  g_autofree char *plain_2_pid = NULL;
+
+  if (!bwrap_usable ())
+    return;
+  /* The shared session of earlier tests may still be up: start afresh
+   * (others end within their idle timeout, 5 s). */
+  burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { "disconnect", "gateway", NULL });
+  burrow_test_ctl_result_clear (&result);
+  g_assert_true (poll_until (no_ssh_connection, NULL, 10000));
+
+  holder_start (&plain_1, "plain-1", NULL);
+  holder_start (&app, "app", "org.example.Sandboxed");
+  holder_start (&plain_2, "plain-2", NULL);
+  holder_start (&other, "other", "org.example.Other");
+
+  g_assert_cmpuint (ssh_connections (), ==, 3);
+
+  burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { "status", NULL });
+  g_assert_cmpint (result.status, ==, 0);
+  g_test_message ("burrowctl status:\n%s", result.out);
+  assert_contains (result.out, " gateway: connected");
+  assert_contains (result.out, " sandbox:org.example.Sandboxed:gateway: connected");
+  assert_contains (result.out, " sandbox:org.example.Other:gateway: connected");
+
+  /* Counters and state are published once a second. */
+  g_usleep (1200 * 1000);
+  plain_1_pid = g_strdup_printf (" %d ", (int) plain_1.pid);
+  plain_2_pid = g_strdup_printf (" %d ", (int) plain_2.pid);
+  assert_line_has (plain_1_pid, " gateway ");
+  assert_line_has (plain_2_pid, " gateway ");
+  assert_line_has ("(sandbox org.example.Sandboxed)", " sandbox:org.example.Sandboxed:gateway ");
+  assert_line_has ("(sandbox org.example.Other)", " sandbox:org.example.Other:gateway ");
+
+  holder_stop (&plain_1);
+  holder_stop (&plain_2);
+  holder_stop (&app);
+  holder_stop (&other);
+}
+
+/* hostname-from-app="YES" too: a sandboxed program's connection to a host
+ * that runs its own SSH server rides the sandbox's session to that host,
+ * "sandbox:APP:capture:TEMPLATE@HOST", and the lookup of the name inside
+ * the sandbox is answered by the broker as outside. */
+static void
+test_sandbox_hostname_from_app (void)
+{
+  g_autofree char *script = g_strdup_printf (
+    "import http.client\n"
+    "c = http.client.HTTPConnection('localhost', %u, timeout=20)\n"
+    "c.request('GET', '/page.txt')\n"
+    "print(c.getresponse().read().decode(), end='')\n", world.own_port);
+  g_autoptr(GPtrArray) argv = NULL;
+  g_auto(GStrv) env = capture_environment (world.socket_path);
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_auto(BurrowTestCtlResult) status = { 0 };
+
+  if (!bwrap_usable ())
+    return;
+  /* Without -l: the name, not loopback, is what is captured. */
+  argv = captured_argv ("org.example.Sandboxed", NULL,
+                        (const char *[]) { "python3", "-c", script, NULL });
+  burrow_test_run_tool (&result, world.dir, (const char * const *) argv->pdata,
+                        (const char * const *) env, TOOL_TIMEOUT_S);
+  burrow_test_assert_tool_ok (&result, "sandboxed python3, hostname-from-app");
+  g_assert_cmpstr (result.out, ==, OWN_BODY "\n");
+
+  burrow_test_run_ctl (&status, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { "status", NULL });
+  g_assert_cmpint (status.status, ==, 0);
+  assert_contains (status.out, " sandbox:org.example.Sandboxed:capture:template@localhost: ");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -915,6 +1242,8 @@ main (int   argc,
   g_test_add_func ("/capture/name-tunnel-python", test_name_tunnel_python);
   g_test_add_func ("/capture/name-synthetic-address", test_name_synthetic_address);
   g_test_add_func ("/capture/hostname-from-app", test_hostname_from_app);
+  g_test_add_func ("/capture/sandbox-own-session", test_sandbox_own_session);
+  g_test_add_func ("/capture/sandbox-hostname-from-app", test_sandbox_hostname_from_app);
   g_test_add_func ("/capture/live-view-and-close", test_live_view_and_close);
   g_test_add_func ("/capture/session-wide", test_session_wide);
   g_test_add_func ("/capture/ftp-passive", test_ftp_passive);

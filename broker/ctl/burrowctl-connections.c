@@ -43,12 +43,19 @@ print_connection (const char            *id,
   int rule = burrow_dbus_connection1_get_rule_index (connection);
   g_autofree char *rule_text = rule >= 0 ? g_strdup_printf ("%d", rule + 1) : g_strdup ("-");
   const char *profile = burrow_dbus_connection1_get_profile (connection);
+  const char *sandbox = burrow_dbus_connection1_get_sandbox (connection);
+  g_autofree char *application = NULL;
 
   if (g_strcmp0 (host, address) == 0)
     destination = g_strdup_printf ("%s:%u", host, burrow_dbus_connection1_get_port (connection));
   else
     destination = g_strdup_printf ("%s:%u (%s)", host, burrow_dbus_connection1_get_port (connection),
                                    address);
+  if (sandbox != NULL && *sandbox != '\0')
+    application = g_strdup_printf ("%s (sandbox %s)",
+                                   burrow_dbus_connection1_get_application (connection), sandbox);
+  else
+    application = g_strdup (burrow_dbus_connection1_get_application (connection));
   printf ("%-4s %-7s %-6s %-7u %-4s %-10s %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
           " %6s  %s → %s\n",
           id, burrow_dbus_connection1_get_state (connection),
@@ -56,8 +63,7 @@ print_connection (const char            *id,
           burrow_dbus_connection1_get_pid (connection), rule_text,
           *profile != '\0' ? profile : "-",
           burrow_dbus_connection1_get_bytes_in (connection),
-          burrow_dbus_connection1_get_bytes_out (connection), age,
-          burrow_dbus_connection1_get_application (connection), destination);
+          burrow_dbus_connection1_get_bytes_out (connection), age, application, destination);
 }
 
 static int
