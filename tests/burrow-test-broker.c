@@ -174,7 +174,16 @@ on_wait_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Iterates the default main context until @done says so, at most @timeout_ms. */
+#define WAIT_POLL_MS 20
+
+static gboolean
+on_wait_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the default main context until @done says so, at most
+ * @timeout_ms; @done is asked after every event and every WAIT_POLL_MS. */
 gboolean
 burrow_test_wait_until (gboolean (*done) (gpointer),
                         gpointer  data,
@@ -182,11 +191,14 @@ burrow_test_wait_until (gboolean (*done) (gpointer),
 {
   WaitState state = { FALSE };
   guint timeout = g_timeout_add (timeout_ms, on_wait_timeout, &state);
+  /* Conditions on files and processes raise no main-loop event. */
+  guint tick = g_timeout_add (WAIT_POLL_MS, on_wait_tick, NULL);
 
   while (!done (data) && !state.timed_out)
     g_main_context_iteration (NULL, TRUE);
   if (!state.timed_out)
     g_source_remove (timeout);
+  g_source_remove (tick);
   return done (data);
 }
 

@@ -579,6 +579,30 @@ test_session_wide (void)
   g_assert_true (burrow_test_wait_until (file_gone, file, 5000));
 }
 
+/* Another user's process with this user's capture settings (a shell of
+ * `su` keeps LD_PRELOAD and XDG_RUNTIME_DIR) is passed through untouched,
+ * as the broker would pass it: the BLOCK rule's port is blocked for this
+ * user and reached by nobody's. */
+static void
+test_other_user_passes_through (void)
+{
+  g_autofree char *check = connect_check ();
+  g_autofree char *port = g_strdup_printf ("%u", world.blocked_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured (&result, (const char *[]) { "/usr/bin/python3", check, "errno", "127.0.0.1", port,
+                                            NULL });
+  burrow_test_assert_tool_ok (&result, "connect-check.py errno, this user");
+  g_assert_cmpstr (result.out, ==, "EACCES\n");
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "setpriv", "--reuid=nobody", "--regid=nogroup",
+                                            "--clear-groups", "/usr/bin/python3", check, "errno",
+                                            "127.0.0.1", port, NULL });
+  burrow_test_assert_tool_ok (&result, "connect-check.py errno, as nobody");
+  g_assert_cmpstr (result.out, ==, "connected\n");
+}
+
 /* No broker: what the rules tunnel is refused (fail-closed), what a DIRECT
  * rule allows still works, read from the rules snapshot the broker left;
  * without a snapshot nothing is known, so everything is refused; -F
@@ -733,20 +757,26 @@ holder_ended (gpointer user_data)
          && (g_str_equal (text, "connected\neof\n") || g_str_equal (text, "connected\nreset\n"));
 }
 
-/* The line of `burrowctl connections` that has @needle, or NULL. */
+/* The newest line (highest ID) of `burrowctl connections` that has
+ * @needle, or NULL: earlier tests' connections stay listed a few seconds. */
 static char *
 connections_line (const char *needle)
 {
   g_auto(BurrowTestCtlResult) result = { 0 };
   g_auto(GStrv) lines = NULL;
+  const char *newest = NULL;
 
   burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker),
                        (const char *[]) { "connections", NULL });
   g_assert_cmpint (result.status, ==, 0);
   lines = g_strsplit (result.out, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
-    if (strstr (lines[i], needle) != NULL)
-      return g_strdup (lines[i]);
+    if (strstr (lines[i], needle) != NULL
+        && (newest == NULL
+            || g_ascii_strtoull (lines[i], NULL, 10) > g_ascii_strtoull (newest, NULL, 10)))
+      newest = lines[i];
+  if (newest != NULL)
+    return g_strdup (newest);
   g_test_message ("burrowctl connections:\n%s", result.out);
   return NULL;
 }
@@ -786,6 +816,7 @@ test_live_view_and_close (void)
   g_autofree char *id = NULL;
   g_autofree char *closed = NULL;
   g_autofree char *peer = g_strdup_printf ("127.0.0.1:%u", world.hidden_port);
+  g_autofree char *pid_needle = NULL;
   g_auto(BurrowTestCtlResult) result = { 0 };
   g_auto(BurrowTestToolResult) curl = { 0 };
   g_autoptr(GError) error = NULL;
@@ -805,7 +836,9 @@ test_live_view_and_close (void)
 
   /* Counters and state are published once a second. */
   g_usleep (1200 * 1000);
-  line = connections_line ("python");
+  /* This program's line (earlier tests' may still be listed). */
+  pid_needle = g_strdup_printf (" %d ", (int) pid);
+  line = connections_line (pid_needle);
   g_assert_nonnull (line);
   assert_contains (line, "open");
   assert_contains (line, "TUNNEL");
@@ -1246,6 +1279,7 @@ main (int   argc,
   g_test_add_func ("/capture/sandbox-hostname-from-app", test_sandbox_hostname_from_app);
   g_test_add_func ("/capture/live-view-and-close", test_live_view_and_close);
   g_test_add_func ("/capture/session-wide", test_session_wide);
+  g_test_add_func ("/capture/other-user-passes-through", test_other_user_passes_through);
   g_test_add_func ("/capture/ftp-passive", test_ftp_passive);
   status = g_test_run ();
 

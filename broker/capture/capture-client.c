@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* How long a question waits for the broker's answer: a first connect may
@@ -66,6 +67,30 @@ find_rules (void)
               "%s/.local/state/burrow/capture-rules", home);
 }
 
+/* Another user's broker (a shell of `su` keeps the environment, and with
+ * it LD_PRELOAD and XDG_RUNTIME_DIR): this process is none of its business
+ * (the broker would pass it through), and could not reach its socket
+ * anyway; so its connects pass through untouched: when the socket's
+ * directory is another user's, or lies behind one this process may not
+ * enter.  Unknown while the directory does not exist yet: then the
+ * connects fail closed as usual. */
+static int
+others_broker (const char *socket_path)
+{
+  char directory[sizeof settings_.socket_path];
+  char *slash;
+  struct stat info;
+
+  snprintf (directory, sizeof directory, "%s", socket_path);
+  slash = strrchr (directory, '/');
+  if (slash == NULL || slash == directory)
+    return 0;
+  *slash = '\0';
+  if (stat (directory, &info) < 0)
+    return errno == EACCES;     /* behind another user's directory */
+  return info.st_uid != getuid ();
+}
+
 static void
 load_settings (void)
 {
@@ -84,7 +109,7 @@ load_settings (void)
   else if (runtime != NULL && runtime[0] != '\0')
     snprintf (settings_.socket_path, sizeof settings_.socket_path, "%s/burrow/capture", runtime);
   find_rules ();
-  settings_.disabled = env_flag ("BURROW_CAPTURE_DISABLE");
+  settings_.disabled = env_flag ("BURROW_CAPTURE_DISABLE") || others_broker (settings_.socket_path);
   settings_.loopback = env_flag ("BURROW_CAPTURE_LOOPBACK");
   settings_.fallback = env_flag ("BURROW_CAPTURE_FALLBACK");
   settings_.debug = debug != NULL ? atoi (debug) : 0;
