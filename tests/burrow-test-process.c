@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "burrow-test-process.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -57,6 +59,20 @@ burrow_test_process_wait_reaped (GPid pid)
       g_usleep (10 * 1000);
     }
 
+  return FALSE;
+}
+
+gboolean
+burrow_test_process_reap_child (GPid pid)
+{
+  for (guint waited_ms = 0; waited_ms < EXIT_TIMEOUT_MS; waited_ms += 10)
+    {
+      pid_t got = waitpid (pid, NULL, WNOHANG);
+
+      if (got == pid || (got < 0 && errno == ECHILD))
+        return TRUE;
+      g_usleep (10 * 1000);
+    }
   return FALSE;
 }
 

@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 GArray   *burrow_test_process_children        (GPid parent);
 /* TRUE once @pid is gone from /proc (reaped), within 5 s. */
 gboolean  burrow_test_process_wait_reaped     (GPid pid);
+/* For the caller's own child, which stays in /proc until the caller reaps
+ * it: TRUE once it has exited and is reaped here, within 5 s. */
+gboolean  burrow_test_process_reap_child      (GPid pid);
 /* Ends @parent's descendants leaf first: SIGTERM, then SIGKILL if one
  * lingers.  @parent itself is left alone. */
 void      burrow_test_process_end_descendants (GPid parent);

@@ -110,9 +110,11 @@ stop_server (GPid pid)
     return;
   burrow_test_process_end_descendants (pid);
   kill (pid, SIGTERM);
-  if (!burrow_test_process_wait_reaped (pid))
-    kill (pid, SIGKILL);
-  waitpid (pid, NULL, 0);
+  if (!burrow_test_process_reap_child (pid))
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+    }
 }
 
 static char *
