@@ -36,8 +36,16 @@ struct _BrokerCaptureServer
   BrokerCaptureEndpoint *endpoint;
   BrokerCaptureNames *names;
   GHashTable *clients;          /* Client set */
-  GPtrArray *ftp_controls;      /* BrokerFtpControl of captured FTP connections */
+  GPtrArray *ftp_controls;      /* CapturedFtp */
 };
+
+/* A captured FTP control connection, and the address the program connected
+ * it to: where a 229 reply sends the program's data connects. */
+typedef struct
+{
+  BrokerFtpControl *control;
+  char *destination;
+} CapturedFtp;
 
 /* One connect() of a captured program, from its question to our answer. */
 typedef struct
@@ -211,30 +219,50 @@ channel_target (Client *client)
 }
 
 static void
+captured_ftp_free (CapturedFtp *ftp)
+{
+  broker_ftp_control_free (ftp->control);
+  g_free (ftp->destination);
+  g_free (ftp);
+}
+
+static void
 on_ftp_control_finished (BrokerFtpControl *control,
                          gpointer          user_data)
 {
   BrokerCaptureServer *server = user_data;
 
-  g_ptr_array_remove (server->ftp_controls, control);
+  for (guint i = 0; i < server->ftp_controls->len; i++)
+    if (((CapturedFtp *) server->ftp_controls->pdata[i])->control == control)
+      {
+        g_ptr_array_remove_index_fast (server->ftp_controls, i);
+        return;
+      }
 }
 
 /* A captured FTP control connection (port 21): relayed through the FTP
  * rewriter, so its data channels ride the same session, as an FTP tunnel's.
  * Passive data listeners are on the endpoint's address; the program's
- * connects to them pass straight through.  Takes @fd. */
+ * connects to them are handed there (ftp_data_connect).  Takes @fd. */
 static void
 carry_ftp (Client *client,
            int     fd)
 {
+  BrokerCaptureServer *server = client->server;
+  g_autofree char *destination = g_strdup (client->address);
   BrokerFtpControl *control =
     broker_ftp_control_new_local (client->session, client->traffic, fd, channel_target (client),
                                   client->port,
                                   broker_open_report_new (on_channel_opened, client),
-                                  on_ftp_control_finished, client->server);
+                                  on_ftp_control_finished, server);
+  CapturedFtp *ftp;
 
-  if (control != NULL)
-    g_ptr_array_add (client->server->ftp_controls, control);
+  if (control == NULL)
+    return;
+  ftp = g_new0 (CapturedFtp, 1);
+  ftp->control = control;
+  ftp->destination = g_steal_pointer (&destination);
+  g_ptr_array_add (server->ftp_controls, ftp);
 }
 
 static void
@@ -555,6 +583,69 @@ resolve (Client *client)
   client_free (client);
 }
 
+static gboolean
+is_captured_ftp_server (BrokerCaptureServer *server,
+                        const char          *address)
+{
+  for (guint i = 0; i < server->ftp_controls->len; i++)
+    if (g_str_equal (((CapturedFtp *) server->ftp_controls->pdata[i])->destination, address))
+      return TRUE;
+  return FALSE;
+}
+
+/* The program's socket is connected to the data listener by the broker:
+ * the program asked for its FTP server's address, not the listener's. */
+static void
+hand_to_data_listener (Client     *client,
+                       const char *listener)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (listener);
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) target = NULL;
+  GList one = { .data = inet };
+  int family = AF_UNSPEC;
+  socklen_t length = sizeof family;
+  int socket_fd = client->socket_fd;
+
+  getsockopt (socket_fd, SOL_SOCKET, SO_DOMAIN, &family, &length);
+  address = pick_address (&one, family);
+  if (address == NULL)
+    {
+      g_message ("capture: pid %d: an FTP data connect from a socket of the wrong family",
+                 (int) client->peer.pid);
+      answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
+      return;
+    }
+  target = g_inet_socket_address_new (address, client->port);
+  client->socket_fd = -1;
+  broker_capture_connect_direct (socket_fd, target, on_direct_connected, client);
+}
+
+/* A captured FTP client's data connect to the port of a passive data
+ * listener: at the address its control connection went to (where a 229
+ * reply, or a client that does not trust a 227's address, sends it), or on
+ * loopback (the listener's own address, as a 227 names it).  Answered
+ * here, before any rule. */
+static gboolean
+ftp_data_connect (Client       *client,
+                  GInetAddress *address)
+{
+  const char *listener = broker_ftp_data_get_local_address (client->port);
+
+  if (listener == NULL)
+    return FALSE;
+  g_debug ("capture: pid %d connects to a data listener of a captured FTP connection",
+           (int) client->peer.pid);
+  if (!g_str_equal (listener, client->address)
+      && is_captured_ftp_server (client->server, client->address))
+    hand_to_data_listener (client, listener);
+  else if (g_inet_address_get_is_loopback (address))
+    answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 static void
 decide (Client *client)
 {
@@ -577,14 +668,8 @@ decide (Client *client)
   client->application = executable_of (client->peer.pid);
   if (!take_destination (client, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed))))
     return;
-  if (g_inet_address_get_is_loopback (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed)))
-      && broker_ftp_data_is_local_port (client->port))
-    {
-      g_debug ("capture: pid %d connects to a data listener of a captured FTP connection",
-               (int) client->peer.pid);
-      answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
-      return;
-    }
+  if (ftp_data_connect (client, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed))))
+    return;
 
   query.application = client->application;
   query.host = client->name != NULL ? client->name : client->address;
@@ -970,7 +1055,7 @@ broker_capture_server_new (const BrokerCaptureHost *host,
   self->endpoint = endpoint;
   self->clients = g_hash_table_new (NULL, NULL);
   self->names = broker_capture_names_new ();
-  self->ftp_controls = g_ptr_array_new_with_free_func ((GDestroyNotify) broker_ftp_control_free);
+  self->ftp_controls = g_ptr_array_new_with_free_func ((GDestroyNotify) captured_ftp_free);
   self->listen_source = g_unix_fd_add (listener, G_IO_IN, on_listener_ready, self);
   return self;
 }

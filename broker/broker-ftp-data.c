@@ -39,22 +39,23 @@ struct _BrokerFtpData
   char *early_error;           /* refused before new_remote() returned */
 };
 
-/* The ports of local data listeners, so that capture passes a captured FTP
- * client's data connection to them straight through (main thread only). */
+/* The local data listeners by port, each to the address it is bound to,
+ * so that capture can hand a captured FTP client's data connection to them
+ * (main thread only). */
 static GHashTable *local_ports;
 
 static void
-register_local_port (guint16 port)
+register_local_port (BrokerFtpData *self)
 {
   if (local_ports == NULL)
     local_ports = g_hash_table_new (NULL, NULL);
-  g_hash_table_add (local_ports, GUINT_TO_POINTER (port));
+  g_hash_table_insert (local_ports, GUINT_TO_POINTER (self->port), self->address);
 }
 
-gboolean
-broker_ftp_data_is_local_port (guint16 port)
+const char *
+broker_ftp_data_get_local_address (guint16 port)
 {
-  return local_ports != NULL && g_hash_table_contains (local_ports, GUINT_TO_POINTER (port));
+  return local_ports != NULL ? g_hash_table_lookup (local_ports, GUINT_TO_POINTER (port)) : NULL;
 }
 
 static void
@@ -68,7 +69,8 @@ stop_listening (BrokerFtpData *self)
   if (self->listener != NULL)
     {
       g_socket_close (self->listener, NULL);
-      if (local_ports != NULL)
+      /* Not another family's listener that took the same port number. */
+      if (broker_ftp_data_get_local_address (self->port) == self->address)
         g_hash_table_remove (local_ports, GUINT_TO_POINTER (self->port));
     }
   g_clear_object (&self->listener);
@@ -200,7 +202,7 @@ listen_locally (BrokerFtpData  *self,
     return FALSE;
   self->address = g_inet_address_to_string (inet);
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  register_local_port (self->port);
+  register_local_port (self);
   self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
   g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_incoming), self, NULL);
   g_source_attach (self->accept_source, NULL);

@@ -60,7 +60,8 @@ BrokerFtpData *broker_ftp_data_new_remote (BrokerSession             *session,
 void           broker_ftp_data_free       (BrokerFtpData             *self);
 const char    *broker_ftp_data_get_address (BrokerFtpData            *self);
 guint16        broker_ftp_data_get_port    (BrokerFtpData            *self);
-gboolean       broker_ftp_data_is_local_port (guint16                 port);
+/* The address a local data listener on @port is bound to, or NULL. */
+const char    *broker_ftp_data_get_local_address (guint16             port);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BrokerFtpData, broker_ftp_data_free)
 

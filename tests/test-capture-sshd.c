@@ -875,24 +875,108 @@ test_live_view_and_close (void)
   assert_contains (line, "DIRECT");
 }
 
+/* How curl opens the data channel, what -v shows it sent for that, and
+ * what it must not have sent (a fallback would hide a failure). */
+typedef struct
+{
+  const char *options[4];
+  const char *sent;
+  const char *not_sent[3];
+} FtpMode;
+
+static const FtpMode ftp_epsv = { { "--ftp-pasv", NULL }, "> EPSV",
+                                  { "> PASV", "> EPRT", "> PORT" } };
+static const FtpMode ftp_pasv = { { "--ftp-pasv", "--disable-epsv", NULL }, "> PASV",
+                                  { "> EPSV", "> EPRT", "> PORT" } };
+/* "-": a listener on the control connection's own address, 127.0.0.1
+ * (the capture endpoint's side). */
+static const FtpMode ftp_eprt = { { "--ftp-port", "-", NULL }, "> EPRT |1|127.0.0.1|",
+                                  { "> PORT", "> EPSV", "> PASV" } };
+static const FtpMode ftp_port = { { "--ftp-port", "-", "--disable-eprt", NULL },
+                                  "> PORT 127,0,0,1,", { "> EPRT", "> EPSV", "> PASV" } };
+
+/* Captured curl -v fetching @url as @mode says. */
+static void
+run_captured_ftp (BurrowTestToolResult *result,
+                  const FtpMode        *mode,
+                  const char           *url)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, "curl");
+  g_ptr_array_add (argv, "-sS");
+  g_ptr_array_add (argv, "-v");
+  g_ptr_array_add (argv, "--max-time");
+  g_ptr_array_add (argv, "30");
+  for (guint i = 0; mode->options[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) mode->options[i]);
+  g_ptr_array_add (argv, (char *) url);
+  g_ptr_array_add (argv, NULL);
+  run_captured (result, (const char * const *) argv->pdata);
+}
+
+/* The file arrives whole, by the data channel @mode names. */
+static void
+assert_ftp_download (const FtpMode *mode,
+                     const char    *url)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured_ftp (&result, mode, url);
+  burrow_test_assert_tool_ok (&result, "captured curl, FTP");
+  g_assert_cmpstr (result.out, ==, HIDDEN_BODY " over FTP\n");
+  assert_contains (result.err, mode->sent);
+  for (guint i = 0; i < G_N_ELEMENTS (mode->not_sent); i++)
+    if (strstr (result.err, mode->not_sent[i]) != NULL)
+      g_error ("curl sent \"%s\" (a fallback):\n%s", mode->not_sent[i], result.err);
+}
+
 /* A captured FTP client: its control connection to port 21 is relayed
  * through the FTP rewriter, so the passive data connection (EPSV, then
  * PASV) rides the same session; the server exists only inside N. */
 static void
 test_ftp_passive (void)
 {
-  g_autofree char *python = g_find_program_in_path ("python3");
-  g_auto(BurrowTestToolResult) result = { 0 };
-  const char *modes[] = { "--ftp-pasv", "--disable-epsv" };
+  assert_ftp_download (&ftp_epsv, "ftp://127.0.0.1/page.txt");
+  assert_ftp_download (&ftp_pasv, "ftp://127.0.0.1/page.txt");
+}
 
-  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
-    {
-      run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "30", modes[i],
-                                                "ftp://127.0.0.1/page.txt", NULL });
-      burrow_test_assert_tool_ok (&result, "captured curl, FTP");
-      g_assert_cmpstr (result.out, ==, HIDDEN_BODY " over FTP\n");
-      burrow_test_tool_result_clear (&result);
-    }
+/* Active mode through capture: curl listens on 127.0.0.1 here and names
+ * that in EPRT (then PORT); the broker opens a remote forward on the SSH
+ * server and rewrites the command to name it, so the server's data
+ * connection, made inside N where nothing listens on curl's port, comes
+ * back through the session to curl's listener. */
+static void
+test_ftp_active (void)
+{
+  assert_ftp_download (&ftp_eprt, "ftp://127.0.0.1/page.txt");
+  assert_ftp_download (&ftp_port, "ftp://127.0.0.1/page.txt");
+}
+
+/* By name: the program's lookup of "localhost" gets a synthetic address
+ * (not loopback), its control connection to port 21 rides the session by
+ * name, and Python's ftplib makes its PASV data connect to the address it
+ * connected to, as most clients do.  The broker hands that connect to the
+ * data listener: by the rules it would be a tunnel to localhost:PORT on the
+ * SSH server's side, where nothing listens. */
+static void
+test_ftp_by_name (void)
+{
+  const char *script =
+    "import ftplib, io\n"
+    "f = ftplib.FTP()\n"
+    "f.connect('localhost', 21, timeout=20)\n"
+    "f.login()\n"
+    "data = io.BytesIO()\n"
+    "f.retrbinary('RETR page.txt', data.write)\n"
+    "f.quit()\n"
+    "print(data.getvalue().decode(), end='')\n";
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured_at (&result, world.socket_path, NULL,
+                   (const char *[]) { "python3", "-c", script, NULL });
+  burrow_test_assert_tool_ok (&result, "captured python3 ftplib by name");
+  g_assert_cmpstr (result.out, ==, HIDDEN_BODY " over FTP\n");
 }
 
 /* The capture socket's directory is private, the socket the user's only. */
@@ -1283,6 +1367,8 @@ main (int   argc,
   g_test_add_func ("/capture/session-wide", test_session_wide);
   g_test_add_func ("/capture/other-user-passes-through", test_other_user_passes_through);
   g_test_add_func ("/capture/ftp-passive", test_ftp_passive);
+  g_test_add_func ("/capture/ftp-active", test_ftp_active);
+  g_test_add_func ("/capture/ftp-by-name", test_ftp_by_name);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);
