@@ -240,8 +240,15 @@ on_ftp_control_finished (BrokerFtpControl *control,
       }
 }
 
-/* A captured FTP control connection (port 21): relayed through the FTP
- * rewriter, so its data channels ride the same session, as an FTP tunnel's.
+/* Port 21 always; another port when the deciding rule says ftp="YES". */
+static gboolean
+is_ftp_control (Client *client)
+{
+  return client->port == 21 || client->rule->ftp;
+}
+
+/* A captured FTP control connection: relayed through the FTP rewriter, so
+ * its data channels ride the same session, as an FTP tunnel's.
  * Passive data listeners are on the endpoint's address; the program's
  * connects to them are handed there (ftp_data_connect).  Takes @fd. */
 static void
@@ -284,7 +291,7 @@ on_joined (int         fd,
       answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
       return;
     }
-  if (client->port == 21)
+  if (is_ftp_control (client))
     {
       carry_ftp (client, fd);
       return;

@@ -340,6 +340,9 @@ write_rule (xmlNode          *engine,
   set_attr (node, "profile", rule->profile);
   set_bool_attr (node, "hostname-from-app", rule->hostname_from_app);
   set_bool_attr (node, "fallback-to-plain", rule->fallback_to_plain);
+  /* Only when set: a file without it still loads in the product whose
+   * format this is, which has no such attribute. */
+  set_attr (node, "ftp", rule->ftp ? "YES" : NULL);
   append_child (engine, node);
 }
 

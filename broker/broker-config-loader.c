@@ -468,6 +468,12 @@ check_rule_action (Loader     *loader,
   if (rule->action == BROKER_RULE_ACTION_TUNNEL && rule->profile == NULL &&
       !rule->hostname_from_app)
     return fail (loader, node, "a TUNNEL rule needs a profile or hostname-from-app=\"YES\"");
+  /* Refused rather than ignored: the broker never relays a DIRECT or BLOCK
+   * connection's bytes, so nothing could rewrite its data channels. */
+  if (rule->ftp && rule->action != BROKER_RULE_ACTION_TUNNEL)
+    return fail (loader, node, "ftp=\"YES\" on a %s rule: only a TUNNEL rule's connections "
+                 "are relayed, so only they can be carried as FTP",
+                 broker_rule_action_to_string (rule->action));
   return TRUE;
 }
 
@@ -487,6 +493,7 @@ load_rule (Loader  *loader,
   if (!read_name (loader, node, "profile", FALSE, &rule->profile) ||
       !read_bool (loader, node, "hostname-from-app", &rule->hostname_from_app) ||
       !read_bool (loader, node, "fallback-to-plain", &rule->fallback_to_plain) ||
+      !read_bool (loader, node, "ftp", &rule->ftp) ||
       !check_rule_action (loader, node, rule))
     return FALSE;
   if (!broker_rule_compile (rule, &local_error))

@@ -87,6 +87,7 @@ broker_rule_to_variant (const BrokerRule *rule)
   add_string (&dict, "profile", rule->profile);
   g_variant_dict_insert (&dict, "hostname-from-app", "b", rule->hostname_from_app);
   g_variant_dict_insert (&dict, "fallback-to-plain", "b", rule->fallback_to_plain);
+  g_variant_dict_insert (&dict, "ftp", "b", rule->ftp);
   g_variant_dict_insert (&dict, "origin", "s", broker_config_origin_to_string (rule->origin));
   g_variant_dict_insert (&dict, "line", "u", rule->line);
   return g_variant_dict_end (&dict);
@@ -432,6 +433,11 @@ set_rule_key (BrokerRule  *rule,
     { "ports", G_STRUCT_OFFSET (BrokerRule, ports) },
     { "profile", G_STRUCT_OFFSET (BrokerRule, profile) },
   };
+  static const struct { const char *key; gsize offset; } booleans[] = {
+    { "hostname-from-app", G_STRUCT_OFFSET (BrokerRule, hostname_from_app) },
+    { "fallback-to-plain", G_STRUCT_OFFSET (BrokerRule, fallback_to_plain) },
+    { "ftp", G_STRUCT_OFFSET (BrokerRule, ftp) },
+  };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
     if (g_str_equal (key, strings[i].key))
@@ -457,14 +463,14 @@ set_rule_key (BrokerRule  *rule,
         }
       return TRUE;
     }
-  if (g_str_equal (key, "hostname-from-app") || g_str_equal (key, "fallback-to-plain"))
-    {
-      if (!check_type (key, value, "b", error))
-        return FALSE;
-      *(key[0] == 'h' ? &rule->hostname_from_app : &rule->fallback_to_plain) =
-        g_variant_get_boolean (value);
-      return TRUE;
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (booleans); i++)
+    if (g_str_equal (key, booleans[i].key))
+      {
+        if (!check_type (key, value, "b", error))
+          return FALSE;
+        G_STRUCT_MEMBER (gboolean, rule, booleans[i].offset) = g_variant_get_boolean (value);
+        return TRUE;
+      }
   return unknown_key ("rule", key, error);
 }
 

@@ -26,6 +26,8 @@ struct _BrokerRule
   char *profile;
   gboolean hostname_from_app;
   gboolean fallback_to_plain;
+  gboolean ftp;               /* TUNNEL only: carried through the FTP rewriter,
+                               * as port 21 always is */
 
   GRegex *host_regex;         /* anchored, caseless */
   GInetAddressMask *host_block; /* when host is an address block */

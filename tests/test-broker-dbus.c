@@ -408,6 +408,68 @@ test_rules (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "missing"));
 }
 
+/* @rule (floating) with "ftp" set. */
+static GVariant *
+with_ftp (GVariant *rule)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (rule);
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (owned);
+
+  g_variant_dict_insert (&dict, "ftp", "b", TRUE);
+  return g_variant_dict_end (&dict);
+}
+
+/* SetRules keeps ftp="YES" in the file and ListRules reports it; on a BLOCK
+ * rule it is refused, naming the file and line, and nothing is written. */
+static void
+test_rules_ftp (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr(GVariant) rules = NULL;
+  g_autoptr(GVariant) first = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *where = NULL;
+  gboolean ftp = FALSE;
+
+  g_variant_builder_add_value (&builder, with_ftp (make_rule ("files\\.example\\.com", "2121",
+                                                              "TUNNEL", "jump")));
+  burrow_dbus_broker1_call_set_rules_sync (fixture->proxy, g_variant_builder_end (&builder), NULL,
+                                           &error);
+  g_assert_no_error (error);
+  contents = burrow_test_broker_read_user (fixture->broker);
+  g_assert_nonnull (strstr (contents, "ports=\"2121\" action=\"TUNNEL\" profile=\"jump\" "
+                                      "hostname-from-app=\"NO\" fallback-to-plain=\"NO\" "
+                                      "ftp=\"YES\""));
+
+  burrow_dbus_broker1_call_list_rules_sync (fixture->proxy, &rules, NULL, &error);
+  g_assert_no_error (error);
+  /* After the global rule. */
+  g_assert_cmpuint (g_variant_n_children (rules), ==, 2);
+  first = g_variant_get_child_value (rules, 0);
+  g_assert_true (g_variant_lookup (first, "ftp", "b", &ftp));
+  g_assert_false (ftp);
+  g_clear_pointer (&first, g_variant_unref);
+  first = g_variant_get_child_value (rules, 1);
+  g_assert_true (g_variant_lookup (first, "ftp", "b", &ftp));
+  g_assert_true (ftp);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  g_variant_builder_add_value (&builder, with_ftp (make_rule (".*", "2121", "BLOCK", NULL)));
+  burrow_dbus_broker1_call_set_rules_sync (fixture->proxy, g_variant_builder_end (&builder), NULL,
+                                           &error);
+  g_assert_error (error, BROKER_ERROR, BROKER_ERROR_INVALID_CONFIG);
+  g_dbus_error_strip_remote_error (error);
+  where = g_strdup_printf ("%s:", fixture->broker->user_path);
+  g_assert_true (g_str_has_prefix (error->message, where));
+  g_assert_nonnull (strstr (error->message, "ftp=\"YES\" on a BLOCK rule"));
+  g_clear_pointer (&contents, g_free);
+  contents = burrow_test_broker_read_user (fixture->broker);
+  g_assert_nonnull (strstr (contents, "ftp=\"YES\""));
+  g_assert_null (strstr (contents, "BLOCK"));
+}
+
 static void
 test_capture_settings (Fixture       *fixture,
                        gconstpointer  data)
@@ -565,6 +627,7 @@ main (int   argc,
   ADD ("/broker/dbus/save-profile-bad-arguments", test_save_profile_rejects_bad_arguments);
   ADD ("/broker/dbus/delete-profile", test_delete_profile);
   ADD ("/broker/dbus/rules", test_rules);
+  ADD ("/broker/dbus/rules-ftp", test_rules_ftp);
   ADD ("/broker/dbus/capture-settings", test_capture_settings);
   ADD ("/broker/dbus/sigterm", test_sigterm);
   ADD ("/broker/dbus/replace", test_replace);

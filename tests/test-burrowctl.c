@@ -19,7 +19,7 @@ test_check_accepts_example (void)
 
   burrow_test_run_ctl (&result, NULL, args);
   g_assert_cmpint (result.status, ==, 0);
-  g_assert_nonnull (strstr (result.out, "ok (2 profiles, 2 rules)"));
+  g_assert_nonnull (strstr (result.out, "ok (2 profiles, 3 rules)"));
 }
 
 static void
@@ -107,6 +107,8 @@ static const char user_config[] =
   "  <filter-engine>\n"
   "    <rule host=\".*\" ports=\"23\" action=\"TUNNEL\" hostname-from-app=\"YES\"/>\n"
   "    <rule application=\"thunderbird\" ports=\"143,993\" action=\"TUNNEL\" profile=\"paper\"/>\n"
+  "    <rule host=\"files\\.example\\.com\" ports=\"2121\" action=\"TUNNEL\" profile=\"paper\" "
+  "ftp=\"YES\"/>\n"
   "  </filter-engine>\n"
   "</secsh-broker>\n";
 
@@ -134,6 +136,18 @@ test_with_broker (void)
     burrow_test_run_ctl (&result, address, args);
     g_assert_cmpint (result.status, ==, 0);
     g_assert_nonnull (strstr (result.out, "tunnel -L FTP/127.0.0.1:1234:127.0.0.1:21"));
+  }
+  {
+    g_auto(BurrowTestCtlResult) result = { 0 };
+    const char *args[] = { "rules", NULL };
+
+    /* Only the rule marked as FTP says so. */
+    burrow_test_run_ctl (&result, address, args);
+    g_assert_cmpint (result.status, ==, 0);
+    g_assert_nonnull (strstr (result.out, " 2  TUNNEL app=thunderbird host=* ports=143,993 "
+                              "profile=paper  (user, line 9)\n"));
+    g_assert_nonnull (strstr (result.out, " 3  TUNNEL app=* host=files\\.example\\.com "
+                              "ports=2121 profile=paper ftp  (user, line 10)\n"));
   }
   {
     g_auto(BurrowTestCtlResult) result = { 0 };

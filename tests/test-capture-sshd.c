@@ -27,6 +27,10 @@
  * that is not tunnelled is refused.  Two more web servers run here:
  * DIRECT_PORT (a DIRECT rule) and BLOCKED_PORT (a BLOCK rule), each
  * reachable directly, so only the broker's decision explains a failure.
+ * Two FTP servers run inside N: on 127.0.0.1:21, and on 127.0.0.2:FTP_PORT
+ * with its passive data port fixed (FTP_DATA_PORT) for a rule marked
+ * ftp="YES"; here those ports are held, never listening (FTP_DATA_PORT on
+ * 127.0.0.1 too, so that no data listener of the broker's gets it).
  * Every destination is on loopback, so burrow-capture runs with -l. */
 
 #define TOOL_TIMEOUT_S 60
@@ -47,8 +51,11 @@ typedef struct
   char *known_hosts;           /* the hops' file, and the outer sshd as "localhost" */
   guint16 direct_port;         /* httpd here */
   guint16 blocked_port;        /* httpd here */
-  GPid servers[5];
-  char *ftp_root;              /* pyftpdlib's, inside N on 127.0.0.1:21 */
+  GPid servers[6];
+  char *ftp_root;              /* both pyftpdlib's */
+  guint16 ftp_port;            /* pyftpdlib inside N on 127.0.0.2 */
+  guint16 ftp_data_port;       /* its one passive port */
+  int ftp_holders[3];          /* those ports here, see above */
 } World;
 
 static World world;
@@ -85,13 +92,20 @@ start_httpd (const char *netns,
   return pid;
 }
 
-/* pyftpdlib inside N, on the standard port 21 there. */
+/* pyftpdlib inside N on @address:@port, serving @root; its passive data
+ * connections on @data_port alone, or on any port for 0. */
 static GPid
 start_ftpd (const char *netns,
+            const char *address,
+            guint16     port,
+            guint16     data_port,
             const char *root)
 {
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autofree char *range = g_strdup_printf ("%u-%u", data_port, data_port);
   const char *argv[] = { "nsenter", netns, "/usr/bin/python3", "-m", "pyftpdlib", "-i",
-                         "127.0.0.1", "-p", "21", "-d", root, NULL };
+                         address, "-p", port_text, "-d", root,
+                         data_port != 0 ? "-r" : NULL, range, NULL };   /* ends early for 0 */
   g_autoptr(GError) error = NULL;
   GPid pid = 0;
 
@@ -131,14 +145,16 @@ web_root (const char *name,
   return g_steal_pointer (&root);
 }
 
-/* The port stays ours here, never listening: connect() to it is refused. */
+/* The port of @loopback (127.x.y.z) stays ours here, never listening:
+ * connect() to it is refused. */
 static int
-hold_port (guint16 port)
+hold_port (const char *loopback,
+           guint16     port)
 {
   struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (port) };
   int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (inet_pton (AF_INET, loopback, &address.sin_addr), ==, 1);
   g_assert_cmpint (bind (fd, (struct sockaddr *) &address, sizeof address), ==, 0);
   return fd;
 }
@@ -212,8 +228,9 @@ assert_contains (const char *text,
 
 /* ---- the world ---------------------------------------------------------- */
 
+/* With @ftp_marked the rule for the FTP server on 127.0.0.2 says ftp="YES". */
 static void
-write_config (void)
+write_config (gboolean ftp_marked)
 {
   g_autofree char *xml = g_strdup_printf (
     "<secsh-broker>\n"
@@ -233,6 +250,8 @@ write_config (void)
     "    <rule host=\"localhost\" ports=\"%u\" action=\"TUNNEL\" hostname-from-app=\"YES\""
     " profile=\"template\"/>\n"
     "    <rule host=\"localhost\" action=\"TUNNEL\" profile=\"gateway\"/>\n"
+    "    <rule host=\"127\\.0\\.0\\.2\" ports=\"%u\" action=\"TUNNEL\" profile=\"gateway\"%s/>\n"
+    "    <rule host=\"127\\.0\\.0\\.2\" action=\"TUNNEL\" profile=\"gateway\"/>\n"
     "    <rule host=\"127\\.0\\.0\\.1\" ports=\"%u\" action=\"BLOCK\"/>\n"
     "    <rule host=\"127.0.0.0/8\" ports=\"%u\" action=\"DIRECT\"/>\n"
     "    <rule host=\"127\\.0\\.0\\.1\" action=\"TUNNEL\" profile=\"gateway\"/>\n"
@@ -241,8 +260,8 @@ write_config (void)
     world.known_hosts, burrow_test_hops_get_outer_port (world.hops),
     g_get_user_name (), burrow_test_hops_get_client_key (world.hops),
     burrow_test_hops_get_outer_port (world.hops), g_get_user_name (),
-    burrow_test_hops_get_client_key (world.hops), world.own_port, world.blocked_port,
-    world.direct_port);
+    burrow_test_hops_get_client_key (world.hops), world.own_port, world.ftp_port,
+    ftp_marked ? " ftp=\"YES\"" : "", world.blocked_port, world.direct_port);
 
   burrow_test_broker_write_user (world.broker, xml);
 }
@@ -297,17 +316,26 @@ hidden_server_up (gpointer user_data)
   return result.status == 0 && strstr (result.out, HIDDEN_BODY) != NULL;
 }
 
+/* An FTP server inside N, to wait for. */
+typedef struct
+{
+  const char *netns;
+  const char *address;
+  guint16 port;
+} FtpProbe;
+
 static gboolean
 ftp_server_up (gpointer user_data)
 {
-  const char *netns = user_data;
+  const FtpProbe *probe = user_data;
+  g_autofree char *script = g_strdup_printf ("import socket; s = socket.create_connection("
+                                             "('%s', %u), 2); print(s.recv(3).decode())",
+                                             probe->address, probe->port);
   g_auto(BurrowTestToolResult) result = { 0 };
 
   burrow_test_run_tool (&result, world.dir,
-                        (const char *[]) { "nsenter", netns, "/usr/bin/python3", "-c",
-                                           "import socket; s = socket.create_connection("
-                                           "('127.0.0.1', 21), 2); print(s.recv(3).decode())",
-                                           NULL }, NULL, 10);
+                        (const char *[]) { "nsenter", probe->netns, "/usr/bin/python3", "-c",
+                                           script, NULL }, NULL, 10);
   return result.status == 0 && g_str_has_prefix (result.out, "220");
 }
 
@@ -333,19 +361,30 @@ build_world (void)
   g_autofree char *home = g_build_filename (world.dir, "home", NULL);
 
   world.hidden_port = burrow_test_free_port ();
-  world.hidden_holder = hold_port (world.hidden_port);
+  world.hidden_holder = hold_port ("127.0.0.1", world.hidden_port);
   world.direct_port = burrow_test_free_port ();
   world.blocked_port = burrow_test_free_port ();
   world.servers[0] = start_httpd (netns, world.hidden_port, hidden_root);
   world.servers[1] = start_httpd (NULL, world.direct_port, here_root);
   world.servers[2] = start_httpd (NULL, world.blocked_port, here_root);
   world.own_port = burrow_test_free_port ();
-  world.own_holder = hold_port (world.own_port);
+  world.own_holder = hold_port ("127.0.0.1", world.own_port);
   world.servers[3] = start_httpd (netns, world.own_port, own_root);
   world.known_hosts = write_known_hosts ();
   world.ftp_root = web_root ("ftp", HIDDEN_BODY " over FTP\n");
-  world.servers[4] = start_ftpd (netns, world.ftp_root);
-  g_assert_true (burrow_test_wait_until (ftp_server_up, netns, 10000));
+  world.servers[4] = start_ftpd (netns, "127.0.0.1", 21, 0, world.ftp_root);
+  world.ftp_port = burrow_test_free_port ();
+  world.ftp_data_port = burrow_test_free_port ();
+  world.ftp_holders[0] = hold_port ("127.0.0.2", world.ftp_port);
+  world.ftp_holders[1] = hold_port ("127.0.0.2", world.ftp_data_port);
+  world.ftp_holders[2] = hold_port ("127.0.0.1", world.ftp_data_port);
+  world.servers[5] = start_ftpd (netns, "127.0.0.2", world.ftp_port, world.ftp_data_port,
+                                 world.ftp_root);
+  g_assert_true (burrow_test_wait_until (ftp_server_up,
+                                         &(FtpProbe) { netns, "127.0.0.1", 21 }, 10000));
+  g_assert_true (burrow_test_wait_until (ftp_server_up,
+                                         &(FtpProbe) { netns, "127.0.0.2", world.ftp_port },
+                                         10000));
   g_assert_true (burrow_test_wait_until (hidden_server_up, netns, 10000));
 
   /* Never the real ~/.ssh, nor an agent. */
@@ -355,7 +394,7 @@ build_world (void)
   /* The broker (activated by the test bus) inherits this. */
   g_setenv ("BURROW_CAPTURE_SOCKET", world.socket_path, TRUE);
   world.broker = burrow_test_broker_new (TRUE);
-  write_config ();
+  write_config (TRUE);
   start_broker ();
 }
 
@@ -915,10 +954,12 @@ run_captured_ftp (BurrowTestToolResult *result,
   run_captured (result, (const char * const *) argv->pdata);
 }
 
-/* The file arrives whole, by the data channel @mode names. */
+/* The file arrives whole, by the data channel @mode names; curl's log
+ * does not have @unrewritten (if not NULL): the server's own reply. */
 static void
 assert_ftp_download (const FtpMode *mode,
-                     const char    *url)
+                     const char    *url,
+                     const char    *unrewritten)
 {
   g_auto(BurrowTestToolResult) result = { 0 };
 
@@ -929,6 +970,8 @@ assert_ftp_download (const FtpMode *mode,
   for (guint i = 0; i < G_N_ELEMENTS (mode->not_sent); i++)
     if (strstr (result.err, mode->not_sent[i]) != NULL)
       g_error ("curl sent \"%s\" (a fallback):\n%s", mode->not_sent[i], result.err);
+  if (unrewritten != NULL && strstr (result.err, unrewritten) != NULL)
+    g_error ("curl got the server's own \"%s\":\n%s", unrewritten, result.err);
 }
 
 /* A captured FTP client: its control connection to port 21 is relayed
@@ -937,8 +980,8 @@ assert_ftp_download (const FtpMode *mode,
 static void
 test_ftp_passive (void)
 {
-  assert_ftp_download (&ftp_epsv, "ftp://127.0.0.1/page.txt");
-  assert_ftp_download (&ftp_pasv, "ftp://127.0.0.1/page.txt");
+  assert_ftp_download (&ftp_epsv, "ftp://127.0.0.1/page.txt", NULL);
+  assert_ftp_download (&ftp_pasv, "ftp://127.0.0.1/page.txt", NULL);
 }
 
 /* Active mode through capture: curl listens on 127.0.0.1 here and names
@@ -949,8 +992,46 @@ test_ftp_passive (void)
 static void
 test_ftp_active (void)
 {
-  assert_ftp_download (&ftp_eprt, "ftp://127.0.0.1/page.txt");
-  assert_ftp_download (&ftp_port, "ftp://127.0.0.1/page.txt");
+  assert_ftp_download (&ftp_eprt, "ftp://127.0.0.1/page.txt", NULL);
+  assert_ftp_download (&ftp_port, "ftp://127.0.0.1/page.txt", NULL);
+}
+
+static char *
+ftp_rule_url (void)
+{
+  return g_strdup_printf ("ftp://127.0.0.2:%u/page.txt", world.ftp_port);
+}
+
+/* What the server on 127.0.0.2 answers EPSV and PASV with. */
+static char *
+ftp_rule_epsv_reply (void)
+{
+  return g_strdup_printf ("(|||%u|)", world.ftp_data_port);
+}
+
+static char *
+ftp_rule_pasv_reply (void)
+{
+  return g_strdup_printf ("(127,0,0,2,%u,%u)", world.ftp_data_port >> 8,
+                          world.ftp_data_port & 0xff);
+}
+
+/* ftp="YES" on the rule for 127.0.0.2:FTP_PORT: that control connection is
+ * relayed through the FTP rewriter as port 21's is, in every mode: curl
+ * never sees the server's own passive port, and its data connect to
+ * 127.0.0.2 (where nothing listens here) is handed to the broker's data
+ * listener. */
+static void
+test_ftp_rule (void)
+{
+  g_autofree char *address = ftp_rule_url ();
+  g_autofree char *epsv = ftp_rule_epsv_reply ();
+  g_autofree char *pasv = ftp_rule_pasv_reply ();
+
+  assert_ftp_download (&ftp_epsv, address, epsv);
+  assert_ftp_download (&ftp_pasv, address, pasv);
+  assert_ftp_download (&ftp_eprt, address, NULL);
+  assert_ftp_download (&ftp_port, address, NULL);
 }
 
 /* By name: the program's lookup of "localhost" gets a synthetic address
@@ -977,6 +1058,45 @@ test_ftp_by_name (void)
                    (const char *[]) { "python3", "-c", script, NULL });
   burrow_test_assert_tool_ok (&result, "captured python3 ftplib by name");
   g_assert_cmpstr (result.out, ==, HIDDEN_BODY " over FTP\n");
+}
+
+static void
+reload_broker (void)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { "reload", NULL });
+  g_assert_cmpint (result.status, ==, 0);
+}
+
+/* The same rule without ftp="YES": the control connection is tunnelled
+ * like any other and not rewritten.  Passive: curl gets the server's own
+ * port and its data connect there is a connect of its own, tunnelled by
+ * the next rule.  Active: the server, inside N, is told curl's port on
+ * 127.0.0.1, where nothing listens there, and the transfer fails. */
+static void
+test_ftp_rule_unmarked (void)
+{
+  g_autofree char *address = ftp_rule_url ();
+  g_autofree char *epsv = ftp_rule_epsv_reply ();
+  g_auto(BurrowTestToolResult) passive = { 0 };
+  g_auto(BurrowTestToolResult) active = { 0 };
+
+  write_config (FALSE);
+  reload_broker ();
+  run_captured_ftp (&passive, &ftp_epsv, address);
+  run_captured_ftp (&active, &ftp_eprt, address);
+  write_config (TRUE);
+  reload_broker ();
+
+  burrow_test_assert_tool_ok (&passive, "captured curl, FTP, unmarked rule");
+  g_assert_cmpstr (passive.out, ==, HIDDEN_BODY " over FTP\n");
+  assert_contains (passive.err, epsv);
+  g_assert_cmpint (active.status, ==, 30);  /* CURLE_FTP_PORT_FAILED: EPRT, then PORT */
+  g_assert_cmpstr (active.out, ==, "");
+  assert_contains (active.err, ftp_eprt.sent);
+  assert_contains (active.err, "< 425");
 }
 
 /* The capture socket's directory is private, the socket the user's only. */
@@ -1369,6 +1489,8 @@ main (int   argc,
   g_test_add_func ("/capture/ftp-passive", test_ftp_passive);
   g_test_add_func ("/capture/ftp-active", test_ftp_active);
   g_test_add_func ("/capture/ftp-by-name", test_ftp_by_name);
+  g_test_add_func ("/capture/ftp-rule", test_ftp_rule);
+  g_test_add_func ("/capture/ftp-rule-unmarked", test_ftp_rule_unmarked);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);
@@ -1377,6 +1499,8 @@ main (int   argc,
     stop_server (world.servers[i]);
   close (world.hidden_holder);
   close (world.own_holder);
+  for (guint i = 0; i < G_N_ELEMENTS (world.ftp_holders); i++)
+    close (world.ftp_holders[i]);
   g_free (world.known_hosts);
   g_free (world.ftp_root);
   burrow_test_hops_stop (world.hops);

@@ -126,6 +126,13 @@ static const InvalidCase invalid_cases[] = {
     "<rule hostname-from-app=\"true\">: expected YES or NO" },
   { "80-rule-bad-fallback.xml", 8, "<rule fallback-to-plain=\"1\">: expected YES or NO" },
   { "81-rule-bad-profile-name.xml", 8, "not a valid profile" },
+  { "91-rule-bad-ftp.xml", 8, "<rule ftp=\"maybe\">: expected YES or NO" },
+  /* Refused, not ignored: a user who marks a DIRECT or BLOCK rule as FTP
+   * expects something of it that the broker cannot do. */
+  { "92-rule-ftp-direct.xml", 7,
+    "ftp=\"YES\" on a DIRECT rule: only a TUNNEL rule's connections are relayed, "
+    "so only they can be carried as FTP" },
+  { "93-rule-ftp-block.xml", 5, "ftp=\"YES\" on a BLOCK rule" },
 
   /* General settings and connection capture */
   { "82-host-key-policy-unknown.xml", 6,

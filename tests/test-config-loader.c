@@ -198,6 +198,7 @@ test_rule_defaults (void)
   g_assert_cmpint (bare->action, ==, BROKER_RULE_ACTION_DIRECT);
   g_assert_false (bare->hostname_from_app);
   g_assert_false (bare->fallback_to_plain);
+  g_assert_false (bare->ftp);
   g_assert_cmpint (bare->origin, ==, BROKER_CONFIG_ORIGIN_USER);
   g_assert_cmpstr (bare->file, ==, path);
   g_assert_cmpuint (bare->line, ==, 20);
@@ -337,6 +338,7 @@ test_full_rules (void)
   g_assert_null (telnet->profile);
   g_assert_true (telnet->hostname_from_app);
   g_assert_true (telnet->fallback_to_plain);
+  g_assert_false (telnet->ftp);
   g_assert_cmpstr (telnet->file, ==, path);
   g_assert_cmpuint (telnet->line, ==, 46);
 
@@ -348,6 +350,7 @@ test_full_rules (void)
   g_assert_cmpstr (ftp->profile, ==, "inner");
   g_assert_false (ftp->hostname_from_app);
   g_assert_false (ftp->fallback_to_plain);
+  g_assert_true (ftp->ftp);
   g_assert_true (broker_rule_matches_port (ftp, 20));
   g_assert_true (broker_rule_matches_port (ftp, 990));
   g_assert_false (broker_rule_matches_port (ftp, 22));
@@ -441,14 +444,16 @@ assert_example_rules (const BrokerConfig *config)
 {
   BrokerRule *telnet = rule_at (config, 0);
   BrokerRule *mail = rule_at (config, 1);
+  BrokerRule *files = rule_at (config, 2);
 
-  g_assert_cmpuint (config->rules->len, ==, 2);
+  g_assert_cmpuint (config->rules->len, ==, 3);
   g_assert_cmpstr (telnet->host, ==, ".*");
   g_assert_cmpstr (telnet->ports, ==, "23");
   g_assert_cmpint (telnet->action, ==, BROKER_RULE_ACTION_TUNNEL);
   g_assert_true (telnet->hostname_from_app);
   g_assert_false (telnet->fallback_to_plain);
   g_assert_null (telnet->profile);
+  g_assert_false (telnet->ftp);
 
   g_assert_cmpint (mail->action, ==, BROKER_RULE_ACTION_TUNNEL);
   g_assert_cmpstr (mail->profile, ==, "paper");
@@ -460,6 +465,12 @@ assert_example_rules (const BrokerConfig *config)
       g_assert_true (broker_rule_matches_port (mail, ports[i]));
     }
   g_assert_false (broker_rule_matches_port (mail, 23));
+  g_assert_false (mail->ftp);
+
+  g_assert_cmpint (files->action, ==, BROKER_RULE_ACTION_TUNNEL);
+  g_assert_cmpstr (files->profile, ==, "paper");
+  g_assert_true (files->ftp);
+  g_assert_true (broker_rule_matches_port (files, 2121));
 }
 
 /* The file "make install" puts in the documentation must load as described. */

@@ -230,6 +230,7 @@ test_set_rules (void)
   g_autofree char *text = NULL;
   BrokerRule *rule = broker_rule_new ();
   const BrokerRule *loaded;
+  const char *marked;
 
   rule->application = g_strdup ("thunderbird");
   rule->host = g_strdup ("mail\\.example\\.com");
@@ -237,11 +238,17 @@ test_set_rules (void)
   rule->action = BROKER_RULE_ACTION_TUNNEL;
   rule->profile = g_strdup ("office");
   rule->fallback_to_plain = TRUE;
+  rule->ftp = TRUE;
   g_ptr_array_add (rules, rule);
   g_ptr_array_add (rules, broker_rule_new ());
   broker_config_document_set_rules (document, rules);
   text = dump (document);
   assert_kept (text);
+  /* Written only where it is set: the product whose format this is has no
+   * such attribute. */
+  marked = strstr (text, " ftp=\"YES\"");
+  g_assert_nonnull (marked);
+  g_assert_null (strstr (marked + 1, " ftp="));
 
   config = load (text);
   g_assert_cmpuint (config->rules->len, ==, 2);
@@ -253,7 +260,9 @@ test_set_rules (void)
   g_assert_cmpstr (loaded->profile, ==, "office");
   g_assert_true (loaded->fallback_to_plain);
   g_assert_false (loaded->hostname_from_app);
+  g_assert_true (loaded->ftp);
   g_assert_cmpint (((BrokerRule *) config->rules->pdata[1])->action, ==, BROKER_RULE_ACTION_DIRECT);
+  g_assert_false (((BrokerRule *) config->rules->pdata[1])->ftp);
 }
 
 static void

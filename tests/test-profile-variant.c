@@ -23,7 +23,8 @@ static const char config_text[] =
   "  </profiles>\n"
   "  <filter-engine>\n"
   "    <rule application=\"tel*\" host=\".*\" ports=\"23\" action=\"TUNNEL\" profile=\"p\"\n"
-  "          hostname-from-app=\"YES\" fallback-to-plain=\"YES\"/>\n"
+  "          hostname-from-app=\"YES\" fallback-to-plain=\"YES\" ftp=\"YES\"/>\n"
+  "    <rule host=\"mail\" action=\"DIRECT\"/>\n"
   "  </filter-engine>\n"
   "</secsh-broker>\n";
 
@@ -86,6 +87,30 @@ test_rule_round_trip (void)
   g_assert_cmpstr (copy->profile, ==, "p");
   g_assert_true (copy->hostname_from_app);
   g_assert_true (copy->fallback_to_plain);
+  g_assert_true (copy->ftp);
+}
+
+/* ftp is in every rule's dictionary, FALSE unless the rule says YES, and a
+ * client may leave it out. */
+static void
+test_rule_ftp_key (void)
+{
+  g_autoptr(BrokerConfig) config = load_config ();
+  g_autoptr(GVariant) marked = g_variant_ref_sink (broker_rule_to_variant (config->rules->pdata[0]));
+  g_autoptr(GVariant) plain = g_variant_ref_sink (broker_rule_to_variant (config->rules->pdata[1]));
+  g_autoptr(GVariant) bare = g_variant_ref_sink (g_variant_new_parsed ("{'action': <'TUNNEL'>, "
+                                                                       "'profile': <'p'>}"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BrokerRule) copy = NULL;
+  gboolean ftp = FALSE;
+
+  g_assert_true (g_variant_lookup (marked, "ftp", "b", &ftp));
+  g_assert_true (ftp);
+  g_assert_true (g_variant_lookup (plain, "ftp", "b", &ftp));
+  g_assert_false (ftp);
+  copy = broker_rule_from_variant (bare, &error);
+  g_assert_no_error (error);
+  g_assert_false (copy->ftp);
 }
 
 static void
@@ -123,6 +148,7 @@ test_rule_rejects (void)
     { "{'action': <'MAYBE'>}", "MAYBE" },
     { "{'action': <'BLOCK'>, 'ports': <23>}", "ports" },
     { "{'action': <'BLOCK'>, 'hots': <'x'>}", "hots" },
+    { "{'action': <'TUNNEL'>, 'ftp': <'YES'>}", "\"ftp\" must be of type b" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -144,6 +170,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/config/variant/profile-round-trip", test_profile_round_trip);
   g_test_add_func ("/config/variant/rule-round-trip", test_rule_round_trip);
+  g_test_add_func ("/config/variant/rule-ftp-key", test_rule_ftp_key);
   g_test_add_func ("/config/variant/profile-rejects", test_profile_rejects);
   g_test_add_func ("/config/variant/rule-rejects", test_rule_rejects);
   return g_test_run ();

@@ -292,11 +292,12 @@ static void
 print_rule (int       index,
             GVariant *rule)
 {
-  gboolean from_app = FALSE, fallback = FALSE;
+  gboolean from_app = FALSE, fallback = FALSE, ftp = FALSE;
   guint line = 0;
 
   g_variant_lookup (rule, "hostname-from-app", "b", &from_app);
   g_variant_lookup (rule, "fallback-to-plain", "b", &fallback);
+  g_variant_lookup (rule, "ftp", "b", &ftp);
   g_variant_lookup (rule, "line", "u", &line);
   printf ("%2d  %-6s app=%s host=%s ports=%s", index + 1, lookup_string (rule, "action", "?"),
           lookup_string (rule, "application", "*"), lookup_string (rule, "host", "*"),
@@ -307,6 +308,8 @@ print_rule (int       index,
     printf (" hostname-from-app");
   if (fallback)
     printf (" fallback-to-plain");
+  if (ftp)
+    printf (" ftp");
   printf ("  (%s, line %u)\n", lookup_string (rule, "origin", ""), line);
 }
 
