@@ -739,6 +739,9 @@ take_report (Client *client)
     }
   client->port = client->request.port;
   client->application = executable_of (client->peer.pid);
+  /* Told by the program: it may have exited since. */
+  if (client->application == NULL && (client->request.present & BURROW_CAPTURE_HAS_EXECUTABLE))
+    client->application = g_strdup (client->request.executable);
   client->address = g_inet_address_to_string (
     g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed)));
   query.application = client->application;
@@ -752,7 +755,12 @@ take_report (Client *client)
           client->rule = broker_rule_ref (config->rules->pdata[index]);
           client->rule_index = index;
         }
-      log_decision (client, "direct", "decided by the program from the rules snapshot");
+      /* As decide() does: no rule, no journal entry. */
+      if (index >= 0)
+        log_decision (client, "direct", "decided by the program from the rules snapshot");
+      else
+        g_debug ("capture: no rule for pid %d: direct (decided by the program)",
+                 (int) client->peer.pid);
     }
   else
     {

@@ -6,6 +6,10 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+/* Longer values are left to the broker: the library reads lines of at
+ * most CAPTURE_RULES_MAX_LINE bytes. */
+#define MAX_VALUE (CAPTURE_RULES_MAX_LINE - 64)
+
 char *
 broker_capture_snapshot_default_path (void)
 {
@@ -83,9 +87,40 @@ portable_item (const char *pattern,
   return 0;
 }
 
+/* A repeated group that holds a repeat ("(a*)*"): PCRE may give up on it
+ * (its backtracking limit) where POSIX finds the match.  @quantified[d] is
+ * whether the group open at depth d holds a quantifier. */
+static gboolean
+nested_repeat (const char *pattern,
+               gsize       i,
+               gboolean   *quantified,
+               guint      *depth)
+{
+  char c = pattern[i];
+
+  if (c == '(' && *depth < 63)
+    quantified[++*depth] = FALSE;
+  else if (c == '(')
+    return TRUE;
+  else if (is_quantifier (c) && *depth > 0)
+    quantified[*depth] = TRUE;
+  else if (c == ')' && *depth > 0)
+    {
+      gboolean inner = quantified[(*depth)--];
+
+      if (inner && is_quantifier (pattern[i + 1]))
+        return TRUE;
+      quantified[*depth] |= inner;
+    }
+  return FALSE;
+}
+
 char *
 broker_capture_snapshot_portable_regex (const char *pattern)
 {
+  g_autofree char *anchored = NULL;
+  gboolean quantified[64] = { FALSE };
+  guint depth = 0;
   gsize i = 0;
 
   if (pattern == NULL || *pattern == '\0' || strchr (pattern, '\n') != NULL)
@@ -94,12 +129,15 @@ broker_capture_snapshot_portable_regex (const char *pattern)
     {
       gsize next = portable_item (pattern, i);
 
-      if (next == 0)
+      if (next == 0 || nested_repeat (pattern, i, quantified, &depth))
         return NULL;
       i = next;
     }
-  /* As broker_rule_compile() anchors it: the whole name must match. */
-  return g_strdup_printf ("^(%s)$", pattern);
+  /* As broker_rule_compile() anchors it: the whole name must match.  In
+   * lower case, matched against lower-cased names: REG_ICASE would follow
+   * the captured program's locale (a Turkish one folds 'I' elsewhere). */
+  anchored = g_strdup_printf ("^(%s)$", pattern);
+  return g_ascii_strdown (anchored, -1);
 }
 
 static gboolean
@@ -116,15 +154,18 @@ render_host (GString          *out,
 
   if (rule->host_block != NULL)
     {
-      g_autofree char *block = g_inet_address_mask_to_string (rule->host_block);
+      /* Not g_inet_address_mask_to_string(): it drops a full length. */
+      g_autofree char *address = g_inet_address_to_string (
+        g_inet_address_mask_get_address (rule->host_block));
 
-      g_string_append_printf (out, "host-block %s\n", block);
+      g_string_append_printf (out, "host-block %s/%u\n", address,
+                              g_inet_address_mask_get_length (rule->host_block));
       return;
     }
   if (rule->host_regex == NULL)
     return;
   portable = broker_capture_snapshot_portable_regex (rule->host);
-  if (portable != NULL)
+  if (portable != NULL && strlen (portable) <= MAX_VALUE)
     g_string_append_printf (out, "host-regex %s\n", portable);
   else
     g_string_append (out, "host-opaque\n");
@@ -135,12 +176,16 @@ render_rule (GString          *out,
              guint             index,
              const BrokerRule *rule)
 {
-  g_string_append_printf (out, "# rule %u, %s:%u\n", index + 1, rule->file, rule->line);
+  if (has_newline (rule->file))
+    g_string_append_printf (out, "# rule %u\n", index + 1);
+  else
+    g_string_append_printf (out, "# rule %u, %s:%u\n", index + 1, rule->file, rule->line);
   g_string_append_printf (out, "rule %s%s\n", broker_rule_action_to_string (rule->action),
                           rule->fallback_to_plain ? " fallback" : "");
   if (rule->application_pattern != NULL)
     {
-      if (has_newline (rule->application))
+      /* A keyword the library does not know: only the broker judges it. */
+      if (has_newline (rule->application) || strlen (rule->application) > MAX_VALUE)
         g_string_append (out, "opaque-application\n");
       else
         g_string_append_printf (out, "application %s\n", rule->application);

@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FILE_NAME "60-burrow-capture.conf"
 #define LIBRARY_NAME "libburrow-capture.so"
@@ -73,6 +74,30 @@ broker_session_capture_is_ours (const char *text)
 
 /* The file */
 
+/* A new file, never replacing one that appeared meanwhile: written aside,
+ * then linked into place (link() fails if the name exists). */
+static gboolean
+create_file (const char  *path,
+             const char  *text,
+             GError     **error)
+{
+  g_autofree char *aside = g_strdup_printf ("%s.burrow-new", path);
+  gboolean done;
+
+  if (!g_file_set_contents_full (aside, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+    return FALSE;
+  done = link (aside, path) == 0;
+  if (!done)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s",
+                   g_strerror (saved));
+    }
+  g_unlink (aside);
+  return done;
+}
+
 static void
 write_file (const char *path,
             const char *library)
@@ -81,8 +106,17 @@ write_file (const char *path,
   g_autofree char *directory = g_path_get_dirname (path);
   g_autofree char *current = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean written;
 
-  if (g_file_get_contents (path, &current, NULL, NULL) && g_str_equal (current, wanted))
+  if (!g_file_get_contents (path, &current, NULL, &error)
+      && !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_message ("session-wide capture: cannot read %s (%s); leaving it alone", path,
+                 error->message);
+      return;
+    }
+  g_clear_error (&error);
+  if (current != NULL && g_str_equal (current, wanted))
     return;
   if (current != NULL && !broker_session_capture_is_ours (current))
     {
@@ -90,12 +124,20 @@ write_file (const char *path,
                  "to let Burrow write it)", path);
       return;
     }
-  if (g_mkdir_with_parents (directory, 0755) < 0
-      || !g_file_set_contents_full (path, wanted, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
-                                    &error))
+  if (g_mkdir_with_parents (directory, 0755) < 0)
     {
-      g_message ("session-wide capture: cannot write %s: %s", path,
-                 error != NULL ? error->message : g_strerror (errno));
+      g_message ("session-wide capture: cannot create %s: %s", directory, g_strerror (errno));
+      return;
+    }
+  /* Ours already: replaced whole.  None yet: created, never over another. */
+  if (current != NULL)
+    written = g_file_set_contents_full (path, wanted, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+                                        &error);
+  else
+    written = create_file (path, wanted, &error);
+  if (!written)
+    {
+      g_message ("session-wide capture: cannot write %s: %s", path, error->message);
       return;
     }
   g_message ("session-wide capture is on: %s sets LD_PRELOAD for programs of the "
@@ -227,18 +269,27 @@ on_environment (GObject      *source,
   call_manager (update->bus, "SetEnvironment", entry);
 }
 
+/* The update under way, cancelled by the next: one turn of the switch
+ * must not be overtaken by the one before.  (Messages on one connection
+ * arrive in order, so a Set already sent is seen by the next Get.) */
+static GCancellable *pending_update;
+
 static void
 update_manager (GDBusConnection *bus,
                 const char      *library)
 {
   ManagerUpdate *update = g_new0 (ManagerUpdate, 1);
 
+  if (pending_update != NULL)
+    g_cancellable_cancel (pending_update);
+  g_clear_object (&pending_update);
+  pending_update = g_cancellable_new ();
   update->bus = g_object_ref (bus);
   update->library = g_strdup (library);
   g_dbus_connection_call (bus, SYSTEMD_NAME, SYSTEMD_PATH, "org.freedesktop.DBus.Properties",
                           "Get", g_variant_new ("(ss)", SYSTEMD_MANAGER, "Environment"),
-                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
-                          on_environment, update);
+                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                          pending_update, on_environment, update);
 }
 
 void

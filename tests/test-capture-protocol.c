@@ -43,6 +43,8 @@
 #define WHY_BODY_LONG "The frame's body is longer than 1024 bytes."
 #define WHY_VERSION "The frame is of a protocol version other than 1."
 #define WHY_TWICE(field) "The message has two " field " fields."
+#define WHY_EXECUTABLE "An EXECUTABLE field does not start with '/' or holds a byte that " \
+                       "is not printable ASCII."
 #define WHY_ADDRESS_LENGTH "An ADDRESS field is neither 7 nor 19 bytes long."
 #define WHY_ADDRESS_FAMILY "An ADDRESS field's family is neither 4 nor 6."
 #define WHY_ADDRESS_DISAGREES "An ADDRESS field's family disagrees with its length."
@@ -140,6 +142,9 @@ static const ValidCase valid_cases[] = {
   { "report-all", BYTES (ADDRESS_V6 FLAGS_7 RULE_3),
     { .type = BURROW_CAPTURE_REPORT, .family = 6, .port = 22, .address = V6_BYTES,
       .present = HAS_ADDRESS | HAS_FLAGS | HAS_RULE, .flags = 7, .rule = 3 } },
+  { "report-executable", BYTES (ADDRESS_V4 "\x05\x0d/usr/bin/curl"),
+    { .type = BURROW_CAPTURE_REPORT, .family = 4, .port = 443, .address = V4_BYTES,
+      .present = HAS_ADDRESS | BURROW_CAPTURE_HAS_EXECUTABLE, .executable = "/usr/bin/curl" } },
   { "error", BYTES (""), { .type = BURROW_CAPTURE_ERROR } },
   { "error-errno", BYTES ("\x0b\x04\x00\x00\x00\x5d"),
     { .type = BURROW_CAPTURE_ERROR, .present = HAS_ERRNO, .error_number = 93 } },
@@ -160,6 +165,18 @@ static const InvalidCase invalid_cases[] = {
   { "connect-no-address", BURROW_CAPTURE_CONNECT, BYTES (NAME_EXAMPLE FLAGS_7), WHY_NO_ADDRESS },
   { "report-no-address", BURROW_CAPTURE_REPORT, BYTES (FLAGS_7 RULE_3),
     "A REPORT message has no ADDRESS field." },
+  { "report-executable-relative", BURROW_CAPTURE_REPORT, BYTES (ADDRESS_V4 "\x05\x04" "curl"),
+    WHY_EXECUTABLE },
+  { "report-executable-newline", BURROW_CAPTURE_REPORT, BYTES (ADDRESS_V4 "\x05\x03/a\n"),
+    WHY_EXECUTABLE },
+  { "report-executable-utf8", BURROW_CAPTURE_REPORT, BYTES (ADDRESS_V4 "\x05\x03/\xc3\xa9"),
+    WHY_EXECUTABLE },
+  { "report-executable-nul", BURROW_CAPTURE_REPORT, BYTES (ADDRESS_V4 "\x05\x03/a\x00"),
+    WHY_EXECUTABLE },
+  { "report-executable-empty", BURROW_CAPTURE_REPORT, BYTES (ADDRESS_V4 "\x05\x00"),
+    "An EXECUTABLE field is empty." },
+  { "report-executable-twice", BURROW_CAPTURE_REPORT,
+    BYTES (ADDRESS_V4 "\x05\x02/a" "\x05\x02/b"), WHY_TWICE ("EXECUTABLE") },
   { "resolve-empty", BURROW_CAPTURE_RESOLVE, BYTES (""), WHY_NO_NAME },
   { "resolve-no-name", BURROW_CAPTURE_RESOLVE, BYTES ("\x04\x01\x04"), WHY_NO_NAME },
   { "verdict-empty", BURROW_CAPTURE_VERDICT, BYTES (""), WHY_NO_ACTION },

@@ -30,7 +30,8 @@ static const TypeSpec type_specs[] = {
   { BURROW_CAPTURE_RESOLVE, BURROW_CAPTURE_HAS_NAME | BURROW_CAPTURE_HAS_FAMILY,
     BURROW_CAPTURE_HAS_NAME, "A RESOLVE message has no NAME field." },
   { BURROW_CAPTURE_REPORT,
-    BURROW_CAPTURE_HAS_ADDRESS | BURROW_CAPTURE_HAS_FLAGS | BURROW_CAPTURE_HAS_RULE,
+    BURROW_CAPTURE_HAS_ADDRESS | BURROW_CAPTURE_HAS_FLAGS | BURROW_CAPTURE_HAS_RULE
+    | BURROW_CAPTURE_HAS_EXECUTABLE,
     BURROW_CAPTURE_HAS_ADDRESS, "A REPORT message has no ADDRESS field." },
   { BURROW_CAPTURE_VERDICT,
     BURROW_CAPTURE_HAS_ACTION | BURROW_CAPTURE_HAS_ERRNO | BURROW_CAPTURE_HAS_RULE,
@@ -55,6 +56,8 @@ static const FieldSpec field_specs[] = {
                                  "A FLAGS field is not 4 bytes long." },
   [BURROW_CAPTURE_TAG_FAMILY] = { "The message has two FAMILY fields.",
                                   "A FAMILY field is not 1 byte long." },
+  [BURROW_CAPTURE_TAG_EXECUTABLE] = { "The message has two EXECUTABLE fields.",
+                                      "An EXECUTABLE field is empty." },
   [BURROW_CAPTURE_TAG_ACTION] = { "The message has two ACTION fields.",
                                   "An ACTION field is not 1 byte long." },
   [BURROW_CAPTURE_TAG_ERRNO] = { "The message has two ERRNO fields.",
@@ -110,6 +113,22 @@ name_is_valid (const char *name,
   return 1;
 }
 
+#define WHY_EXECUTABLE "An EXECUTABLE field does not start with '/' or holds a byte that " \
+                       "is not printable ASCII."
+
+/* A path for logs and the live view: no control bytes, no escapes. */
+int
+burrow_capture_executable_is_valid (const char *path,
+                                    size_t      length)
+{
+  if (length < 1 || length > BURROW_CAPTURE_MAX_EXECUTABLE || path[0] != '/')
+    return 0;
+  for (size_t i = 0; i < length; i++)
+    if (path[i] < 0x20 || path[i] > 0x7e)
+      return 0;
+  return 1;
+}
+
 /* Everything about a message's values, for the decoder (after the wire
  * checks) and the encoder alike. */
 static const char *
@@ -129,6 +148,11 @@ check_message (const BurrowCaptureMessage *message)
   if ((present & BURROW_CAPTURE_HAS_NAME) &&
       !name_is_valid (message->name, strnlen (message->name, sizeof message->name)))
     return "A NAME field holds a byte other than a letter, a digit, '.', '-' or '_'.";
+  if ((present & BURROW_CAPTURE_HAS_EXECUTABLE)
+      && !burrow_capture_executable_is_valid (message->executable,
+                                              strnlen (message->executable,
+                                                       sizeof message->executable)))
+    return WHY_EXECUTABLE;
   if ((present & BURROW_CAPTURE_HAS_FAMILY) && message->query_family != 0 &&
       message->query_family != 4 && message->query_family != 6)
     return "A FAMILY field is neither 0, 4 nor 6.";
@@ -153,6 +177,8 @@ length_fits (uint8_t tag,
       return length == ADDRESS_4_LENGTH || length == ADDRESS_6_LENGTH;
     case BURROW_CAPTURE_TAG_NAME:
       return length >= 1 && length <= BURROW_CAPTURE_MAX_NAME;
+    case BURROW_CAPTURE_TAG_EXECUTABLE:
+      return length >= 1;       /* at most 255: the u8 says so */
     case BURROW_CAPTURE_TAG_FAMILY:
     case BURROW_CAPTURE_TAG_ACTION:
       return length == 1;
@@ -183,6 +209,11 @@ store_field (BurrowCaptureMessage *message,
       if (!name_is_valid ((const char *) value, length))
         return "A NAME field holds a byte other than a letter, a digit, '.', '-' or '_'.";
       memcpy (message->name, value, length);
+      return NULL;
+    case BURROW_CAPTURE_TAG_EXECUTABLE:
+      if (!burrow_capture_executable_is_valid ((const char *) value, length))
+        return WHY_EXECUTABLE;
+      memcpy (message->executable, value, length);
       return NULL;
     case BURROW_CAPTURE_TAG_FLAGS:
       message->flags = read_u32 (value);
@@ -388,6 +419,14 @@ put_fields (Writer                     *writer,
     put_u32_field (writer, BURROW_CAPTURE_TAG_FLAGS, message->flags);
   if (present & BURROW_CAPTURE_HAS_FAMILY)
     put_u8_field (writer, BURROW_CAPTURE_TAG_FAMILY, message->query_family);
+  if (present & BURROW_CAPTURE_HAS_EXECUTABLE)
+    {
+      size_t length = strlen (message->executable);
+
+      put_u8 (writer, BURROW_CAPTURE_TAG_EXECUTABLE);
+      put_u8 (writer, (uint8_t) length);
+      put_bytes (writer, message->executable, length);
+    }
   if (present & BURROW_CAPTURE_HAS_ACTION)
     put_u8_field (writer, BURROW_CAPTURE_TAG_ACTION, message->action);
   if (present & BURROW_CAPTURE_HAS_ERRNO)

@@ -29,7 +29,8 @@
  *   type                     direction          fields
  *   1    CONNECT             client -> broker   ADDRESS; optional NAME, FLAGS
  *   2    RESOLVE             client -> broker   NAME; optional FAMILY
- *   3    REPORT              client -> broker   ADDRESS; optional FLAGS, RULE:
+ *   3    REPORT              client -> broker   ADDRESS; optional FLAGS, RULE,
+ *                                               EXECUTABLE:
  *                                               a connect the client made
  *                                               DIRECT by the rules snapshot,
  *                                               for the live view; no answer
@@ -49,6 +50,11 @@
  *   2    NAME     1-253   a host name: A-Z a-z 0-9 '.' '-' '_' only
  *   3    FLAGS    4       u32 BURROW_CAPTURE_FLAG_* (unknown bits are kept)
  *   4    FAMILY   1       u8 0 (any), 4 or 6
+ *   5    EXECUTABLE 1-255 the program's executable path, as /proc/self/exe
+ *                         gives it: '/' first, then printable ASCII only
+ *                         (a longer or other path is not sent).  The
+ *                         broker's own reading of /proc/PID/exe comes
+ *                         first; this is for a program gone by then.
  *   10   ACTION   1       u8 BURROW_CAPTURE_ACTION_* (0-2)
  *   11   ERRNO    4       u32 a Linux errno value, 1-4095
  *   12   RULE     4       u32 the 1-based index of the deciding rule, 0: none
@@ -66,6 +72,7 @@
 #define BURROW_CAPTURE_MAX_BODY 1024
 #define BURROW_CAPTURE_MAX_FRAME (BURROW_CAPTURE_HEADER_SIZE + BURROW_CAPTURE_MAX_BODY)
 #define BURROW_CAPTURE_MAX_NAME 253
+#define BURROW_CAPTURE_MAX_EXECUTABLE 255
 
 enum
 {
@@ -83,6 +90,7 @@ enum
   BURROW_CAPTURE_TAG_NAME = 2,
   BURROW_CAPTURE_TAG_FLAGS = 3,
   BURROW_CAPTURE_TAG_FAMILY = 4,
+  BURROW_CAPTURE_TAG_EXECUTABLE = 5,
   BURROW_CAPTURE_TAG_ACTION = 10,
   BURROW_CAPTURE_TAG_ERRNO = 11,
   BURROW_CAPTURE_TAG_RULE = 12,
@@ -93,6 +101,7 @@ enum
 #define BURROW_CAPTURE_HAS_NAME (UINT32_C (1) << BURROW_CAPTURE_TAG_NAME)
 #define BURROW_CAPTURE_HAS_FLAGS (UINT32_C (1) << BURROW_CAPTURE_TAG_FLAGS)
 #define BURROW_CAPTURE_HAS_FAMILY (UINT32_C (1) << BURROW_CAPTURE_TAG_FAMILY)
+#define BURROW_CAPTURE_HAS_EXECUTABLE (UINT32_C (1) << BURROW_CAPTURE_TAG_EXECUTABLE)
 #define BURROW_CAPTURE_HAS_ACTION (UINT32_C (1) << BURROW_CAPTURE_TAG_ACTION)
 #define BURROW_CAPTURE_HAS_ERRNO (UINT32_C (1) << BURROW_CAPTURE_TAG_ERRNO)
 #define BURROW_CAPTURE_HAS_RULE (UINT32_C (1) << BURROW_CAPTURE_TAG_RULE)
@@ -110,6 +119,10 @@ enum
   BURROW_CAPTURE_ACTION_TUNNELLED = 1,  /* the broker connected the socket passed */
   BURROW_CAPTURE_ACTION_FAIL = 2,       /* the connect fails with ERRNO */
 };
+
+/* Whether @path (@length bytes, no NUL needed) may travel as EXECUTABLE. */
+int burrow_capture_executable_is_valid (const char *path,
+                                        size_t      length);
 
 /* Synthetic addresses, handed out in RESOLVED for names a TUNNEL rule
  * covers: 198.18.0.0/15 and fd62:7572:726f:7700::/64.  A connect to one
@@ -130,6 +143,7 @@ typedef struct
   char name[BURROW_CAPTURE_MAX_NAME + 1];       /* NAME, NUL-terminated */
   uint32_t flags;               /* FLAGS */
   uint8_t query_family;         /* FAMILY */
+  char executable[BURROW_CAPTURE_MAX_EXECUTABLE + 1];   /* EXECUTABLE, NUL-terminated */
   uint8_t action;               /* ACTION */
   uint32_t error_number;        /* ERRNO */
   uint32_t rule;                /* RULE */

@@ -70,24 +70,18 @@ find_rules (void)
 /* Another user's broker (a shell of `su` keeps the environment, and with
  * it LD_PRELOAD and XDG_RUNTIME_DIR): this process is none of its business
  * (the broker would pass it through), and could not reach its socket
- * anyway; so its connects pass through untouched: when the socket's
- * directory is another user's, or lies behind one this process may not
- * enter.  Unknown while the directory does not exist yet: then the
- * connects fail closed as usual. */
+ * anyway; so its connects pass through untouched: when the socket is
+ * another user's, or lies behind a directory this process may not enter.
+ * Unknown while there is no socket: then connects fail closed as usual. */
 static int
 others_broker (const char *socket_path)
 {
-  char directory[sizeof settings_.socket_path];
-  char *slash;
   struct stat info;
 
-  snprintf (directory, sizeof directory, "%s", socket_path);
-  slash = strrchr (directory, '/');
-  if (slash == NULL || slash == directory)
+  if (socket_path[0] == '\0')
     return 0;
-  *slash = '\0';
-  if (stat (directory, &info) < 0)
-    return errno == EACCES;     /* behind another user's directory */
+  if (lstat (socket_path, &info) < 0)
+    return errno == EACCES;
   return info.st_uid != getuid ();
 }
 

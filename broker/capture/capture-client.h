@@ -60,3 +60,6 @@ CAPTURE_INTERNAL int capture_local_decide (const struct sockaddr *address,
 /* 0 when the snapshot shows that no TUNNEL rule can cover @name (resolve
  * it normally, without asking); 1 when one may, or there is no snapshot. */
 CAPTURE_INTERNAL int capture_local_name_maybe_tunnelled (const char *name);
+
+/* This program's executable (/proc/self/exe), or "" when unknown. */
+CAPTURE_INTERNAL const char *capture_executable (void);

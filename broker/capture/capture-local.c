@@ -91,7 +91,8 @@ static CaptureRules *
 load (const char  *path,
       struct stat *info)
 {
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: a FIFO put there must not hang the program's connect(). */
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   CaptureRules *rules = NULL;
   char error[256];
   char *text;
@@ -118,7 +119,7 @@ refresh (void)
   const char *path = capture_settings ()->rules_path;
   struct stat info;
 
-  if (path[0] == '\0' || stat (path, &info) < 0)
+  if (path[0] == '\0' || stat (path, &info) < 0 || !S_ISREG (info.st_mode))
     {
       capture_rules_free (snapshot.rules);
       memset (&snapshot, 0, sizeof snapshot);
@@ -166,4 +167,11 @@ capture_local_name_maybe_tunnelled (const char *name)
                                                 executable[0] ? executable : NULL, name);
   pthread_mutex_unlock (&snapshot_lock);
   return maybe;
+}
+
+const char *
+capture_executable (void)
+{
+  pthread_once (&snapshot_once, init_snapshot);
+  return executable;
 }

@@ -168,7 +168,9 @@ set_regex (Parser     *parser,
 {
   if (value == NULL || value[0] == '\0')
     return fail (parser, "an empty host-regex");
-  if (regcomp (&rule->regex, value, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0)
+  /* No REG_ICASE: it would follow the program's locale.  The broker
+   * writes the pattern in lower case, and names are lowered here. */
+  if (regcomp (&rule->regex, value, REG_EXTENDED | REG_NOSUB) != 0)
     {
       rule->host = HOST_OPAQUE;
       return 0;
@@ -348,14 +350,17 @@ capture_rules_parse (const char *text,
                      size_t      error_size)
 {
   Parser parser = { .error = error, .error_size = error_size };
-  char line[CAPTURE_RULES_MAX_LINE + 1];
+  char *line = malloc (CAPTURE_RULES_MAX_LINE + 1);   /* not on a small thread stack */
   size_t at;
 
   if (error != NULL && error_size > 0)
     error[0] = '\0';
   parser.rules = calloc (1, sizeof *parser.rules);
-  if (parser.rules == NULL)
-    return NULL;
+  if (parser.rules == NULL || line == NULL)
+    {
+      fail (&parser, "out of memory");
+      goto failed;
+    }
   if (check_magic (&parser, text, length, &at) < 0)
     goto failed;
   while (at < length)
@@ -386,9 +391,12 @@ capture_rules_parse (const char *text,
       fail (&parser, "the last rule has no \"end\"");
       goto failed;
     }
+  free (line);
   return parser.rules;
 
+  /* One way out for every refusal: plain C has no autoptr. */
 failed:
+  free (line);
   capture_rules_free (parser.rules);
   return NULL;
 }
@@ -529,6 +537,7 @@ host_matches (const Rule        *rule,
     case HOST_ANY:
       return 1;
     case HOST_REGEX:
+      /* inet_ntop() writes IPv6 in lower case. */
       return regexec (&rule->regex, destination->text, 0, NULL, 0) == 0;
     case HOST_BLOCK:
       return block_contains (rule, destination->family, destination->bytes);
@@ -570,11 +579,30 @@ capture_rules_decide (const CaptureRules    *rules,
   return verdict;
 }
 
+/* ASCII only, whatever the program's locale. */
+static void
+ascii_lower (char       *out,
+             const char *in,
+             size_t      size)
+{
+  size_t i = 0;
+
+  for (; in[i] != '\0' && i + 1 < size; i++)
+    out[i] = in[i] >= 'A' && in[i] <= 'Z' ? (char) (in[i] - 'A' + 'a') : in[i];
+  out[i] = '\0';
+}
+
 int
 capture_rules_name_maybe_tunnelled (const CaptureRules *rules,
                                     const char         *application,
-                                    const char         *name)
+                                    const char         *raw_name)
 {
+  char name[256];
+
+  /* A longer name is no host name: the broker's to judge. */
+  if (strlen (raw_name) >= sizeof name)
+    return 1;
+  ascii_lower (name, raw_name, sizeof name);
   for (size_t i = 0; i < rules->n_rules; i++)
     {
       const Rule *rule = &rules->rules[i];

@@ -23,7 +23,9 @@
  *   rule ACTION [fallback]           ACTION: TUNNEL, DIRECT or BLOCK
  *   application GLOB                 '*' and '?' (GPatternSpec's syntax); with
  *                                    a '/' the whole path, else the base name
- *   host-regex ERE                   POSIX extended, caseless, already anchored
+ *   host-regex ERE                   POSIX extended, anchored, in lower case:
+ *                                    matched against lower-cased names (not
+ *                                    REG_ICASE, which follows the locale)
  *   host-block ADDRESS/LENGTH        IPv4 or IPv6
  *   host-opaque                      a host pattern only the broker can match
  *   ports 23,25,8000-8100

@@ -177,14 +177,18 @@ remember_tunnelled (int                    fd,
   pthread_mutex_unlock (&tunnelled_lock);
 }
 
+/* Also as an IPv4-mapped address (a dual-stack program's IPv6 socket). */
 static int
 is_synthetic (const struct sockaddr *address)
 {
+  const struct in6_addr *in6 = &((const struct sockaddr_in6 *) address)->sin6_addr;
+
   if (address->sa_family == AF_INET)
     return burrow_capture_is_synthetic (AF_INET, (const uint8_t *)
                                         &((const struct sockaddr_in *) address)->sin_addr);
-  return burrow_capture_is_synthetic (AF_INET6, ((const struct sockaddr_in6 *) address)
-                                      ->sin6_addr.s6_addr);
+  if (IN6_IS_ADDR_V4MAPPED (in6))
+    return burrow_capture_is_synthetic (AF_INET, in6->s6_addr + 12);
+  return burrow_capture_is_synthetic (AF_INET6, in6->s6_addr);
 }
 
 static uint32_t
@@ -210,11 +214,25 @@ connect_and_report (int                    fd,
   int saved = errno;
 
   capture_say (2, "direct (rule %d of the snapshot)", rule_index + 1);
+  /* A connect that failed at once is no connection to list; a retry of
+   * one in progress (EALREADY, EISCONN) was listed already. */
+  if (result < 0 && saved != EINPROGRESS)
+    {
+      errno = saved;
+      return result;
+    }
   burrow_capture_message_init (&report, BURROW_CAPTURE_REPORT);
   burrow_capture_message_set_sockaddr (&report, address, length);
   report.flags = request_flags (is_nonblocking (fd));
   report.rule = (uint32_t) (rule_index + 1);
   report.present |= BURROW_CAPTURE_HAS_FLAGS | BURROW_CAPTURE_HAS_RULE;
+  /* For the live view, should the program be gone before the broker reads
+   * /proc/PID/exe. */
+  if (burrow_capture_executable_is_valid (capture_executable (), strlen (capture_executable ())))
+    {
+      strcpy (report.executable, capture_executable ());
+      report.present |= BURROW_CAPTURE_HAS_EXECUTABLE;
+    }
   (void) capture_tell (&report);
   errno = saved;
   return result;
@@ -301,6 +319,36 @@ ask_broker (int                    fd,
     }
 }
 
+static int
+same_host (const struct sockaddr         *a,
+           const struct sockaddr_storage *b)
+{
+  if (a->sa_family != b->ss_family)
+    return 0;
+  if (a->sa_family == AF_INET)
+    return memcmp (&((const struct sockaddr_in *) a)->sin_addr,
+                   &((const struct sockaddr_in *) b)->sin_addr, sizeof (struct in_addr)) == 0;
+  return memcmp (&((const struct sockaddr_in6 *) a)->sin6_addr,
+                 &((const struct sockaddr_in6 *) b)->sin6_addr, sizeof (struct in6_addr)) == 0;
+}
+
+/* Whether this process has (or had: closed sockets are not forgotten) a
+ * tunnelled connection to @address's host.  Such a connect is the
+ * broker's to decide whatever the snapshot says: a captured FTP client's
+ * data connects go to its server's address, on a port only the broker
+ * knows is one of its data listeners. */
+static int
+shares_tunnelled_host (const struct sockaddr *address)
+{
+  int found = 0;
+
+  pthread_mutex_lock (&tunnelled_lock);
+  for (size_t i = 0; i < n_tunnelled && !found; i++)
+    found = tunnelled[i].used && same_host (address, &tunnelled[i].asked);
+  pthread_mutex_unlock (&tunnelled_lock);
+  return found;
+}
+
 /* The snapshot first; the broker when the snapshot cannot tell. */
 static int
 decide (int                    fd,
@@ -309,7 +357,8 @@ decide (int                    fd,
 {
   CaptureVerdict verdict;
 
-  if (is_synthetic (address) || capture_local_decide (address, &verdict) < 0)
+  if (is_synthetic (address) || shares_tunnelled_host (address)
+      || capture_local_decide (address, &verdict) < 0)
     return ask_broker (fd, address, length, NULL);
   if (verdict.certain && verdict.action == CAPTURE_RULE_DIRECT)
     return connect_and_report (fd, address, length, verdict.index);
