@@ -109,8 +109,9 @@ set_state (BrokerSession      *self,
 {
   BurrowDBusSession1 *iface = BURROW_DBUS_SESSION1 (self);
 
-  burrow_dbus_session1_set_state (iface, broker_session_state_to_string (state));
+  /* The reason first: a handler of notify::state reads it. */
   burrow_dbus_session1_set_failure_reason (iface, reason != NULL ? reason : "");
+  burrow_dbus_session1_set_state (iface, broker_session_state_to_string (state));
   if (state == BROKER_SESSION_CONNECTED)
     burrow_dbus_session1_set_connected_since (iface, g_get_real_time ());
 }

@@ -51,7 +51,10 @@ typedef struct
   char *known_hosts;           /* the hops' file, and the outer sshd as "localhost" */
   guint16 direct_port;         /* httpd here */
   guint16 blocked_port;        /* httpd here */
-  GPid servers[6];
+  guint16 fallback_port;       /* httpd here, for a fallback-to-plain rule */
+  guint16 dead_port;           /* an "SSH server" here that refuses: held, never listening */
+  int dead_holder;
+  GPid servers[7];
   char *ftp_root;              /* both pyftpdlib's */
   guint16 ftp_port;            /* pyftpdlib inside N on 127.0.0.2 */
   guint16 ftp_data_port;       /* its one passive port */
@@ -248,8 +251,11 @@ write_config (gboolean ftp_marked)
     "    <profile id=\"template\" host=\"template.invalid\" port=\"%u\" user=\"%s\">\n"
     "      <identity-file path=\"%s\"/>\n"
     "    </profile>\n"
+    "    <profile id=\"dead\" host=\"127.0.0.1\" port=\"%u\" user=\"%s\"/>\n"
     "  </profiles>\n"
     "  <filter-engine>\n"
+    "    <rule host=\"127\\.0\\.0\\.1\" ports=\"%u\" action=\"TUNNEL\" profile=\"dead\""
+    " fallback-to-plain=\"YES\"/>\n"
     "    <rule host=\"localhost\" ports=\"%u\" action=\"TUNNEL\" hostname-from-app=\"YES\""
     " profile=\"template\"/>\n"
     "    <rule host=\"localhost\" action=\"TUNNEL\" profile=\"gateway\"/>\n"
@@ -263,7 +269,8 @@ write_config (gboolean ftp_marked)
     world.known_hosts, burrow_test_hops_get_outer_port (world.hops),
     g_get_user_name (), burrow_test_hops_get_client_key (world.hops),
     burrow_test_hops_get_outer_port (world.hops), g_get_user_name (),
-    burrow_test_hops_get_client_key (world.hops), world.own_port, world.ftp_port,
+    burrow_test_hops_get_client_key (world.hops), world.dead_port, g_get_user_name (),
+    world.fallback_port, world.own_port, world.ftp_port,
     ftp_marked ? " ftp=\"YES\"" : "",
     ftp_marked ? "" : "    <rule host=\"127\\.0\\.0\\.2\" action=\"TUNNEL\" profile=\"gateway\"/>\n",
     world.blocked_port, world.direct_port);
@@ -372,6 +379,10 @@ build_world (void)
   world.servers[0] = start_httpd (netns, world.hidden_port, hidden_root);
   world.servers[1] = start_httpd (NULL, world.direct_port, here_root);
   world.servers[2] = start_httpd (NULL, world.blocked_port, here_root);
+  world.fallback_port = burrow_test_free_port ();
+  world.servers[6] = start_httpd (NULL, world.fallback_port, here_root);
+  world.dead_port = burrow_test_free_port ();
+  world.dead_holder = hold_port ("127.0.0.1", world.dead_port);
   world.own_port = burrow_test_free_port ();
   world.own_holder = hold_port ("127.0.0.1", world.own_port);
   world.servers[3] = start_httpd (netns, world.own_port, own_root);
@@ -663,6 +674,41 @@ test_other_user_passes_through (void)
                                             "127.0.0.1", port, NULL });
   burrow_test_assert_tool_ok (&result, "connect-check.py errno, as nobody");
   g_assert_cmpstr (result.out, ==, "connected\n");
+}
+
+static gboolean
+dead_session_failed (gpointer user_data)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { "status", NULL });
+  return result.status == 0 && strstr (result.out, "dead: failed") != NULL
+         && strstr (result.out, "Connection refused") != NULL;
+}
+
+/* fallback-to-plain: the rule's SSH server refuses, so the program
+ * connects directly (after the session failed), and so it does with no
+ * broker at all, as the rules snapshot has it. */
+static void
+test_fallback_to_plain (void)
+{
+  g_autofree char *missing = g_build_filename (world.dir, "no-broker", "capture", NULL);
+  g_autofree char *address = url (world.fallback_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "40", address, NULL });
+  burrow_test_assert_tool_ok (&result, "curl, fallback-to-plain with the broker");
+  g_assert_cmpstr (result.out, ==, HERE_BODY "\n");
+  burrow_test_tool_result_clear (&result);
+  /* burrowctl status says why the session is not there. */
+  g_assert_true (burrow_test_wait_until (dead_session_failed, NULL, 5000));
+
+  run_captured_at (&result, missing, (const char *[]) { "-l", "-D", "1", NULL },
+                   (const char *[]) { "curl", "-sS", "--max-time", "20", address, NULL });
+  burrow_test_assert_tool_ok (&result, "curl, fallback-to-plain with no broker");
+  g_assert_cmpstr (result.out, ==, HERE_BODY "\n");
+  assert_contains (result.err, "allows fallback-to-plain");
 }
 
 /* No broker: what the rules tunnel is refused (fail-closed), what a DIRECT
@@ -1510,6 +1556,7 @@ main (int   argc,
   g_test_add_func ("/capture/live-view-and-close", test_live_view_and_close);
   g_test_add_func ("/capture/session-wide", test_session_wide);
   g_test_add_func ("/capture/other-user-passes-through", test_other_user_passes_through);
+  g_test_add_func ("/capture/fallback-to-plain", test_fallback_to_plain);
   g_test_add_func ("/capture/ftp-passive", test_ftp_passive);
   g_test_add_func ("/capture/ftp-active", test_ftp_active);
   g_test_add_func ("/capture/ftp-by-name", test_ftp_by_name);
@@ -1523,6 +1570,7 @@ main (int   argc,
     stop_server (world.servers[i]);
   close (world.hidden_holder);
   close (world.own_holder);
+  close (world.dead_holder);
   for (guint i = 0; i < G_N_ELEMENTS (world.ftp_holders); i++)
     close (world.ftp_holders[i]);
   g_free (world.known_hosts);
