@@ -217,8 +217,17 @@ broker_capture_snapshot_write (const BrokerConfig  *config,
                                const char          *path,
                                GError             **error)
 {
-  g_autofree char *directory = g_path_get_dirname (path);
   g_autofree char *text = broker_capture_snapshot_render (config);
+
+  return broker_capture_snapshot_write_text (path, text, error);
+}
+
+gboolean
+broker_capture_snapshot_write_text (const char  *path,
+                                    const char  *text,
+                                    GError     **error)
+{
+  g_autofree char *directory = g_path_get_dirname (path);
 
   if (g_mkdir_with_parents (directory, 0700) < 0)
     {

@@ -32,6 +32,7 @@ struct _BrokerService
   BrokerAgents *agents;        /* created once the service is on a connection */
   guint next_session;
   BrokerCaptureServer *capture;
+  GThreadPool *files_writer;   /* writes what captured programs read */
   GHashTable *connections;     /* BrokerCaptureConnection → its object skeleton */
   guint next_connection;
   guint tick_id;
@@ -754,23 +755,58 @@ on_errors_changed (BrokerService *self)
   sync_properties (self);
 }
 
+/* One turn of the files captured programs read, for the writer thread. */
+typedef struct
+{
+  char *snapshot_path;
+  char *snapshot_text;
+  gboolean session_wide;
+} CaptureFiles;
+
+static void
+capture_files_free (CaptureFiles *files)
+{
+  g_free (files->snapshot_path);
+  g_free (files->snapshot_text);
+  g_free (files);
+}
+
+/* In the writer thread (one, so turns land in order). */
+static void
+write_capture_files (gpointer data,
+                     gpointer user_data)
+{
+  CaptureFiles *files = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!broker_capture_snapshot_write_text (files->snapshot_path, files->snapshot_text, &error))
+    g_message ("capture: cannot write the rules for captured programs: %s", error->message);
+  broker_session_capture_write (files->session_wide);
+  capture_files_free (files);
+}
+
 /* What captured programs read without asking: the rules' snapshot, and
- * the session's environment for session-wide capture.  Only the broker
- * that owns the bus name (and so the capture socket) writes them. */
+ * the session's environment for session-wide capture; written off the
+ * main thread.  Only the broker that owns the bus name (and so the
+ * capture socket) writes them. */
 static void
 update_capture_files (BrokerService *self)
 {
   BrokerConfig *config = current_config (self);
-  g_autofree char *snapshot = broker_capture_snapshot_default_path ();
-  g_autoptr(GError) error = NULL;
+  CaptureFiles *files;
 
   if (self->capture == NULL)
     return;
-  if (!broker_capture_snapshot_write (config, snapshot, &error))
-    g_message ("capture: cannot write the rules for captured programs: %s", error->message);
-  broker_session_capture_apply (g_dbus_interface_skeleton_get_connection (
-                                  G_DBUS_INTERFACE_SKELETON (self)),
-                                config->capture_enable_at_startup);
+  if (self->files_writer == NULL)
+    self->files_writer = g_thread_pool_new (write_capture_files, NULL, 1, FALSE, NULL);
+  files = g_new0 (CaptureFiles, 1);
+  files->snapshot_path = broker_capture_snapshot_default_path ();
+  files->snapshot_text = broker_capture_snapshot_render (config);
+  files->session_wide = config->capture_enable_at_startup;
+  g_thread_pool_push (self->files_writer, files, NULL);
+  broker_session_capture_tell_manager (g_dbus_interface_skeleton_get_connection (
+                                         G_DBUS_INTERFACE_SKELETON (self)),
+                                       config->capture_enable_at_startup);
 }
 
 static void
@@ -811,6 +847,9 @@ broker_service_dispose (GObject *object)
   BrokerService *self = BROKER_SERVICE (object);
 
   g_clear_pointer (&self->capture, broker_capture_server_free);
+  /* Pending turns are written first: the files stay current. */
+  if (self->files_writer != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->files_writer), FALSE, TRUE);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->tunnels, g_hash_table_unref);

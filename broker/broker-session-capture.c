@@ -293,22 +293,26 @@ update_manager (GDBusConnection *bus,
 }
 
 void
-broker_session_capture_apply (GDBusConnection *bus,
-                              gboolean         enable)
+broker_session_capture_write (gboolean enable)
 {
   g_autofree char *path = broker_session_capture_file_path ();
   g_autofree char *library = enable ? broker_session_capture_library_path () : NULL;
 
   if (enable && library == NULL)
-    {
-      g_message ("session-wide capture is on, but %s is nowhere to be found (set "
-                 "BURROW_CAPTURE_LIBRARY, or reinstall Burrow)", LIBRARY_NAME);
-      return;
-    }
-  if (enable)
+    g_message ("session-wide capture is on, but %s is nowhere to be found (set "
+               "BURROW_CAPTURE_LIBRARY, or reinstall Burrow)", LIBRARY_NAME);
+  else if (enable)
     write_file (path, library);
   else
     remove_file (path);
-  if (bus != NULL)
+}
+
+void
+broker_session_capture_tell_manager (GDBusConnection *bus,
+                                     gboolean         enable)
+{
+  g_autofree char *library = enable ? broker_session_capture_library_path () : NULL;
+
+  if (bus != NULL && (library != NULL || !enable))
     update_manager (bus, library);
 }

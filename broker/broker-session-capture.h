@@ -41,10 +41,13 @@ char    *broker_session_capture_render       (const char *library);
 /* Whether @text is a file this broker wrote (its header). */
 gboolean broker_session_capture_is_ours      (const char *text);
 
-/* Writes or removes the file, and updates the running user manager on
- * @bus (may be NULL) when @enable differs from what it was told last.
- * Failures are logged, with what the user can do. */
-void     broker_session_capture_apply        (GDBusConnection *bus,
+/* Writes or removes the file.  Blocking: for a worker thread.  Failures
+ * are logged, with what the user can do. */
+void     broker_session_capture_write        (gboolean         enable);
+
+/* Puts the library into the running user manager's LD_PRELOAD, or takes
+ * it out, on @bus (may be NULL); asynchronous, the one before cancelled. */
+void     broker_session_capture_tell_manager (GDBusConnection *bus,
                                               gboolean         enable);
 
 G_END_DECLS
