@@ -402,7 +402,12 @@ tunnel (Client             *client,
   broker_capture_connection_tunnel (client->connection, client->session,
                                     broker_session_get_profile (client->session)->id,
                                     client->traffic);
-  publish (client);
+  /* Listed at once only while the session is not up (a connect waiting for
+   * an SSH connection, a host-key question or a password); otherwise with
+   * the answer, off the connect's path: exporting an object on the bus
+   * costs more than the answer itself. */
+  if (!g_str_equal (session_state (client->session), "connected"))
+    publish (client);
   log_decision (client, "tunnel", client->rule->profile);
   if (client->rule->fallback_to_plain)
     wait_for_session (client, config);
