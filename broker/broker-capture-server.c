@@ -535,6 +535,22 @@ decided (Client *client,
   broker_capture_connection_decided (client->connection, action, index);
 }
 
+/* The request's ADDRESS as an address (its port is request.port), or NULL. */
+static GInetAddress *
+request_address (Client *client)
+{
+  struct sockaddr_storage native;
+  socklen_t length = sizeof native;
+  g_autoptr(GSocketAddress) parsed = NULL;
+
+  if (burrow_capture_message_get_sockaddr (&client->request, &native, &length) < 0)
+    return NULL;
+  parsed = g_socket_address_new_from_native (&native, length);
+  if (parsed == NULL)
+    return NULL;
+  return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed)));
+}
+
 /* The destination: a synthetic address stands for the name it was handed
  * out for; otherwise the address, and the name if the program gave one. */
 static gboolean
@@ -663,24 +679,20 @@ decide (Client *client)
 {
   BrokerCaptureServer *server = client->server;
   BrokerConfig *config = server->host.get_config (server->host.owner);
-  struct sockaddr_storage address;
-  socklen_t length = sizeof address;
-  g_autoptr(GSocketAddress) parsed = NULL;
+  g_autoptr(GInetAddress) address = request_address (client);
   BrokerFilterQuery query = { 0 };
   int index;
 
-  burrow_capture_message_get_sockaddr (&client->request, &address, &length);
-  parsed = g_socket_address_new_from_native (&address, length);
-  if (parsed == NULL)
+  if (address == NULL)
     {
       answer_error (client, EPROTO);
       return;
     }
   client->port = client->request.port;
   client->application = executable_of (client->peer.pid);
-  if (!take_destination (client, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed))))
+  if (!take_destination (client, address))
     return;
-  if (ftp_data_connect (client, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed))))
+  if (ftp_data_connect (client, address))
     return;
 
   query.application = client->application;
@@ -729,15 +741,11 @@ static void
 take_report (Client *client)
 {
   BrokerConfig *config = client->server->host.get_config (client->server->host.owner);
-  g_autoptr(GSocketAddress) parsed = NULL;
-  struct sockaddr_storage address;
-  socklen_t length = sizeof address;
+  g_autoptr(GInetAddress) address = request_address (client);
   BrokerFilterQuery query = { 0 };
   int index;
 
-  burrow_capture_message_get_sockaddr (&client->request, &address, &length);
-  parsed = g_socket_address_new_from_native (&address, length);
-  if (parsed == NULL)
+  if (address == NULL)
     {
       client_free (client);
       return;
@@ -747,8 +755,7 @@ take_report (Client *client)
   /* Told by the program: it may have exited since. */
   if (client->application == NULL && (client->request.present & BURROW_CAPTURE_HAS_EXECUTABLE))
     client->application = g_strdup (client->request.executable);
-  client->address = g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed)));
+  client->address = g_inet_address_to_string (address);
   query.application = client->application;
   query.host = query.address = client->address;
   query.port = client->port;
