@@ -38,6 +38,15 @@ broker_capture_connection_set_state (BrokerCaptureConnection *self,
     self->ended = g_get_monotonic_time ();
 }
 
+void
+broker_capture_connection_fail (BrokerCaptureConnection *self,
+                                const char              *reason)
+{
+  burrow_dbus_connection1_set_failure (BURROW_DBUS_CONNECTION1 (self),
+                                       reason != NULL ? reason : "");
+  broker_capture_connection_set_state (self, "failed");
+}
+
 static void
 publish_counters (BrokerCaptureConnection *self)
 {

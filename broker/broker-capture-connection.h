@@ -34,6 +34,9 @@ void                     broker_capture_connection_tunnel     (BrokerCaptureConn
                                                                BrokerSession           *session,
                                                                const char              *profile,
                                                                BrokerTraffic           *traffic);
+/* A failed TUNNEL: State "failed", and why. */
+void                     broker_capture_connection_fail       (BrokerCaptureConnection *self,
+                                                               const char              *reason);
 /* "open", "failed" or "closed". */
 void                     broker_capture_connection_set_state  (BrokerCaptureConnection *self,
                                                                const char              *state);

@@ -190,6 +190,26 @@ log_decision (Client     *client,
 
 /* TUNNEL */
 
+/* A TUNNEL connect that cannot be carried: the journal says why, and so do
+ * the live view (State "failed", Failure) and a signal for the desktop;
+ * the program's connect() fails with @error_number. */
+static void
+fail_tunnel (Client     *client,
+             const char *why,
+             int         error_number)
+{
+  BrokerCaptureServer *server = client->server;
+  g_autoptr(BrokerCaptureConnection) connection = client->connection != NULL
+                                                  ? g_object_ref (client->connection) : NULL;
+
+  log_decision (client, "tunnel failed", why);
+  if (connection != NULL)
+    broker_capture_connection_fail (connection, why);
+  answer (client, BURROW_CAPTURE_ACTION_FAIL, error_number);
+  if (server != NULL && connection != NULL && server->host.failed != NULL)
+    server->host.failed (server->host.owner, connection, why);
+}
+
 static void
 on_channel_opened (gboolean    opened,
                    const char *why,
@@ -202,8 +222,7 @@ on_channel_opened (gboolean    opened,
       answer (client, BURROW_CAPTURE_ACTION_TUNNELLED, 0);
       return;
     }
-  log_decision (client, "tunnel failed", why);
-  answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
+  fail_tunnel (client, why, ECONNREFUSED);
 }
 
 /* The destination as the SSH server is asked for it: by name when the
@@ -281,8 +300,7 @@ on_joined (int         fd,
 
   if (fd < 0)
     {
-      log_decision (client, "tunnel failed", error);
-      answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
+      fail_tunnel (client, error, ECONNREFUSED);
       return;
     }
   if (client->server == NULL)
@@ -393,8 +411,7 @@ tunnel (Client             *client,
           fall_back (client, error->message);
           return;
         }
-      log_decision (client, "tunnel failed", error->message);
-      answer (client, BURROW_CAPTURE_ACTION_FAIL, EHOSTUNREACH);
+      fail_tunnel (client, error->message, EHOSTUNREACH);
       return;
     }
   g_object_ref (client->session);

@@ -29,6 +29,10 @@ typedef struct
   /* Lists a decided connect (Connection1) until it emits "finished". */
   void           (*publish)     (gpointer                 owner,
                                  BrokerCaptureConnection *connection);
+  /* A TUNNEL connect failed (after publish): tells the desktop. */
+  void           (*failed)      (gpointer                 owner,
+                                 BrokerCaptureConnection *connection,
+                                 const char              *reason);
   gpointer owner;
 } BrokerCaptureHost;
 

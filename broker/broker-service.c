@@ -997,11 +997,27 @@ capture_publish (gpointer                 owner,
     self->tick_id = g_timeout_add_seconds (1, tick_connections, self);
 }
 
+static void
+capture_failed (gpointer                 owner,
+                BrokerCaptureConnection *connection,
+                const char              *reason)
+{
+  BrokerService *self = owner;
+  GDBusObject *object = g_hash_table_lookup (self->connections, connection);
+
+  if (object != NULL)
+    burrow_dbus_broker1_emit_capture_failed (BURROW_DBUS_BROKER1 (self),
+                                             g_dbus_object_get_object_path (object),
+                                             reason != NULL ? reason : "");
+}
+
 /* Once the bus name is ours: only one broker answers captured programs. */
 void
 broker_service_start_capture (BrokerService *self)
 {
-  BrokerCaptureHost host = { capture_get_config, capture_get_session, capture_publish, self };
+  BrokerCaptureHost host = {
+    capture_get_config, capture_get_session, capture_publish, capture_failed, self
+  };
   g_autofree char *path = broker_capture_server_default_path ();
   g_autoptr(GError) error = NULL;
 

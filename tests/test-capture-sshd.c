@@ -487,18 +487,58 @@ test_block_rule (void)
 /* A TUNNEL to a port nothing listens on behind the SSH server: the server
  * refuses the channel, and the program's connect fails with ECONNREFUSED
  * (not after a timeout); the session carries the next connect as before. */
+static char *connections_line (const char *needle);
+
+static void
+on_capture_failed (GDBusConnection *connection,
+                   const char      *sender,
+                   const char      *path,
+                   const char      *interface,
+                   const char      *signal,
+                   GVariant        *parameters,
+                   gpointer         user_data)
+{
+  char **reason = user_data;
+
+  g_free (*reason);
+  g_variant_get (parameters, "(&os)", NULL, reason);
+}
+
+static gboolean
+string_set (gpointer user_data)
+{
+  return *(char **) user_data != NULL;
+}
+
 static void
 test_refused_destination (void)
 {
   g_autofree char *check = connect_check ();
-  g_autofree char *closed = g_strdup_printf ("%u", burrow_test_free_port ());
+  guint16 closed_port = burrow_test_free_port ();
+  g_autofree char *closed = g_strdup_printf ("%u", closed_port);
   g_autofree char *hidden = g_strdup_printf ("%u", world.hidden_port);
+  g_autofree char *needle = g_strdup_printf ("127.0.0.1:%u", closed_port);
+  g_autofree char *line = NULL;
+  g_autofree char *reason = NULL;
   g_auto(BurrowTestToolResult) result = { 0 };
+  guint subscription = g_dbus_connection_signal_subscribe (
+    world.broker->connection, NULL, "io.github.burrow.Burrow.Broker1",
+    "CaptureFailed", "/io/github/burrow/Burrow/Broker", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+    on_capture_failed, &reason, NULL);
 
   run_captured (&result, (const char *[]) { "python3", check, "errno", "127.0.0.1", closed, NULL });
   burrow_test_assert_tool_ok (&result, "connect-check.py errno, refused channel");
   g_assert_cmpstr (result.out, ==, "ECONNREFUSED\n");
   burrow_test_tool_result_clear (&result);
+  /* The desktop is told, and the live view says why. */
+  g_assert_true (burrow_test_wait_until (string_set, &reason, 5000));
+  assert_contains (reason, "refused");
+  g_dbus_connection_signal_unsubscribe (world.broker->connection,
+                                        subscription);
+  line = connections_line (needle);
+  g_assert_nonnull (line);
+  assert_contains (line, "failed");
+  assert_contains (line, reason);
 
   run_captured (&result, (const char *[]) { "python3", check, "errno", "127.0.0.1", hidden, NULL });
   burrow_test_assert_tool_ok (&result, "connect-check.py errno, after a refused channel");

@@ -44,6 +44,7 @@ print_connection (const char            *id,
   g_autofree char *rule_text = rule >= 0 ? g_strdup_printf ("%d", rule + 1) : g_strdup ("-");
   const char *profile = burrow_dbus_connection1_get_profile (connection);
   const char *sandbox = burrow_dbus_connection1_get_sandbox (connection);
+  const char *failure = burrow_dbus_connection1_get_failure (connection);
   g_autofree char *application = NULL;
 
   if (g_strcmp0 (host, address) == 0)
@@ -57,13 +58,14 @@ print_connection (const char            *id,
   else
     application = g_strdup (burrow_dbus_connection1_get_application (connection));
   printf ("%-4s %-7s %-6s %-7u %-4s %-10s %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
-          " %6s  %s → %s\n",
+          " %6s  %s → %s%s%s\n",
           id, burrow_dbus_connection1_get_state (connection),
           burrow_dbus_connection1_get_action (connection),
           burrow_dbus_connection1_get_pid (connection), rule_text,
           *profile != '\0' ? profile : "-",
           burrow_dbus_connection1_get_bytes_in (connection),
-          burrow_dbus_connection1_get_bytes_out (connection), age, application, destination);
+          burrow_dbus_connection1_get_bytes_out (connection), age, application, destination,
+          *failure != '\0' ? " — " : "", failure);
 }
 
 static int
