@@ -32,6 +32,7 @@ struct _BrokerService
   BrokerAgents *agents;        /* created once the service is on a connection */
   guint next_session;
   BrokerCaptureServer *capture;
+  BrokerConfig *no_rules;      /* what captured programs follow while capture is off */
   GThreadPool *files_writer;   /* writes what captured programs read */
   GHashTable *connections;     /* BrokerCaptureConnection → its object skeleton */
   guint next_connection;
@@ -298,6 +299,27 @@ handle_set_capture_settings (BurrowDBusBroker1     *iface,
       enable = g_variant_get_boolean (owned);
     }
   start_edit (self, broker_config_edit_new_set_capture (enable), invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void update_capture_files (BrokerService *self);
+
+static gboolean
+handle_set_capture_active (BurrowDBusBroker1     *iface,
+                           GDBusMethodInvocation *invocation,
+                           gboolean               active)
+{
+  BrokerService *self = BROKER_SERVICE (iface);
+
+  if (active != burrow_dbus_broker1_get_capture_active (iface))
+    {
+      g_message ("capture %s", active ? "active: the filter rules apply again"
+                                      : "off: captured programs connect directly until it is "
+                                        "on again");
+      burrow_dbus_broker1_set_capture_active (iface, active);
+      update_capture_files (self);
+    }
+  burrow_dbus_broker1_complete_set_capture_active (iface, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -755,6 +777,8 @@ on_errors_changed (BrokerService *self)
   sync_properties (self);
 }
 
+static BrokerConfig *capture_get_config (gpointer owner);
+
 /* One turn of the files captured programs read, for the writer thread. */
 typedef struct
 {
@@ -801,7 +825,7 @@ update_capture_files (BrokerService *self)
     self->files_writer = g_thread_pool_new (write_capture_files, NULL, 1, FALSE, NULL);
   files = g_new0 (CaptureFiles, 1);
   files->snapshot_path = broker_capture_snapshot_default_path ();
-  files->snapshot_text = broker_capture_snapshot_render (config);
+  files->snapshot_text = broker_capture_snapshot_render (capture_get_config (self));
   files->session_wide = config->capture_enable_at_startup;
   g_thread_pool_push (self->files_writer, files, NULL);
   broker_session_capture_tell_manager (g_dbus_interface_skeleton_get_connection (
@@ -857,6 +881,7 @@ broker_service_dispose (GObject *object)
   g_clear_object (&self->agents);
   g_clear_object (&self->objects);
   g_clear_object (&self->manager);
+  g_clear_pointer (&self->no_rules, broker_config_unref);
   G_OBJECT_CLASS (broker_service_parent_class)->dispose (object);
 }
 
@@ -880,6 +905,7 @@ broker_service_iface_init (BurrowDBusBroker1Iface *iface)
   iface->handle_test_rule = handle_test_rule;
   iface->handle_get_capture_settings = handle_get_capture_settings;
   iface->handle_set_capture_settings = handle_set_capture_settings;
+  iface->handle_set_capture_active = handle_set_capture_active;
   iface->handle_connect = handle_connect;
   iface->handle_disconnect = handle_disconnect;
   iface->handle_open_tunnel = handle_open_tunnel;
@@ -893,6 +919,8 @@ broker_service_init (BrokerService *self)
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->connections = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
   self->tunnels = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) tunnel_entry_free);
+  self->no_rules = broker_config_new ();
+  burrow_dbus_broker1_set_capture_active (BURROW_DBUS_BROKER1 (self), TRUE);
 }
 
 /* Capture */
@@ -900,7 +928,11 @@ broker_service_init (BrokerService *self)
 static BrokerConfig *
 capture_get_config (gpointer owner)
 {
-  return current_config (owner);
+  BrokerService *self = owner;
+
+  if (!burrow_dbus_broker1_get_capture_active (BURROW_DBUS_BROKER1 (self)))
+    return self->no_rules;
+  return current_config (self);
 }
 
 /* A TUNNEL rule's connections ride its profile's shared session. */

@@ -751,6 +751,51 @@ test_fallback_to_plain (void)
   assert_contains (result.err, "allows fallback-to-plain");
 }
 
+static gboolean
+snapshot_has_rules (gpointer user_data)
+{
+  g_autofree char *text = NULL;
+  gboolean wanted = GPOINTER_TO_INT (user_data);
+
+  return g_file_get_contents (g_getenv ("BURROW_CAPTURE_RULES"), &text, NULL, NULL)
+         && (strstr (text, "\nrule ") != NULL) == wanted;
+}
+
+static void
+assert_connect (const char *port,
+                const char *expected)
+{
+  g_autofree char *check = connect_check ();
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured (&result, (const char *[]) { "python3", check, "errno", "127.0.0.1", port, NULL });
+  burrow_test_assert_tool_ok (&result, "connect-check.py errno");
+  g_assert_cmpstr (result.out, ==, expected);
+}
+
+/* Broker1.SetCaptureActive (burrowctl capture suspend|resume): suspended,
+ * the BLOCK rule's port is reached and the tunnel-only server is not (a
+ * direct connect to its held port is refused); the rules snapshot is
+ * emptied, so programs do the same without asking.  Resumed, the rules
+ * apply again. */
+static void
+test_suspend_and_resume (void)
+{
+  g_autofree char *blocked = g_strdup_printf ("%u", world.blocked_port);
+  g_autofree char *hidden = g_strdup_printf ("%u", world.hidden_port);
+
+  run_ctl_ok ((const char *[]) { "capture", "suspend", NULL }, "capture now: suspended");
+  run_ctl_ok ((const char *[]) { "capture", NULL }, "capture now: suspended");
+  g_assert_true (burrow_test_wait_until (snapshot_has_rules, GINT_TO_POINTER (FALSE), 5000));
+  assert_connect (blocked, "connected\n");
+  assert_connect (hidden, "ECONNREFUSED\n");
+
+  run_ctl_ok ((const char *[]) { "capture", "resume", NULL }, "capture now: active");
+  g_assert_true (burrow_test_wait_until (snapshot_has_rules, GINT_TO_POINTER (TRUE), 5000));
+  assert_connect (blocked, "EACCES\n");
+  assert_connect (hidden, "connected\n");
+}
+
 /* No broker: what the rules tunnel is refused (fail-closed), what a DIRECT
  * rule allows still works, read from the rules snapshot the broker left;
  * without a snapshot nothing is known, so everything is refused; -F
@@ -1597,6 +1642,7 @@ main (int   argc,
   g_test_add_func ("/capture/session-wide", test_session_wide);
   g_test_add_func ("/capture/other-user-passes-through", test_other_user_passes_through);
   g_test_add_func ("/capture/fallback-to-plain", test_fallback_to_plain);
+  g_test_add_func ("/capture/suspend-and-resume", test_suspend_and_resume);
   g_test_add_func ("/capture/ftp-passive", test_ftp_passive);
   g_test_add_func ("/capture/ftp-active", test_ftp_active);
   g_test_add_func ("/capture/ftp-by-name", test_ftp_by_name);

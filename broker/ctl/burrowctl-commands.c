@@ -585,7 +585,7 @@ static const BurrowctlCommand commands[] = {
   { "tunnels", "", "List the broker's tunnels with their traffic", burrowctl_cmd_tunnels },
   { "connections", "[close ID]", "List captured programs' connections, or close one",
     burrowctl_cmd_connections },
-  { "capture", "[on|off]", "Show or set session-wide capture (from the next login)",
+  { "capture", "[on|off|suspend|resume]", "Show or set session-wide capture, or suspend it",
     burrowctl_cmd_capture },
   { "agent", "[--script FILE]", "Answer the broker's questions (host keys, passwords)",
     burrowctl_agent },
