@@ -481,6 +481,29 @@ pick_address (GList *addresses,
   return NULL;
 }
 
+/* Connects the program's socket (taken) to the first of @addresses of
+ * its family, at the port it asked for; on_direct_connected() answers.
+ * FALSE, the socket left alone, when none fits. */
+static gboolean
+connect_directly (Client *client,
+                  GList  *addresses)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) target = NULL;
+  int family = AF_UNSPEC;
+  socklen_t length = sizeof family;
+  int socket_fd = client->socket_fd;
+
+  getsockopt (socket_fd, SOL_SOCKET, SO_DOMAIN, &family, &length);
+  address = pick_address (addresses, family);
+  if (address == NULL)
+    return FALSE;
+  target = g_inet_socket_address_new (address, client->port);
+  client->socket_fd = -1;
+  broker_capture_connect_direct (socket_fd, target, on_direct_connected, client);
+  return TRUE;
+}
+
 static void
 on_name_resolved (GObject      *source,
                   GAsyncResult *result,
@@ -489,25 +512,15 @@ on_name_resolved (GObject      *source,
   Client *client = user_data;
   g_autoptr(GError) error = NULL;
   GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
-  g_autoptr(GInetAddress) address = NULL;
-  g_autoptr(GSocketAddress) target = NULL;
-  int family = AF_UNSPEC;
-  socklen_t length = sizeof family;
-  int socket_fd = client->socket_fd;
+  gboolean connecting = client->server != NULL && connect_directly (client, addresses);
 
-  getsockopt (socket_fd, SOL_SOCKET, SO_DOMAIN, &family, &length);
-  address = addresses != NULL ? pick_address (addresses, family) : NULL;
   g_resolver_free_addresses (addresses);
-  if (address == NULL || client->server == NULL)
+  if (!connecting)
     {
       log_decision (client, "direct failed",
                     error != NULL ? error->message : "no address of the socket's family");
       answer (client, BURROW_CAPTURE_ACTION_FAIL, EHOSTUNREACH);
-      return;
     }
-  target = g_inet_socket_address_new (address, client->port);
-  client->socket_fd = -1;
-  broker_capture_connect_direct (socket_fd, target, on_direct_connected, client);
 }
 
 static void
@@ -645,25 +658,14 @@ hand_to_data_listener (Client     *client,
                        const char *listener)
 {
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (listener);
-  g_autoptr(GInetAddress) address = NULL;
-  g_autoptr(GSocketAddress) target = NULL;
   GList one = { .data = inet };
-  int family = AF_UNSPEC;
-  socklen_t length = sizeof family;
-  int socket_fd = client->socket_fd;
 
-  getsockopt (socket_fd, SOL_SOCKET, SO_DOMAIN, &family, &length);
-  address = pick_address (&one, family);
-  if (address == NULL)
+  if (!connect_directly (client, &one))
     {
       g_message ("capture: pid %d: an FTP data connect from a socket of the wrong family",
                  (int) client->peer.pid);
       answer (client, BURROW_CAPTURE_ACTION_FAIL, ECONNREFUSED);
-      return;
     }
-  target = g_inet_socket_address_new (address, client->port);
-  client->socket_fd = -1;
-  broker_capture_connect_direct (socket_fd, target, on_direct_connected, client);
 }
 
 /* A captured FTP client's data connect to the port of a passive data
