@@ -126,7 +126,8 @@ answer (Client *client,
       reply.present |= BURROW_CAPTURE_HAS_RULE;
     }
   send_reply (client, &reply);
-  publish (client);
+  /* The state first: set on an object not yet on the bus, it costs no
+   * PropertiesChanged signal. */
   if (client->connection != NULL
       && (action != BURROW_CAPTURE_ACTION_TUNNELLED || client->direct_by_broker))
     broker_capture_connection_set_state (client->connection,
@@ -134,6 +135,7 @@ answer (Client *client,
                                          || client->direct_by_broker ? "direct" : "failed");
   else if (client->connection != NULL)
     broker_capture_connection_set_state (client->connection, "open");
+  publish (client);
   client_free (client);
 }
 
@@ -805,8 +807,8 @@ take_report (Client *client)
       index = -1;
     }
   decided (client, index);
-  publish (client);
   broker_capture_connection_set_state (client->connection, "direct");
+  publish (client);
   client_free (client);
 }
 
