@@ -13,6 +13,22 @@
 static const guint8 ipv4_base[4] = { 198, 18, 0, 0 };
 static const guint8 ipv6_base[16] = { 0xfd, 0x62, 0x75, 0x72, 0x72, 0x6f, 0x77, 0x00 };
 
+/* ::ffff:198.18.0.1 as 198.18.0.1: a dual-stack program (Java) connects
+ * an IPv6 socket to the IPv4 address it was given.  (The capture server's
+ * g_socket_address_new_from_native() already gives IPv4 for those; an
+ * address made another way may still be mapped.) */
+static GInetAddress *
+unmapped (GInetAddress *address)
+{
+  static const guint8 prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  const guint8 *bytes = g_inet_address_to_bytes (address);
+
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6
+      && memcmp (bytes, prefix, sizeof prefix) == 0)
+    return g_inet_address_new_from_bytes (bytes + 12, G_SOCKET_FAMILY_IPV4);
+  return g_object_ref (address);
+}
+
 struct _BrokerCaptureNames
 {
   GHashTable *by_name[2];      /* normalised name → address text; IPv4, IPv6 */
@@ -103,7 +119,8 @@ const char *
 broker_capture_names_lookup (BrokerCaptureNames *self,
                              GInetAddress       *address)
 {
-  g_autofree char *text = g_inet_address_to_string (address);
+  g_autoptr(GInetAddress) plain = unmapped (address);
+  g_autofree char *text = g_inet_address_to_string (plain);
 
   return g_hash_table_lookup (self->by_address, text);
 }
@@ -111,7 +128,9 @@ broker_capture_names_lookup (BrokerCaptureNames *self,
 gboolean
 broker_capture_names_is_synthetic (GInetAddress *address)
 {
-  return burrow_capture_is_synthetic (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4
+  g_autoptr(GInetAddress) plain = unmapped (address);
+
+  return burrow_capture_is_synthetic (g_inet_address_get_family (plain) == G_SOCKET_FAMILY_IPV4
                                       ? AF_INET : AF_INET6,
-                                      g_inet_address_to_bytes (address));
+                                      g_inet_address_to_bytes (plain));
 }

@@ -19,7 +19,8 @@ void                broker_capture_names_free         (BrokerCaptureNames *self)
 GInetAddress       *broker_capture_names_address      (BrokerCaptureNames *self,
                                                        const char         *name,
                                                        GSocketFamily       family);
-/* The name @address was handed out for, or NULL. */
+/* The name @address was handed out for, or NULL.  Here and in
+ * _is_synthetic() an IPv4-mapped IPv6 address counts as its IPv4 one. */
 const char         *broker_capture_names_lookup       (BrokerCaptureNames *self,
                                                        GInetAddress       *address);
 gboolean            broker_capture_names_is_synthetic (GInetAddress       *address);

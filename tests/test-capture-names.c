@@ -35,6 +35,24 @@ test_ipv4_range_and_stability (void)
   g_assert_cmpstr (broker_capture_names_lookup (names, parsed), ==, "git.corp.example");
 }
 
+/* A dual-stack program (Java) connects an IPv6 socket to the IPv4
+ * synthetic address it was given: ::ffff:198.18.x.y stands for the name
+ * too; other mapped addresses are real ones. */
+static void
+test_mapped_ipv4 (void)
+{
+  g_autoptr(BrokerCaptureNames) names = broker_capture_names_new ();
+  g_autofree char *first = address_for (names, "git.corp.example", G_SOCKET_FAMILY_IPV4);
+  g_autofree char *text = g_strdup_printf ("::ffff:%s", first);
+  g_autoptr(GInetAddress) mapped = g_inet_address_new_from_string (text);
+  g_autoptr(GInetAddress) real = g_inet_address_new_from_string ("::ffff:127.0.0.1");
+
+  g_assert_true (broker_capture_names_is_synthetic (mapped));
+  g_assert_cmpstr (broker_capture_names_lookup (names, mapped), ==, "git.corp.example");
+  g_assert_false (broker_capture_names_is_synthetic (real));
+  g_assert_null (broker_capture_names_lookup (names, real));
+}
+
 static void
 test_ipv6_range (void)
 {
@@ -102,6 +120,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/capture-names/ipv4-range-and-stability", test_ipv4_range_and_stability);
   g_test_add_func ("/capture-names/ipv6-range", test_ipv6_range);
+  g_test_add_func ("/capture-names/mapped-ipv4", test_mapped_ipv4);
   g_test_add_func ("/capture-names/unknown-and-real-addresses", test_unknown_and_real_addresses);
   g_test_add_func ("/capture-names/many-names", test_many_names);
   return g_test_run ();

@@ -859,6 +859,36 @@ test_loopback_passes_without_l (void)
  * and the SSH server's side resolves it, to its own loopback: the hidden
  * server.  Uncaptured, "localhost" here is refused.  (Python, since curl
  * resolves "localhost" itself without asking the C library.) */
+/* A dual-stack program (as Java does) connects an IPv6 socket to the
+ * IPv4 address it looked up, mapped: ::ffff:198.18.x.y stands for the name
+ * as 198.18.x.y does, and getpeername() gives what it asked for. */
+static void
+test_name_mapped_ipv4 (void)
+{
+  g_autofree char *script = g_strdup_printf (
+    "import socket\n"
+    "v4 = socket.getaddrinfo('localhost', %u, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]\n"
+    "s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)\n"
+    "s.settimeout(20)\n"
+    "s.connect(('::ffff:' + v4, %u))\n"
+    "print(v4.startswith('198.18.') or v4.startswith('198.19.'), s.getpeername()[0] == '::ffff:' + v4)\n"
+    "s.sendall(b'GET /page.txt HTTP/1.0\\r\\n\\r\\n')\n"
+    "data = b''\n"
+    "while True:\n"
+    "    chunk = s.recv(65536)\n"
+    "    if not chunk:\n"
+    "        break\n"
+    "    data += chunk\n"
+    "print(data.split(b'\\r\\n\\r\\n', 1)[1].decode(), end='')\n",
+    world.hidden_port, world.hidden_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_captured_at (&result, world.socket_path, NULL,
+                   (const char *[]) { "python3", "-c", script, NULL });
+  burrow_test_assert_tool_ok (&result, "captured python3, IPv6 socket to a mapped address");
+  g_assert_cmpstr (result.out, ==, "True True\n" HIDDEN_BODY "\n");
+}
+
 static void
 test_name_tunnel_python (void)
 {
@@ -1635,6 +1665,7 @@ main (int   argc,
   g_test_add_func ("/capture/loopback-passes-without-l", test_loopback_passes_without_l);
   g_test_add_func ("/capture/name-tunnel-python", test_name_tunnel_python);
   g_test_add_func ("/capture/name-synthetic-address", test_name_synthetic_address);
+  g_test_add_func ("/capture/name-mapped-ipv4", test_name_mapped_ipv4);
   g_test_add_func ("/capture/hostname-from-app", test_hostname_from_app);
   g_test_add_func ("/capture/sandbox-own-session", test_sandbox_own_session);
   g_test_add_func ("/capture/sandbox-hostname-from-app", test_sandbox_hostname_from_app);
