@@ -186,12 +186,10 @@ find_preload (const char * const *environment)
   return NULL;
 }
 
-/* LD_PRELOAD's list (separated by spaces or colons) with @library put in
- * first or taken out; NULL when the list ends up empty. */
-static char *
-edit_preload (const char *current,
-              const char *library,
-              gboolean    add)
+char *
+broker_session_capture_edit_preload (const char *current,
+                                     const char *library,
+                                     gboolean    add)
 {
   g_auto(GStrv) entries = g_strsplit_set (current != NULL ? current : "", " :", -1);
   g_autoptr(GPtrArray) kept = g_ptr_array_new ();
@@ -257,7 +255,8 @@ on_environment (GObject      *source,
   g_variant_get (reply, "(v)", &value);
   environment = g_variant_get_strv (value, NULL);
   current = find_preload (environment);
-  wanted = edit_preload (current, update->library, update->library != NULL);
+  wanted = broker_session_capture_edit_preload (current, update->library,
+                                                update->library != NULL);
   if (g_strcmp0 (current, wanted) == 0)
     return;
   if (wanted == NULL)

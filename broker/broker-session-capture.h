@@ -38,6 +38,13 @@ char    *broker_session_capture_library_path (void);
 /* The file's text for @library.  Pure. */
 char    *broker_session_capture_render       (const char *library);
 
+/* LD_PRELOAD's list (separated by spaces or colons) with @library put
+ * first (@add) or taken out, and any other libburrow-capture.so with it;
+ * NULL when the list ends up empty.  Pure. */
+char    *broker_session_capture_edit_preload (const char *current,
+                                              const char *library,
+                                              gboolean    add);
+
 /* Whether @text is a file this broker wrote (its header). */
 gboolean broker_session_capture_is_ours      (const char *text);
 
