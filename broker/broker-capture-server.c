@@ -39,12 +39,15 @@ struct _BrokerCaptureServer
   GPtrArray *ftp_controls;      /* CapturedFtp */
 };
 
-/* A captured FTP control connection, and the address the program connected
- * it to: where a 229 reply sends the program's data connects. */
+/* A captured FTP control connection, the address the program connected it
+ * to (where a 229 reply sends the program's data connects), and the
+ * program's sandbox: data connects are handed over within one sandbox (or
+ * none) only. */
 typedef struct
 {
   BrokerFtpControl *control;
   char *destination;
+  char *sandbox;
 } CapturedFtp;
 
 /* One connect() of a captured program, from its question to our answer. */
@@ -203,13 +206,15 @@ fail_tunnel (Client     *client,
   BrokerCaptureServer *server = client->server;
   g_autoptr(BrokerCaptureConnection) connection = client->connection != NULL
                                                   ? g_object_ref (client->connection) : NULL;
+  /* It may hold the SSH server's words: D-Bus strings must be UTF-8. */
+  g_autofree char *reason = g_utf8_make_valid (why != NULL ? why : "", -1);
 
-  log_decision (client, "tunnel failed", why);
+  log_decision (client, "tunnel failed", reason);
   if (connection != NULL)
-    broker_capture_connection_fail (connection, why);
+    broker_capture_connection_fail (connection, reason);
   answer (client, BURROW_CAPTURE_ACTION_FAIL, error_number);
   if (server != NULL && connection != NULL && server->host.failed != NULL)
-    server->host.failed (server->host.owner, connection, why);
+    server->host.failed (server->host.owner, connection, reason);
 }
 
 static void
@@ -244,6 +249,7 @@ captured_ftp_free (CapturedFtp *ftp)
 {
   broker_ftp_control_free (ftp->control);
   g_free (ftp->destination);
+  g_free (ftp->sandbox);
   g_free (ftp);
 }
 
@@ -278,6 +284,7 @@ carry_ftp (Client *client,
 {
   BrokerCaptureServer *server = client->server;
   g_autofree char *destination = g_strdup (client->address);
+  g_autofree char *sandbox = g_strdup (client->sandbox);   /* @client may go in there */
   BrokerFtpControl *control =
     broker_ftp_control_new_local (client->session, client->traffic, fd, channel_target (client),
                                   client->port,
@@ -290,6 +297,7 @@ carry_ftp (Client *client,
   ftp = g_new0 (CapturedFtp, 1);
   ftp->control = control;
   ftp->destination = g_steal_pointer (&destination);
+  ftp->sandbox = g_steal_pointer (&sandbox);
   g_ptr_array_add (server->ftp_controls, ftp);
 }
 
@@ -645,11 +653,16 @@ resolve (Client *client)
 
 static gboolean
 is_captured_ftp_server (BrokerCaptureServer *server,
-                        const char          *address)
+                        const char          *address,
+                        const char          *sandbox)
 {
   for (guint i = 0; i < server->ftp_controls->len; i++)
-    if (g_str_equal (((CapturedFtp *) server->ftp_controls->pdata[i])->destination, address))
-      return TRUE;
+    {
+      CapturedFtp *ftp = server->ftp_controls->pdata[i];
+
+      if (g_str_equal (ftp->destination, address) && g_strcmp0 (ftp->sandbox, sandbox) == 0)
+        return TRUE;
+    }
   return FALSE;
 }
 
@@ -685,11 +698,12 @@ ftp_data_connect (Client       *client,
     return FALSE;
   g_debug ("capture: pid %d connects to a data listener of a captured FTP connection",
            (int) client->peer.pid);
-  if (!g_str_equal (listener, client->address)
-      && is_captured_ftp_server (client->server, client->address))
-    hand_to_data_listener (client, listener);
-  else if (g_inet_address_get_is_loopback (address))
+  /* The listener's own address (a 227 names it): the program connects
+   * itself.  Any other loopback address goes by the rules. */
+  if (g_str_equal (listener, client->address))
     answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
+  else if (is_captured_ftp_server (client->server, client->address, client->sandbox))
+    hand_to_data_listener (client, listener);
   else
     return FALSE;
   return TRUE;
@@ -1129,6 +1143,10 @@ broker_capture_server_free (BrokerCaptureServer *self)
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
     {
+      /* Waiting for its question, or for a session (fallback-to-plain):
+       * nothing will call back for it.  Others are freed by their callback. */
+      gboolean waiting = client->read_source != 0 || client->state_handler != 0;
+
       g_hash_table_iter_steal (&iter);
       client->server = NULL;
       stop_waiting (client);
@@ -1139,6 +1157,8 @@ broker_capture_server_free (BrokerCaptureServer *self)
           close (client->fd);   /* the program sees the broker go: fail-closed */
           client->fd = -1;
         }
+      if (waiting)
+        client_free (client);
     }
   broker_capture_endpoint_free (self->endpoint);
   broker_capture_names_free (self->names);

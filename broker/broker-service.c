@@ -33,7 +33,7 @@ struct _BrokerService
   guint next_session;
   BrokerCaptureServer *capture;
   BrokerConfig *no_rules;      /* what captured programs follow while capture is off */
-  GThreadPool *files_writer;   /* writes what captured programs read */
+  GThreadPool *files_writer;   /* writes session-wide capture's environment.d file */
   GHashTable *connections;     /* BrokerCaptureConnection → its object skeleton */
   guint next_connection;
   guint tick_id;
@@ -779,55 +779,37 @@ on_errors_changed (BrokerService *self)
 
 static BrokerConfig *capture_get_config (gpointer owner);
 
-/* One turn of the files captured programs read, for the writer thread. */
-typedef struct
-{
-  char *snapshot_path;
-  char *snapshot_text;
-  gboolean session_wide;
-} CaptureFiles;
-
+/* The environment.d file, in the writer thread (one, so turns land in
+ * order): @data is the setting plus one. */
 static void
-capture_files_free (CaptureFiles *files)
+write_session_file (gpointer data,
+                    gpointer user_data)
 {
-  g_free (files->snapshot_path);
-  g_free (files->snapshot_text);
-  g_free (files);
-}
-
-/* In the writer thread (one, so turns land in order). */
-static void
-write_capture_files (gpointer data,
-                     gpointer user_data)
-{
-  CaptureFiles *files = data;
-  g_autoptr(GError) error = NULL;
-
-  if (!broker_capture_snapshot_write_text (files->snapshot_path, files->snapshot_text, &error))
-    g_message ("capture: cannot write the rules for captured programs: %s", error->message);
-  broker_session_capture_write (files->session_wide);
-  capture_files_free (files);
+  broker_session_capture_write (GPOINTER_TO_INT (data) - 1);
 }
 
 /* What captured programs read without asking: the rules' snapshot, and
- * the session's environment for session-wide capture; written off the
- * main thread.  Only the broker that owns the bus name (and so the
- * capture socket) writes them. */
+ * the session's environment for session-wide capture.  The snapshot is
+ * written here, before a method that changed the rules answers (the
+ * caller may rely on them at once); it is small, and replaced by rename.
+ * The environment.d file, read at the next login, goes to a thread.  Only
+ * the broker that owns the bus name (and so the capture socket) writes
+ * them. */
 static void
 update_capture_files (BrokerService *self)
 {
   BrokerConfig *config = current_config (self);
-  CaptureFiles *files;
+  g_autofree char *snapshot = broker_capture_snapshot_default_path ();
+  g_autoptr(GError) error = NULL;
 
   if (self->capture == NULL)
     return;
+  if (!broker_capture_snapshot_write (capture_get_config (self), snapshot, &error))
+    g_message ("capture: cannot write the rules for captured programs: %s", error->message);
   if (self->files_writer == NULL)
-    self->files_writer = g_thread_pool_new (write_capture_files, NULL, 1, FALSE, NULL);
-  files = g_new0 (CaptureFiles, 1);
-  files->snapshot_path = broker_capture_snapshot_default_path ();
-  files->snapshot_text = broker_capture_snapshot_render (capture_get_config (self));
-  files->session_wide = config->capture_enable_at_startup;
-  g_thread_pool_push (self->files_writer, files, NULL);
+    self->files_writer = g_thread_pool_new (write_session_file, NULL, 1, FALSE, NULL);
+  g_thread_pool_push (self->files_writer,
+                      GINT_TO_POINTER (config->capture_enable_at_startup + 1), NULL);
   broker_session_capture_tell_manager (g_dbus_interface_skeleton_get_connection (
                                          G_DBUS_INTERFACE_SKELETON (self)),
                                        config->capture_enable_at_startup);

@@ -109,8 +109,11 @@ set_state (BrokerSession      *self,
 {
   BurrowDBusSession1 *iface = BURROW_DBUS_SESSION1 (self);
 
-  /* The reason first: a handler of notify::state reads it. */
-  burrow_dbus_session1_set_failure_reason (iface, reason != NULL ? reason : "");
+  g_autofree char *valid = g_utf8_make_valid (reason != NULL ? reason : "", -1);
+
+  /* The reason first: a handler of notify::state reads it.  Valid UTF-8:
+   * it may hold the SSH server's words. */
+  burrow_dbus_session1_set_failure_reason (iface, valid);
   burrow_dbus_session1_set_state (iface, broker_session_state_to_string (state));
   if (state == BROKER_SESSION_CONNECTED)
     burrow_dbus_session1_set_connected_since (iface, g_get_real_time ());
