@@ -156,9 +156,10 @@ still_running (int pidfd)
  * pid is not reused.  With SO_PEERPIDFD (Linux 6.5) that is certain: the
  * pidfd names the connecting process itself, and once /proc was read it
  * is checked to be still running, so the pid was still its own during the
- * read.  Without it, the pid could only have been reused if the program
- * exited and the kernel went round the whole pid space between its
- * connect() and this read, microseconds while it waits for our answer.
+ * read.  Without it (Debian 12's Linux 6.1), the pid could have been
+ * reused only if the connecting process exited (a forked child may hold
+ * the connection on) and the kernel went round the whole pid space before
+ * the broker's main loop reached the accept: unlikely, not impossible.
  * When the pidfd cannot be had or the process ended, the program counts
  * as an unknown sandbox. */
 char *
