@@ -4,6 +4,7 @@
 
 #include "broker-keyring.h"
 #include "burrow-test-broker.h"
+#include "burrow-test-ssh-tools.h"
 #include "burrow-test-sshd.h"
 
 /* Host-key questions and every authentication method that asks the user,
@@ -502,5 +503,7 @@ main (int   argc,
   burrow_test_broker_free (world.broker);
   burrow_test_sshd_stop (world.password_sshd);
   burrow_test_sshd_stop (world.sshd);
+  /* It holds a key, its passphrase's keyring and the agent's scripts. */
+  burrow_test_remove_tree (world.dir);
   return status;
 }
