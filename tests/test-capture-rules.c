@@ -27,7 +27,7 @@ static const ParseCase parse_cases[] = {
   { "burrow-capture-rules 1\n", NULL },
   { "burrow-capture-rules 1\n# comment\n\nrule DIRECT\nend\n", NULL },
   { "burrow-capture-rules 1\nrule TUNNEL fallback\nhost-regex ^(a.*)$\nports 1-2,5\nend\n", NULL },
-  { "burrow-capture-rules 1\nrule BLOCK\nhost-block fd00::/8\napplication /usr/bin/*\nend\n", NULL },
+  { "burrow-capture-rules 1\nrule BLOCK\nhost-block 2001:db8::/32\napplication /usr/bin/*\nend\n", NULL },
   { "burrow-capture-rules 1\nrule BLOCK\nhost-opaque\nend\n", NULL },
   { "burrow-capture-rules 1\nrule DIRECT\nfuture-attribute x\nend\n", NULL },
   { "burrow-capture-rules 2\n", "line 1: not a Burrow capture-rules file" },
@@ -46,8 +46,8 @@ static const ParseCase parse_cases[] = {
   { "burrow-capture-rules 1\nrule DIRECT\nports 9-8\nend\n", "not FIRST-LAST" },
   { "burrow-capture-rules 1\nrule DIRECT\nports 22 23\nend\n", "separated by ','" },
   { "burrow-capture-rules 1\nrule DIRECT\nports 1\nports 2\nend\n", "two ports lines" },
-  { "burrow-capture-rules 1\nrule DIRECT\nhost-block 10.0.0.0/33\nend\n", "out of range" },
-  { "burrow-capture-rules 1\nrule DIRECT\nhost-block 10.0.0.0\nend\n", "not ADDRESS/LENGTH" },
+  { "burrow-capture-rules 1\nrule DIRECT\nhost-block 127.64.0.0/33\nend\n", "out of range" },
+  { "burrow-capture-rules 1\nrule DIRECT\nhost-block 127.64.0.0\nend\n", "not ADDRESS/LENGTH" },
   { "burrow-capture-rules 1\nrule DIRECT\nhost-block ::1/-1\nend\n", "not a number" },
   { "burrow-capture-rules 1\nrule DIRECT\nhost-block x/8\nend\n", "not IPv4 or IPv6" },
   { "burrow-capture-rules 1\nrule DIRECT\nhost-opaque\nhost-opaque\nend\n", "two host lines" },
@@ -128,14 +128,14 @@ test_glob (void)
  * the rest are refused, never translated loosely. */
 static const char * const host_patterns[] = {
   "Example\\.COM", "(WWW|mail)\\.Example\\.org", "HOST[0-9]+", "([a-z]+)\\.net", "(a|b)+",
-  "example\\.com", ".*\\.example\\.com", "(www|mail)\\.example\\.org", "10\\.1\\..*",
+  "example\\.com", ".*\\.example\\.com", "(www|mail)\\.example\\.org", "127\\.1\\..*",
   "host[0-9]+", "host[^0-9]", "[a-z]*", "a|b", "^a$", "a+b?c*", "2001:db8::.*", "192\\.0\\.2\\.[1-9]",
   ".*", "(a|)", "a{2}", "\\d+", "(?i)x", "a*?", "a++", "\\bword", "[[:alpha:]]+", "[\\d]",
   "a\\-b", "(", "x)", "*a", "a|*", "[]a]", "[", "a]", "tést", "\\.", "\\\\", "a\nb",
 };
 static const char * const host_subjects[] = {
   "example.com", "EXAMPLE.COM", "www.example.com", "example.com.attacker.net", "mail.example.org",
-  "10.1.2.3", "10.11.2.3", "host12", "hostx", "host", "a", "b", "ab", "", "abc", "ac", "aac",
+  "127.1.2.3", "127.11.2.3", "host12", "hostx", "host", "a", "b", "ab", "", "abc", "ac", "aac",
   "2001:db8::1", "2001:db9::1", "192.0.2.5", "192.0.2.0", "aa", "a-b", "x", ".", "\\", "tést",
   "word",
 };
