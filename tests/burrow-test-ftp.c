@@ -215,15 +215,12 @@ burrow_test_ftp_stop (BurrowTestFtp *self)
   g_free (self);
 }
 
-/* One line of the reply, at most @size - 1 bytes, without its CRLF. */
-static gboolean
-read_line (int    fd,
-           char  *line,
-           gsize  size)
+gboolean
+burrow_test_ftp_read_line (int      fd,
+                           GString *line)
 {
-  gsize len = 0;
-
-  for (;;)
+  g_string_truncate (line, 0);
+  while (line->len < 4096)
     {
       char c;
       ssize_t n = recv (fd, &c, 1, 0);
@@ -233,12 +230,11 @@ read_line (int    fd,
       if (n <= 0)
         return FALSE;
       if (c == '\n')
-        break;
-      if (c != '\r' && len + 1 < size)
-        line[len++] = c;
+        return TRUE;
+      if (c != '\r')
+        g_string_append_c (line, c);
     }
-  line[len] = '\0';
-  return TRUE;
+  return FALSE;
 }
 
 /* Whether 127.0.0.1:@port answers with a greeting ending in a "220 " line
@@ -251,7 +247,7 @@ greeting_answers (guint16     port,
   struct timeval timeout = { PROBE_TIMEOUT_S, 0 };
   int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   gboolean ours = FALSE;
-  char line[512];
+  g_autoptr(GString) line = g_string_new (NULL);
 
   if (fd < 0)
     return FALSE;
@@ -261,10 +257,10 @@ greeting_answers (guint16     port,
   if (connect (fd, (struct sockaddr *) &address, sizeof address) == 0)
     {
       /* A multi-line greeting: "220-" lines, then the "220 " one. */
-      for (guint i = 0; i < 64 && read_line (fd, line, sizeof line); i++)
-        if (g_str_has_prefix (line, "220 "))
+      for (guint i = 0; i < 64 && burrow_test_ftp_read_line (fd, line); i++)
+        if (g_str_has_prefix (line->str, "220 "))
           {
-            ours = strstr (line, banner) != NULL;
+            ours = strstr (line->str, banner) != NULL;
             break;
           }
       send (fd, "QUIT\r\n", 6, MSG_NOSIGNAL);

@@ -53,6 +53,10 @@ const char    *burrow_test_ftp_get_root        (BurrowTestFtp       *self);
 const char    *burrow_test_ftp_get_upload_dir  (BurrowTestFtp       *self);
 /* The server's stdout and stderr (and vsftpd's protocol log after them). */
 char          *burrow_test_ftp_read_log        (BurrowTestFtp       *self);
+/* One line from a control connection into @line, without its CRLF (at
+ * most 4096 bytes); FALSE at EOF, on an error or a longer line. */
+gboolean       burrow_test_ftp_read_line       (int                  fd,
+                                                GString             *line);
 
 /* hostile only: where the trap listens, and how many connections it has
  * had so far (0 for the other servers). */

@@ -118,3 +118,11 @@ burrow_test_assert_tool_ok (BurrowTestToolResult *result,
   g_assert_false (result->timed_out);
   g_assert_cmpint (result->status, ==, 0);
 }
+
+void
+burrow_test_assert_contains (const char *text,
+                             const char *needle)
+{
+  if (text == NULL || strstr (text, needle) == NULL)
+    g_error ("expected \"%s\" in:\n%s", needle, text != NULL ? text : "(nothing)");
+}

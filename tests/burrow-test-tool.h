@@ -31,6 +31,9 @@ void  burrow_test_run_tool_with_input (BurrowTestToolResult *result,
                                        const char * const   *env,
                                        const char           *input,
                                        guint                 timeout_s);
+/* Fails the test, showing @text, unless it holds @needle. */
+void  burrow_test_assert_contains   (const char           *text,
+                                     const char           *needle);
 /* Fails the test, showing its stderr, unless it exited 0. */
 void  burrow_test_assert_tool_ok    (BurrowTestToolResult *result,
                                      const char           *what);

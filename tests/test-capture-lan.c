@@ -112,14 +112,6 @@ run_with_input (BurrowTestToolResult *result,
   burrow_test_run_tool_with_input (result, world.dir, argv, env, input, TOOL_TIMEOUT_S);
 }
 
-static void
-assert_contains (const char *text,
-                 const char *needle)
-{
-  if (strstr (text, needle) == NULL)
-    g_error ("expected \"%s\" in:\n%s", needle, text);
-}
-
 /* The program failed and printed nothing on stdout. */
 static void
 assert_tool_failed (BurrowTestToolResult *result,
@@ -265,7 +257,7 @@ assert_gw_reaches_dest (void)
   run_in_node (&result, BURROW_TEST_LAN_GW,
                (const char *[]) { "getent", "ahosts", BURROW_TEST_LAN_WEB6_NAME, NULL });
   burrow_test_assert_tool_ok (&result, "GW: getent ahosts " BURROW_TEST_LAN_WEB6_NAME);
-  assert_contains (result.out, BURROW_TEST_LAN_DEST_ADDRESS6);
+  burrow_test_assert_contains (result.out, BURROW_TEST_LAN_DEST_ADDRESS6);
   burrow_test_tool_result_clear (&result);
   run_in_node (&result, BURROW_TEST_LAN_GW,
                (const char *[]) { "busybox", "wget", "-q", "-O", "-", HOST_URL, NULL });
@@ -389,7 +381,7 @@ test_ipv6_tunnel (void)
                                             BURROW_TEST_LAN_WEB6_NAME, NULL });
   burrow_test_assert_tool_ok (&result, "burrow-capture python3 (AF_INET6) " WEB6_URL);
   g_assert_true (g_str_has_prefix (result.out, "fd62:7572:726f:7700:"));
-  assert_contains (result.out, "\n" BURROW_TEST_LAN_DEST_BODY);
+  burrow_test_assert_contains (result.out, "\n" BURROW_TEST_LAN_DEST_BODY);
   g_assert_false (burrow_test_lan_dns_was_asked (world.lan, BURROW_TEST_LAN_WEB6_NAME, mark));
 }
 
@@ -430,7 +422,7 @@ test_telnet_hostname_from_app (void)
                                               NULL }, NULL, TELNET_INPUT);
   g_assert_false (result.timed_out);
   g_assert_cmpint (result.status, !=, 0);
-  assert_contains (result.err, "Connection refused");
+  burrow_test_assert_contains (result.err, "Connection refused");
   burrow_test_tool_result_clear (&result);
 
   for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
@@ -444,13 +436,13 @@ test_telnet_hostname_from_app (void)
         g_test_message ("burrow-capture telnet %s: %d\n%s\n%s", hosts[i], result.status,
                         result.out, result.err);
       g_assert_false (result.timed_out);
-      assert_contains (result.out, BURROW_TEST_LAN_LINE_BANNER "\n");
-      assert_contains (result.out, "you said: hello burrow\n");
-      assert_contains (result.out, "\nbye\n");
+      burrow_test_assert_contains (result.out, BURROW_TEST_LAN_LINE_BANNER "\n");
+      burrow_test_assert_contains (result.out, "you said: hello burrow\n");
+      burrow_test_assert_contains (result.out, "\nbye\n");
       burrow_test_tool_result_clear (&result);
 
       run_ctl (&status, "status");
-      assert_contains (status.out, session);
+      burrow_test_assert_contains (status.out, session);
       burrow_test_ctl_result_clear (&status);
     }
 }
@@ -501,7 +493,7 @@ test_direct_and_block (void)
   run_captured (&result, (const char *[]) { "curl", "-v", "-sS", "--max-time", "20", HOST_URL2,
                                             NULL });
   assert_tool_failed (&result, 7, "burrow-capture curl to HOST:8081 (BLOCK)");
-  assert_contains (result.err, "Permission denied");   /* EACCES */
+  burrow_test_assert_contains (result.err, "Permission denied");   /* EACCES */
   burrow_test_tool_result_clear (&result);
 
   use_rules (block_and_tunnel);

@@ -221,14 +221,6 @@ connect_check (void)
                            "connect-check.py", NULL);
 }
 
-static void
-assert_contains (const char *text,
-                 const char *needle)
-{
-  if (strstr (text, needle) == NULL)
-    g_error ("expected \"%s\" in:\n%s", needle, text);
-}
-
 /* ---- the world ---------------------------------------------------------- */
 
 /* With @ftp_marked the rule for the FTP server on 127.0.0.2 says ftp="YES"
@@ -532,13 +524,13 @@ test_refused_destination (void)
   burrow_test_tool_result_clear (&result);
   /* The desktop is told, and the live view says why. */
   g_assert_true (burrow_test_wait_until (string_set, &reason, 5000));
-  assert_contains (reason, "refused");
+  burrow_test_assert_contains (reason, "refused");
   g_dbus_connection_signal_unsubscribe (world.broker->connection,
                                         subscription);
   line = connections_line (needle);
   g_assert_nonnull (line);
-  assert_contains (line, "failed");
-  assert_contains (line, reason);
+  burrow_test_assert_contains (line, "failed");
+  burrow_test_assert_contains (line, reason);
 
   run_captured (&result, (const char *[]) { "python3", check, "errno", "127.0.0.1", hidden, NULL });
   burrow_test_assert_tool_ok (&result, "connect-check.py errno, after a refused channel");
@@ -558,11 +550,11 @@ test_python_nonblocking (void)
   run_captured (&result, (const char *[]) { "python3", check, "nonblocking", "127.0.0.1", port,
                                             "/page.txt", NULL });
   burrow_test_assert_tool_ok (&result, "connect-check.py nonblocking");
-  assert_contains (result.out, "connect_ex EINPROGRESS\n");
-  assert_contains (result.out, "writable True\n");
-  assert_contains (result.out, "SO_ERROR 0\n");
-  assert_contains (result.out, peer);
-  assert_contains (result.out, "body " HIDDEN_BODY "\n");
+  burrow_test_assert_contains (result.out, "connect_ex EINPROGRESS\n");
+  burrow_test_assert_contains (result.out, "writable True\n");
+  burrow_test_assert_contains (result.out, "SO_ERROR 0\n");
+  burrow_test_assert_contains (result.out, peer);
+  burrow_test_assert_contains (result.out, "body " HIDDEN_BODY "\n");
 }
 
 /* 200 threads connect at the same moment; each is tunnelled and answered. */
@@ -578,7 +570,7 @@ test_python_200_threads (void)
   burrow_test_assert_tool_ok (&result, "connect-check.py threads");
   if (strstr (result.out, "ok 200/200\n") == NULL)
     g_error ("not every thread got through:\n%s", result.out);
-  assert_contains (result.out, "body " HIDDEN_BODY "\n");
+  burrow_test_assert_contains (result.out, "body " HIDDEN_BODY "\n");
 }
 
 /* A shell started under capture, its child shell and that one's curl: all
@@ -635,7 +627,7 @@ run_ctl_ok (const char * const *args,
 
   burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker), args);
   g_assert_cmpint (result.status, ==, 0);
-  assert_contains (result.out, expected_out);
+  burrow_test_assert_contains (result.out, expected_out);
 }
 
 /* Session-wide capture: `burrowctl capture on` writes the environment.d
@@ -748,7 +740,7 @@ test_fallback_to_plain (void)
                    (const char *[]) { "curl", "-sS", "--max-time", "20", address, NULL });
   burrow_test_assert_tool_ok (&result, "curl, fallback-to-plain with no broker");
   g_assert_cmpstr (result.out, ==, HERE_BODY "\n");
-  assert_contains (result.err, "allows fallback-to-plain");
+  burrow_test_assert_contains (result.err, "allows fallback-to-plain");
 }
 
 static gboolean
@@ -917,7 +909,7 @@ test_name_tunnel_python (void)
   burrow_test_run_tool (&result, world.dir, (const char *[]) { "python3", "-c", script, NULL },
                         NULL, TOOL_TIMEOUT_S);
   g_assert_cmpint (result.status, !=, 0);
-  assert_contains (result.err, "ConnectionRefusedError");
+  burrow_test_assert_contains (result.err, "ConnectionRefusedError");
   burrow_test_tool_result_clear (&result);
 
   run_captured_at (&result, world.socket_path, NULL,
@@ -949,7 +941,7 @@ test_hostname_from_app (void)
   burrow_test_run_ctl (&status, burrow_test_broker_get_address (world.broker),
                        (const char *[]) { "status", NULL });
   g_assert_cmpint (status.status, ==, 0);
-  assert_contains (status.out, "capture:template@localhost");
+  burrow_test_assert_contains (status.out, "capture:template@localhost");
 }
 
 /* What a program sees of the lookup: an address from 198.18.0.0/15 through
@@ -1079,10 +1071,10 @@ test_live_view_and_close (void)
   pid_needle = g_strdup_printf (" %d ", (int) pid);
   line = connections_line (pid_needle);
   g_assert_nonnull (line);
-  assert_contains (line, "open");
-  assert_contains (line, "TUNNEL");
-  assert_contains (line, "gateway");
-  assert_contains (line, peer);
+  burrow_test_assert_contains (line, "open");
+  burrow_test_assert_contains (line, "TUNNEL");
+  burrow_test_assert_contains (line, "gateway");
+  burrow_test_assert_contains (line, peer);
   id = g_strndup (line, strcspn (line, " "));
 
   /* Still waiting for an answer before the close. */
@@ -1103,15 +1095,15 @@ test_live_view_and_close (void)
   run_captured_at (&curl, world.socket_path, (const char *[]) { "-l", "-D", "2", NULL },
                    (const char *[]) { "curl", "-sS", "--max-time", "20", direct, NULL });
   burrow_test_assert_tool_ok (&curl, "captured curl, DIRECT rule");
-  assert_contains (curl.err, "of the snapshot)");
+  burrow_test_assert_contains (curl.err, "of the snapshot)");
   direct_needle = g_strdup_printf ("127.0.0.1:%u", world.direct_port);
   g_assert_true (burrow_test_wait_until (connections_has, direct_needle, 5000));
   g_clear_pointer (&line, g_free);
   line = connections_line (direct_needle);
   g_assert_nonnull (line);
-  assert_contains (line, "curl");
-  assert_contains (line, "direct");
-  assert_contains (line, "DIRECT");
+  burrow_test_assert_contains (line, "curl");
+  burrow_test_assert_contains (line, "direct");
+  burrow_test_assert_contains (line, "DIRECT");
 }
 
 /* How curl opens the data channel, what -v shows it sent for that, and
@@ -1166,7 +1158,7 @@ assert_ftp_download (const FtpMode *mode,
   run_captured_ftp (&result, mode, url);
   burrow_test_assert_tool_ok (&result, "captured curl, FTP");
   g_assert_cmpstr (result.out, ==, HIDDEN_BODY " over FTP\n");
-  assert_contains (result.err, mode->sent);
+  burrow_test_assert_contains (result.err, mode->sent);
   for (guint i = 0; i < G_N_ELEMENTS (mode->not_sent); i++)
     if (strstr (result.err, mode->not_sent[i]) != NULL)
       g_error ("curl sent \"%s\" (a fallback):\n%s", mode->not_sent[i], result.err);
@@ -1292,11 +1284,11 @@ test_ftp_rule_unmarked (void)
 
   burrow_test_assert_tool_ok (&passive, "captured curl, FTP, unmarked rule");
   g_assert_cmpstr (passive.out, ==, HIDDEN_BODY " over FTP\n");
-  assert_contains (passive.err, epsv);
+  burrow_test_assert_contains (passive.err, epsv);
   g_assert_cmpint (active.status, ==, 30);  /* CURLE_FTP_PORT_FAILED: EPRT, then PORT */
   g_assert_cmpstr (active.out, ==, "");
-  assert_contains (active.err, ftp_eprt.sent);
-  assert_contains (active.err, "< 425");
+  burrow_test_assert_contains (active.err, ftp_eprt.sent);
+  burrow_test_assert_contains (active.err, "< 425");
 }
 
 /* The capture socket's directory is private, the socket the user's only. */
@@ -1550,7 +1542,7 @@ assert_line_has (const char *what,
 
   if (line == NULL)
     g_error ("no connection of %s in burrowctl connections", what);
-  assert_contains (line, needle);
+  burrow_test_assert_contains (line, needle);
 }
 
 /* The seed's integrity-level rule: a sandboxed program (Flatpak: its root
@@ -1588,9 +1580,9 @@ test_sandbox_own_session (void)
                        (const char *[]) { "status", NULL });
   g_assert_cmpint (result.status, ==, 0);
   g_test_message ("burrowctl status:\n%s", result.out);
-  assert_contains (result.out, " gateway: connected");
-  assert_contains (result.out, " sandbox:org.example.Sandboxed:gateway: connected");
-  assert_contains (result.out, " sandbox:org.example.Other:gateway: connected");
+  burrow_test_assert_contains (result.out, " gateway: connected");
+  burrow_test_assert_contains (result.out, " sandbox:org.example.Sandboxed:gateway: connected");
+  burrow_test_assert_contains (result.out, " sandbox:org.example.Other:gateway: connected");
 
   /* Counters and state are published once a second. */
   g_usleep (1200 * 1000);
@@ -1637,7 +1629,8 @@ test_sandbox_hostname_from_app (void)
   burrow_test_run_ctl (&status, burrow_test_broker_get_address (world.broker),
                        (const char *[]) { "status", NULL });
   g_assert_cmpint (status.status, ==, 0);
-  assert_contains (status.out, " sandbox:org.example.Sandboxed:capture:template@localhost: ");
+  burrow_test_assert_contains (status.out,
+                               " sandbox:org.example.Sandboxed:capture:template@localhost: ");
 }
 
 int

@@ -357,28 +357,6 @@ listen_on (const char *address,
   return fd;
 }
 
-static gboolean
-read_line (int      fd,
-           GString *line)
-{
-  g_string_truncate (line, 0);
-  while (line->len < 4096)
-    {
-      char c;
-      ssize_t n = recv (fd, &c, 1, 0);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      if (c == '\n')
-        return TRUE;
-      if (c != '\r')
-        g_string_append_c (line, c);
-    }
-  return FALSE;
-}
-
 /* One whole reply (multi-line ones to their "ddd " line); its code, or -1.
  * @text gets its last line. */
 static int
@@ -389,7 +367,7 @@ read_reply (int      fd,
 
   for (guint i = 0; i < 256; i++)
     {
-      if (!read_line (fd, text))
+      if (!burrow_test_ftp_read_line (fd, text))
         return -1;
       if (code[0] == '\0')
         {
