@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "burrow-test-broker.h"
+#include "burrow-test-ssh-tools.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -85,22 +86,6 @@ burrow_test_broker_new (gboolean activatable)
   return self;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
 /* Stopping the bus ends the activated broker with it (it loses the bus and
  * exits), so no process outlives the test. */
 void
@@ -112,7 +97,7 @@ burrow_test_broker_free (BurrowTestBroker *self)
   g_clear_object (&self->connection);
   g_test_dbus_down (self->bus);
   g_clear_object (&self->bus);
-  remove_tree (self->dir);
+  burrow_test_remove_tree (self->dir);
   g_free (self->dir);
   g_free (self->global_path);
   g_free (self->user_path);
