@@ -28,7 +28,6 @@
 #define POLL_INTERVAL_MS 50
 #define PROBE_TIMEOUT_MS 1000
 #define EXIT_TIMEOUT_MS 5000
-#define LOG_TAIL_BYTES 4096
 
 /* The fake DNS server: logs "NAME TYPE" per query, answers NXDOMAIN, or A
  * for the NAME=ADDRESS pairs it is given (NODATA for their other types). */
@@ -188,29 +187,6 @@ burrow_test_lan_isolate (GError **error)
 
 /* ---- small tools -------------------------------------------------------- */
 
-static char *
-read_log_tail (const char *log)
-{
-  g_autofree char *text = NULL;
-  gsize length = 0;
-
-  if (log == NULL || !g_file_get_contents (log, &text, &length, NULL))
-    return g_strdup ("(no log)");
-  if (length > LOG_TAIL_BYTES)
-    return g_strdup (text + length - LOG_TAIL_BYTES);
-
-  return g_steal_pointer (&text);
-}
-
-static gboolean
-file_contains (const char *path,
-               const char *needle)
-{
-  g_autofree char *text = NULL;
-
-  return g_file_get_contents (path, &text, NULL, NULL) && strstr (text, needle) != NULL;
-}
-
 /* Runs ip (-n @netns unless NULL) with the NULL-terminated arguments; its
  * stderr in the error. */
 static gboolean
@@ -256,14 +232,10 @@ static gboolean
 check_support (BurrowTestLan  *self,
                GError        **error)
 {
-  const char *ip_fallbacks[] = { "/usr/sbin/ip", "/sbin/ip", "/bin/ip" };
   g_autofree char *keygen = g_find_program_in_path ("ssh-keygen");
   g_autofree char *busybox = g_find_program_in_path ("busybox");
 
-  self->ip_path = g_find_program_in_path ("ip");
-  for (guint i = 0; self->ip_path == NULL && i < G_N_ELEMENTS (ip_fallbacks); i++)
-    if (g_file_test (ip_fallbacks[i], G_FILE_TEST_IS_EXECUTABLE))
-      self->ip_path = g_strdup (ip_fallbacks[i]);
+  self->ip_path = burrow_test_find_ip ();
 
   if (geteuid () != 0 || self->ip_path == NULL)
     {
@@ -716,7 +688,7 @@ wait_ready (BurrowTestLan  *self,
       g_usleep (POLL_INTERVAL_MS * 1000);
     }
 
-  log = read_log_tail (server->log);
+  log = burrow_test_read_log_tail (server->log);
   g_set_error (error, G_IO_ERROR, exited ? G_IO_ERROR_FAILED : G_IO_ERROR_TIMED_OUT,
                "%s %s; its log:\n%s", server->what,
                exited ? "exited during start-up" : "was not ready in time", log);
@@ -728,7 +700,7 @@ log_says (BurrowTestLan *self,
           Server        *server,
           gconstpointer  needle)
 {
-  return file_contains (server->log, needle);
+  return burrow_test_file_contains (server->log, needle);
 }
 
 typedef struct

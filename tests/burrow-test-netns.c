@@ -27,7 +27,6 @@
 #define POLL_INTERVAL_MS 50
 #define PROBE_TIMEOUT_S 2
 #define EXIT_TIMEOUT_MS 5000
-#define LOG_TAIL_BYTES 4096
 #define MAX_PEER_ATTEMPTS 5
 /* More live outer sshd processes than any test needs means something loops:
  * refuse rather than fork without end. */
@@ -113,20 +112,6 @@ stop_process (GSubprocess *process)
 
 /* ---- files and tools ---------------------------------------------------- */
 
-static char *
-read_log_tail (const char *log)
-{
-  g_autofree char *text = NULL;
-  gsize length = 0;
-
-  if (!g_file_get_contents (log, &text, &length, NULL))
-    return g_strdup ("(no log)");
-  if (length > LOG_TAIL_BYTES)
-    return g_strdup (text + length - LOG_TAIL_BYTES);
-
-  return g_steal_pointer (&text);
-}
-
 /* "[127.0.0.1]:PORT ssh-ed25519 AAAA… comment\n" */
 static char *
 known_hosts_line (const char  *private_key,
@@ -183,12 +168,8 @@ check_support (char   **ip_path,
                GError **error)
 {
   g_autofree char *keygen = g_find_program_in_path ("ssh-keygen");
-  const char *ip_fallbacks[] = { "/usr/sbin/ip", "/sbin/ip", "/bin/ip" };
 
-  *ip_path = g_find_program_in_path ("ip");
-  for (guint i = 0; *ip_path == NULL && i < G_N_ELEMENTS (ip_fallbacks); i++)
-    if (g_file_test (ip_fallbacks[i], G_FILE_TEST_IS_EXECUTABLE))
-      *ip_path = g_strdup (ip_fallbacks[i]);
+  *ip_path = burrow_test_find_ip ();
 
   if (geteuid () != 0 || *ip_path == NULL
       || !g_file_test (UNSHARE_PATH, G_FILE_TEST_IS_EXECUTABLE)
@@ -340,15 +321,6 @@ spawn_inner (BurrowTestHops  *self,
   return self->inner != NULL;
 }
 
-static gboolean
-log_contains (const char *log,
-              const char *needle)
-{
-  g_autofree char *text = NULL;
-
-  return g_file_get_contents (log, &text, NULL, NULL) && strstr (text, needle) != NULL;
-}
-
 /* N is fresh, so the port is free there: "Server listening" in the log is
  * proof enough that this sshd holds it. */
 static gboolean
@@ -363,7 +335,7 @@ wait_inner_ready (BurrowTestHops  *self,
   for (guint i = 0; i < READY_TIMEOUT_MS / POLL_INTERVAL_MS; i++)
     {
       exited = g_subprocess_get_identifier (self->inner) == NULL;
-      if (!exited && log_contains (self->inner_log, needle))
+      if (!exited && burrow_test_file_contains (self->inner_log, needle))
         {
           self->netns_path = g_strdup_printf ("/proc/%d/ns/net",
                                               (int) subprocess_pid (self->inner));
@@ -374,7 +346,7 @@ wait_inner_ready (BurrowTestHops  *self,
       g_usleep (POLL_INTERVAL_MS * 1000);
     }
 
-  log = read_log_tail (self->inner_log);
+  log = burrow_test_read_log_tail (self->inner_log);
   /* Root without CAP_SYS_ADMIN (a container) cannot make namespaces. */
   if (exited && strstr (log, "unshare failed") != NULL)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
@@ -602,7 +574,7 @@ wait_outer_ready (BurrowTestHops  *self,
       g_usleep (POLL_INTERVAL_MS * 1000);
     }
 
-  log = read_log_tail (self->outer_log);
+  log = burrow_test_read_log_tail (self->outer_log);
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                "outer sshd -i behind " LOOPBACK ":%u did not answer with an SSH-2.0 banner "
                "in time; its log:\n%s", self->outer_port, log);

@@ -9,6 +9,42 @@
 #define LOOPBACK "127.0.0.1"
 #define PROBE_TIMEOUT_S 2
 
+#define LOG_TAIL_BYTES 4096
+
+char *
+burrow_test_read_log_tail (const char *path)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  if (path == NULL || !g_file_get_contents (path, &text, &length, NULL))
+    return g_strdup ("(no log)");
+  if (length > LOG_TAIL_BYTES)
+    return g_strdup (text + length - LOG_TAIL_BYTES);
+  return g_steal_pointer (&text);
+}
+
+gboolean
+burrow_test_file_contains (const char *path,
+                           const char *needle)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (path, &text, NULL, NULL) && strstr (text, needle) != NULL;
+}
+
+char *
+burrow_test_find_ip (void)
+{
+  const char *fallbacks[] = { "/usr/sbin/ip", "/sbin/ip", "/bin/ip" };
+  char *path = g_find_program_in_path ("ip");
+
+  for (guint i = 0; path == NULL && i < G_N_ELEMENTS (fallbacks); i++)
+    if (g_file_test (fallbacks[i], G_FILE_TEST_IS_EXECUTABLE))
+      path = g_strdup (fallbacks[i]);
+  return path;
+}
+
 void
 burrow_test_remove_tree (const char *path)
 {

@@ -7,6 +7,15 @@ G_BEGIN_DECLS
 
 /* What the tests' SSH servers share: keys, fingerprints, readiness. */
 
+/* The last 4 KiB of a server's log @path (NULL allowed), or "(no log)",
+ * for a failure message. */
+char     *burrow_test_read_log_tail              (const char  *path);
+/* Whether the file @path holds @needle. */
+gboolean  burrow_test_file_contains              (const char  *path,
+                                                  const char  *needle);
+/* iproute2's ip, in PATH or where Debian puts it, or NULL. */
+char     *burrow_test_find_ip                    (void);
+
 /* Removes @path and everything below it (symlinks are not followed). */
 void      burrow_test_remove_tree                (const char  *path);
 /* An ed25519 key pair without a passphrase at @path and @path.pub. */

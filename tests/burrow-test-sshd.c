@@ -20,7 +20,6 @@
 #define PROBE_INTERVAL_MS 50
 #define PROBE_TIMEOUT_S 2
 #define EXIT_TIMEOUT_MS 5000
-#define LOG_TAIL_BYTES 4096
 
 struct _BurrowTestSshd
 {
@@ -338,20 +337,6 @@ spawn_sshd (BurrowTestSshd  *self,
   return TRUE;
 }
 
-static char *
-read_log_tail (BurrowTestSshd *self)
-{
-  g_autofree char *text = NULL;
-  gsize length = 0;
-
-  if (!g_file_get_contents (self->log, &text, &length, NULL))
-    return g_strdup ("(no log)");
-  if (length > LOG_TAIL_BYTES)
-    return g_strdup (text + length - LOG_TAIL_BYTES);
-
-  return g_steal_pointer (&text);
-}
-
 /* sshd writes its PidFile only once its listener is bound, so a PidFile with
  * our child's pid proves the port is ours and not some other server's. */
 static gboolean
@@ -392,7 +377,7 @@ wait_ready (BurrowTestSshd  *self,
       wait_exited (self, PROBE_INTERVAL_MS);
     }
 
-  log = read_log_tail (self);
+  log = burrow_test_read_log_tail (self->log);
   if (self->exited)
     {
       *retry = lost_port_race (log);
