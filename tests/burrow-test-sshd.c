@@ -636,3 +636,28 @@ burrow_test_sshd_client_argv (BurrowTestSshd     *self,
 
   return g_strv_builder_end (builder);
 }
+
+BurrowTestSshd *
+burrow_test_sshd_start_or_skip (void)
+{
+  g_autoptr(GError) error = NULL;
+  BurrowTestSshd *self = burrow_test_sshd_start (&error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_test_skip (error->message);
+      return NULL;
+    }
+  g_assert_no_error (error);
+  return self;
+}
+
+void
+burrow_test_sshd_use_home (BurrowTestSshd *self)
+{
+  g_autofree char *home = g_build_filename (burrow_test_sshd_get_dir (self), "home", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (home, 0700), ==, 0);
+  g_setenv ("HOME", home, TRUE);
+  g_unsetenv ("SSH_AUTH_SOCK");
+}

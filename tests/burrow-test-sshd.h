@@ -25,6 +25,12 @@ typedef struct _BurrowTestSshd BurrowTestSshd;
  * not installed, so the caller can g_test_skip().  Other errors carry sshd's
  * log in the message. */
 BurrowTestSshd *burrow_test_sshd_start                    (GError        **error);
+/* For a test program's main(): the sshd, or NULL after g_test_skip() when
+ * OpenSSH is not installed (then return g_test_run ()). */
+BurrowTestSshd *burrow_test_sshd_start_or_skip            (void);
+/* HOME becomes the sshd's directory's "home" (made, 0700) and ssh-agent is
+ * forgotten: the broker and the clients never read the real ~ or agent. */
+void            burrow_test_sshd_use_home                 (BurrowTestSshd *self);
 BurrowTestSshd *burrow_test_sshd_start_with_password      (const char     *password,
                                                            GError        **error);
 

@@ -311,22 +311,14 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *home = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   signal (SIGPIPE, SIG_IGN);
-  world.sshd = burrow_test_sshd_start (&error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    {
-      g_test_skip (error->message);
-      return g_test_run ();
-    }
-  g_assert_no_error (error);
-  home = g_build_filename (burrow_test_sshd_get_dir (world.sshd), "home", NULL);
-  g_setenv ("HOME", home, TRUE);
-  g_unsetenv ("SSH_AUTH_SOCK");
+  world.sshd = burrow_test_sshd_start_or_skip ();
+  if (world.sshd == NULL)
+    return g_test_run ();
+  burrow_test_sshd_use_home (world.sshd);
   world.peer = burrow_test_peer_start ();
   world.port = burrow_test_free_port ();
   world.broker = burrow_test_broker_new (TRUE);
