@@ -34,6 +34,7 @@ struct _BrokerService
   BrokerCaptureServer *capture;
   BrokerConfig *no_rules;      /* what captured programs follow while capture is off */
   GThreadPool *files_writer;   /* writes session-wide capture's environment.d file */
+  char *capture_library;       /* libburrow-capture.so's path, found once, or NULL */
   GHashTable *connections;     /* BrokerCaptureConnection → its object skeleton */
   guint next_connection;
   guint tick_id;
@@ -780,12 +781,14 @@ on_errors_changed (BrokerService *self)
 static BrokerConfig *capture_get_config (gpointer owner);
 
 /* The environment.d file, in the writer thread (one, so turns land in
- * order): @data is the setting plus one. */
+ * order): @data is the library's path, "" to remove the file. */
 static void
 write_session_file (gpointer data,
                     gpointer user_data)
 {
-  broker_session_capture_write (GPOINTER_TO_INT (data) - 1);
+  g_autofree char *library = data;
+
+  broker_session_capture_write (*library != '\0' ? library : NULL);
 }
 
 /* What captured programs read without asking: the rules' snapshot, and
@@ -800,19 +803,25 @@ update_capture_files (BrokerService *self)
 {
   BrokerConfig *config = current_config (self);
   g_autofree char *snapshot = broker_capture_snapshot_default_path ();
+  const char *library = config->capture_enable_at_startup ? self->capture_library : NULL;
   g_autoptr(GError) error = NULL;
 
   if (self->capture == NULL)
     return;
   if (!broker_capture_snapshot_write (capture_get_config (self), snapshot, &error))
     g_message ("capture: cannot write the rules for captured programs: %s", error->message);
+  if (config->capture_enable_at_startup && library == NULL)
+    {
+      g_message ("session-wide capture is on, but libburrow-capture.so is nowhere to be "
+                 "found (set BURROW_CAPTURE_LIBRARY, or reinstall Burrow)");
+      return;
+    }
   if (self->files_writer == NULL)
     self->files_writer = g_thread_pool_new (write_session_file, NULL, 1, FALSE, NULL);
-  g_thread_pool_push (self->files_writer,
-                      GINT_TO_POINTER (config->capture_enable_at_startup + 1), NULL);
+  g_thread_pool_push (self->files_writer, g_strdup (library != NULL ? library : ""), NULL);
   broker_session_capture_tell_manager (g_dbus_interface_skeleton_get_connection (
                                          G_DBUS_INTERFACE_SKELETON (self)),
-                                       config->capture_enable_at_startup);
+                                       library);
 }
 
 static void
@@ -864,6 +873,7 @@ broker_service_dispose (GObject *object)
   g_clear_object (&self->objects);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->no_rules, broker_config_unref);
+  g_clear_pointer (&self->capture_library, g_free);
   G_OBJECT_CLASS (broker_service_parent_class)->dispose (object);
 }
 
@@ -1042,5 +1052,6 @@ broker_service_start_capture (BrokerService *self)
     g_message ("capture is off: %s", error->message);
   else
     g_message ("capture socket: %s", path);
+  self->capture_library = broker_session_capture_library_path ();
   update_capture_files (self);
 }

@@ -292,15 +292,11 @@ update_manager (GDBusConnection *bus,
 }
 
 void
-broker_session_capture_write (gboolean enable)
+broker_session_capture_write (const char *library)
 {
   g_autofree char *path = broker_session_capture_file_path ();
-  g_autofree char *library = enable ? broker_session_capture_library_path () : NULL;
 
-  if (enable && library == NULL)
-    g_message ("session-wide capture is on, but %s is nowhere to be found (set "
-               "BURROW_CAPTURE_LIBRARY, or reinstall Burrow)", LIBRARY_NAME);
-  else if (enable)
+  if (library != NULL)
     write_file (path, library);
   else
     remove_file (path);
@@ -308,10 +304,8 @@ broker_session_capture_write (gboolean enable)
 
 void
 broker_session_capture_tell_manager (GDBusConnection *bus,
-                                     gboolean         enable)
+                                     const char      *library)
 {
-  g_autofree char *library = enable ? broker_session_capture_library_path () : NULL;
-
-  if (bus != NULL && (library != NULL || !enable))
+  if (bus != NULL)
     update_manager (bus, library);
 }

@@ -48,13 +48,14 @@ char    *broker_session_capture_edit_preload (const char *current,
 /* Whether @text is a file this broker wrote (its header). */
 gboolean broker_session_capture_is_ours      (const char *text);
 
-/* Writes or removes the file.  Blocking: for a worker thread.  Failures
- * are logged, with what the user can do. */
-void     broker_session_capture_write        (gboolean         enable);
+/* Writes the file for @library, or removes it for NULL.  Blocking: for a
+ * worker thread.  Failures are logged, with what the user can do. */
+void     broker_session_capture_write        (const char      *library);
 
-/* Puts the library into the running user manager's LD_PRELOAD, or takes
- * it out, on @bus (may be NULL); asynchronous, the one before cancelled. */
+/* Puts @library into the running user manager's LD_PRELOAD, or takes
+ * Burrow's out for NULL, on @bus (may be NULL); asynchronous, the one
+ * before cancelled. */
 void     broker_session_capture_tell_manager (GDBusConnection *bus,
-                                              gboolean         enable);
+                                              const char      *library);
 
 G_END_DECLS
