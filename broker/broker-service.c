@@ -35,6 +35,7 @@ struct _BrokerService
   BrokerConfig *no_rules;      /* what captured programs follow while capture is off */
   GThreadPool *files_writer;   /* writes session-wide capture's environment.d file */
   char *capture_library;       /* libburrow-capture.so's path, found once, or NULL */
+  GCancellable *manager_update; /* the user manager's LD_PRELOAD update under way */
   GHashTable *connections;     /* BrokerCaptureConnection → its object skeleton */
   guint next_connection;
   guint tick_id;
@@ -819,9 +820,13 @@ update_capture_files (BrokerService *self)
   if (self->files_writer == NULL)
     self->files_writer = g_thread_pool_new (write_session_file, NULL, 1, FALSE, NULL);
   g_thread_pool_push (self->files_writer, g_strdup (library != NULL ? library : ""), NULL);
+  if (self->manager_update != NULL)
+    g_cancellable_cancel (self->manager_update);
+  g_clear_object (&self->manager_update);
+  self->manager_update = g_cancellable_new ();
   broker_session_capture_tell_manager (g_dbus_interface_skeleton_get_connection (
                                          G_DBUS_INTERFACE_SKELETON (self)),
-                                       library);
+                                       library, self->manager_update);
 }
 
 static void
@@ -874,6 +879,9 @@ broker_service_dispose (GObject *object)
   g_clear_object (&self->manager);
   g_clear_pointer (&self->no_rules, broker_config_unref);
   g_clear_pointer (&self->capture_library, g_free);
+  if (self->manager_update != NULL)
+    g_cancellable_cancel (self->manager_update);
+  g_clear_object (&self->manager_update);
   G_OBJECT_CLASS (broker_service_parent_class)->dispose (object);
 }
 

@@ -268,27 +268,19 @@ on_environment (GObject      *source,
   call_manager (update->bus, "SetEnvironment", entry);
 }
 
-/* The update under way, cancelled by the next: one turn of the switch
- * must not be overtaken by the one before.  (Messages on one connection
- * arrive in order, so a Set already sent is seen by the next Get.) */
-static GCancellable *pending_update;
-
 static void
 update_manager (GDBusConnection *bus,
-                const char      *library)
+                const char      *library,
+                GCancellable    *cancellable)
 {
   ManagerUpdate *update = g_new0 (ManagerUpdate, 1);
 
-  if (pending_update != NULL)
-    g_cancellable_cancel (pending_update);
-  g_clear_object (&pending_update);
-  pending_update = g_cancellable_new ();
   update->bus = g_object_ref (bus);
   update->library = g_strdup (library);
   g_dbus_connection_call (bus, SYSTEMD_NAME, SYSTEMD_PATH, "org.freedesktop.DBus.Properties",
                           "Get", g_variant_new ("(ss)", SYSTEMD_MANAGER, "Environment"),
                           G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
-                          pending_update, on_environment, update);
+                          cancellable, on_environment, update);
 }
 
 void
@@ -304,8 +296,9 @@ broker_session_capture_write (const char *library)
 
 void
 broker_session_capture_tell_manager (GDBusConnection *bus,
-                                     const char      *library)
+                                     const char      *library,
+                                     GCancellable    *cancellable)
 {
   if (bus != NULL)
-    update_manager (bus, library);
+    update_manager (bus, library, cancellable);
 }

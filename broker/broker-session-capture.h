@@ -53,9 +53,12 @@ gboolean broker_session_capture_is_ours      (const char *text);
 void     broker_session_capture_write        (const char      *library);
 
 /* Puts @library into the running user manager's LD_PRELOAD, or takes
- * Burrow's out for NULL, on @bus (may be NULL); asynchronous, the one
- * before cancelled. */
+ * Burrow's out for NULL, on @bus (may be NULL); asynchronous.  The caller
+ * cancels @cancellable at the next turn, so that one turn is never
+ * overtaken by the one before (messages on one connection arrive in order:
+ * a Set already sent is seen by the next Get). */
 void     broker_session_capture_tell_manager (GDBusConnection *bus,
-                                              const char      *library);
+                                              const char      *library,
+                                              GCancellable    *cancellable);
 
 G_END_DECLS
