@@ -803,6 +803,25 @@ test_suspend_and_resume (void)
   assert_connect (hidden, "connected\n");
 }
 
+/* A rules "snapshot" that is no file (a FIFO nobody writes) is ignored:
+ * the connect is not held up, and the broker decides it. */
+static void
+test_snapshot_not_a_file (void)
+{
+  g_autofree char *fifo = g_build_filename (world.dir, "rules-fifo", NULL);
+  g_autofree char *fifo_env = g_strdup_printf ("BURROW_CAPTURE_RULES=%s", fifo);
+  g_autofree char *check = connect_check ();
+  g_autofree char *port = g_strdup_printf ("%u", world.blocked_port);
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  run_captured (&result, (const char *[]) { "env", fifo_env, "python3", check, "errno",
+                                            "127.0.0.1", port, NULL });
+  g_unlink (fifo);
+  burrow_test_assert_tool_ok (&result, "connect-check.py errno, FIFO as the rules");
+  g_assert_cmpstr (result.out, ==, "EACCES\n");
+}
+
 /* No broker: what the rules tunnel is refused (fail-closed), what a DIRECT
  * rule allows still works, read from the rules snapshot the broker left;
  * without a snapshot nothing is known, so everything is refused; -F
@@ -1682,6 +1701,7 @@ main (int   argc,
   g_test_add_func ("/capture/other-user-passes-through", test_other_user_passes_through);
   g_test_add_func ("/capture/fallback-to-plain", test_fallback_to_plain);
   g_test_add_func ("/capture/suspend-and-resume", test_suspend_and_resume);
+  g_test_add_func ("/capture/snapshot-not-a-file", test_snapshot_not_a_file);
   g_test_add_func ("/capture/ftp-passive", test_ftp_passive);
   g_test_add_func ("/capture/ftp-active", test_ftp_active);
   g_test_add_func ("/capture/ftp-by-name", test_ftp_by_name);
