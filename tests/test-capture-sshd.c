@@ -15,6 +15,7 @@
 #include "burrow-test-netns.h"
 #include "burrow-test-peer.h"
 #include "burrow-test-process.h"
+#include "burrow-test-ssh-tools.h"
 #include "burrow-test-tool.h"
 
 /* Transparent capture with real programs: burrow-capture runs curl, bash and
@@ -679,6 +680,39 @@ test_session_wide (void)
   g_assert_true (burrow_test_wait_until (file_gone, file, 5000));
 }
 
+static char *
+copy_file (const char *from,
+           const char *directory,
+           const char *name)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  char *to = g_build_filename (directory, name, NULL);
+
+  g_assert_true (g_file_get_contents (from, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (to, contents, length, NULL));
+  g_assert_cmpint (g_chmod (to, 0755), ==, 0);
+  return to;
+}
+
+/* The capture library and connect-check.py where any user may read them;
+ * returns the directory. */
+static char *
+readable_copies (char **library,
+                 char **check)
+{
+  g_autofree char *built = burrow_test_build_path ("broker", "capture", "libburrow-capture.so",
+                                                   NULL);
+  g_autofree char *script = connect_check ();
+  char *directory = g_dir_make_tmp ("burrow-other-user-XXXXXX", NULL);
+
+  g_assert_nonnull (directory);
+  g_assert_cmpint (g_chmod (directory, 0755), ==, 0);
+  *library = copy_file (built, directory, "libburrow-capture.so");
+  *check = copy_file (script, directory, "connect-check.py");
+  return directory;
+}
+
 /* Another user's process with this user's capture settings (a shell of
  * `su` keeps LD_PRELOAD and XDG_RUNTIME_DIR) is passed through untouched,
  * as the broker would pass it: the BLOCK rule's port is blocked for this
@@ -688,6 +722,11 @@ test_other_user_passes_through (void)
 {
   g_autofree char *check = connect_check ();
   g_autofree char *port = g_strdup_printf ("%u", world.blocked_port);
+  g_autofree char *launcher = capture_launcher ();
+  g_autofree char *shared = NULL;
+  g_autofree char *library = NULL;
+  g_autofree char *shared_check = NULL;
+  g_auto(GStrv) env = NULL;
   g_auto(BurrowTestToolResult) result = { 0 };
 
   if (getuid () != 0)
@@ -701,9 +740,18 @@ test_other_user_passes_through (void)
   g_assert_cmpstr (result.out, ==, "EACCES\n");
   burrow_test_tool_result_clear (&result);
 
-  run_captured (&result, (const char *[]) { "setpriv", "--reuid=nobody", "--regid=nogroup",
-                                            "--clear-groups", "/usr/bin/python3", check, "errno",
-                                            "127.0.0.1", port, NULL });
+  /* nobody must read the library and the script wherever the checkout is
+   * (a private directory, say): copies in a directory of its own. */
+  shared = readable_copies (&library, &shared_check);
+  env = capture_environment (world.socket_path);
+  env = g_environ_setenv (env, "BURROW_CAPTURE_LIBRARY", library, TRUE);
+  burrow_test_run_tool (&result, world.dir,
+                        (const char *[]) { launcher, "-l", "setpriv", "--reuid=nobody",
+                                           "--regid=nogroup", "--clear-groups",
+                                           "/usr/bin/python3", shared_check, "errno",
+                                           "127.0.0.1", port, NULL },
+                        (const char * const *) env, TOOL_TIMEOUT_S);
+  burrow_test_remove_tree (shared);
   burrow_test_assert_tool_ok (&result, "connect-check.py errno, as nobody");
   g_assert_cmpstr (result.out, ==, "connected\n");
 }
