@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* channel-floor: how fast an SSH server opens many direct-tcpip channels on
+ * ONE SSH connection and echoes the first message on each, with the thinnest
+ * client there is: plain libssh in one thread, no broker, no GLib, no local
+ * sockets.  The floor under Burrow's "1000 connections at once" figures
+ * (tests/bench/channel-floor runs it; tests/bench/README.md).
+ *
+ *   channel-floor SSHD_PORT KEYFILE KNOWN_HOSTS USER TARGET_PORT CONNS MSGS [TIMEOUT_S]
+ *
+ * Connects to 127.0.0.1:SSHD_PORT, checks the host key against KNOWN_HOSTS
+ * only, authenticates with the key in KEYFILE, then, non-blocking, sends
+ * CONNS channel opens to 127.0.0.1:TARGET_PORT at once.  Each channel writes
+ * a 32-byte message as soon as its open is confirmed and waits for the same
+ * 32 bytes back before the next, MSGS times; every channel stays open until
+ * all are done.  MSGS 0 only opens them.  Prints one JSON object on stdout
+ * (times in ms from the channel's open request): first echo p50/p99/max,
+ * open confirmation p50/p99, all_open_ms (the last confirmation, from the
+ * first request), echo round trips; exit 0 when every channel opened and
+ * echoed intact within TIMEOUT_S (60), 1 otherwise, 2 on setup errors. */
+
+#define _GNU_SOURCE
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MESSAGE_LEN 32
+/* Channel opens sent between two looks at the channels ready to write. */
+#define OPEN_BATCH 16
+
+typedef enum { CH_OPENING, CH_ECHOING, CH_DONE, CH_FAILED } ChanState;
+
+typedef struct Load Load;
+
+typedef struct
+{
+  struct ssh_channel_callbacks_struct callbacks;
+  Load *load;
+  ssh_channel channel;
+  ChanState state;
+  unsigned index;
+  unsigned sent;              /* messages sent */
+  size_t got;                 /* bytes of the current echo received */
+  char message[MESSAGE_LEN];
+  char echo[MESSAGE_LEN];
+  double requested;           /* open request sent */
+  double sent_at;
+} Chan;
+
+struct Load
+{
+  Chan *chans;
+  unsigned conns, messages;
+  unsigned *ready;            /* ring of channels waiting to write their next message */
+  unsigned ready_head, ready_len;
+  unsigned opened, done, failed;
+  unsigned fail_open, fail_eof, fail_corrupt, fail_write;
+  double *first, *open_times, *rtts;
+  size_t n_first, n_open, n_rtt;
+  double last_open;
+};
+
+static double
+now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest rank, as bench-tool. */
+static double
+percentile (double *values, size_t n, double p)
+{
+  size_t rank;
+
+  if (n == 0)
+    return -1;
+  qsort (values, n, sizeof *values, compare_double);
+  rank = (size_t) (p / 100.0 * n + 0.999999);
+  if (rank < 1)
+    rank = 1;
+  if (rank > n)
+    rank = n;
+  return values[rank - 1];
+}
+
+static void
+push_ready (Load *load, Chan *chan)
+{
+  load->ready[(load->ready_head + load->ready_len++) % load->conns] = chan->index;
+}
+
+static void
+fail (Load *load, Chan *chan, unsigned *kind)
+{
+  if (chan->state == CH_DONE || chan->state == CH_FAILED)
+    return;
+  chan->state = CH_FAILED;
+  load->failed++;
+  (*kind)++;
+}
+
+static void
+on_open_response (ssh_session session, ssh_channel channel, bool is_success, void *userdata)
+{
+  Chan *chan = userdata;
+  Load *load = chan->load;
+  double t = now ();
+
+  (void) session;
+  (void) channel;
+  if (!is_success)
+    {
+      fail (load, chan, &load->fail_open);
+      return;
+    }
+  load->opened++;
+  load->last_open = t;
+  load->open_times[load->n_open++] = t - chan->requested;
+  if (load->messages == 0)
+    {
+      chan->state = CH_DONE;
+      load->done++;
+      return;
+    }
+  chan->state = CH_ECHOING;
+  push_ready (load, chan);
+}
+
+/* Writing is left to the main loop: no libssh call from inside its packet
+ * handling. */
+static int
+on_data (ssh_session session, ssh_channel channel, void *data, uint32_t len, int is_stderr,
+         void *userdata)
+{
+  Chan *chan = userdata;
+  Load *load = chan->load;
+  double t = now ();
+
+  (void) session;
+  (void) channel;
+  if (chan->state != CH_ECHOING)
+    return len;
+  if (is_stderr || chan->got + len > MESSAGE_LEN)
+    {
+      fail (load, chan, &load->fail_corrupt);
+      return len;
+    }
+  memcpy (chan->echo + chan->got, data, len);
+  chan->got += len;
+  if (chan->got < MESSAGE_LEN)
+    return len;
+  if (memcmp (chan->echo, chan->message, MESSAGE_LEN) != 0)
+    {
+      fail (load, chan, &load->fail_corrupt);
+      return len;
+    }
+  load->rtts[load->n_rtt++] = t - chan->sent_at;
+  if (chan->sent == 1)
+    load->first[load->n_first++] = t - chan->requested;
+  if (chan->sent == load->messages)
+    {
+      /* Kept open until every channel is done: all CONNS at once. */
+      chan->state = CH_DONE;
+      load->done++;
+      return len;
+    }
+  push_ready (load, chan);
+  return len;
+}
+
+static void
+on_gone (ssh_session session, ssh_channel channel, void *userdata)
+{
+  Chan *chan = userdata;
+
+  (void) session;
+  (void) channel;
+  fail (chan->load, chan, &chan->load->fail_eof);
+}
+
+static void
+send_message (Load *load, Chan *chan)
+{
+  char text[64];
+
+  snprintf (text, sizeof text, "chan %06u msg %04u ..........................",
+            chan->index % 1000000, chan->sent % 10000);
+  memcpy (chan->message, text, MESSAGE_LEN);
+  chan->message[MESSAGE_LEN - 1] = '\n';
+  chan->got = 0;
+  chan->sent_at = now ();
+  chan->sent++;
+  if (ssh_channel_write (chan->channel, chan->message, MESSAGE_LEN) != MESSAGE_LEN)
+    fail (load, chan, &load->fail_write);
+}
+
+/* Bounded by the ring's length at entry: a channel pushed while writing
+ * waits for the next turn. */
+static void
+write_ready (Load *load)
+{
+  unsigned n = load->ready_len;
+
+  for (unsigned i = 0; i < n; i++)
+    {
+      Chan *chan = &load->chans[load->ready[load->ready_head]];
+
+      load->ready_head = (load->ready_head + 1) % load->conns;
+      load->ready_len--;
+      if (chan->state == CH_ECHOING)
+        send_message (load, chan);
+    }
+}
+
+static ssh_session
+connect_session (int port, const char *keyfile, const char *known_hosts, const char *user)
+{
+  ssh_session session = ssh_new ();
+  ssh_key key = NULL;
+  bool no = false;
+  int on = 1;
+  long timeout = 10;
+
+  if (session == NULL
+      || ssh_options_set (session, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0
+      || ssh_options_set (session, SSH_OPTIONS_HOST, "127.0.0.1") < 0
+      || ssh_options_set (session, SSH_OPTIONS_PORT, &port) < 0
+      || ssh_options_set (session, SSH_OPTIONS_USER, user) < 0
+      || ssh_options_set (session, SSH_OPTIONS_KNOWNHOSTS, known_hosts) < 0
+      || ssh_options_set (session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0
+      || ssh_options_set (session, SSH_OPTIONS_TIMEOUT, &timeout) < 0
+      /* As the broker does: small packets leave at once. */
+      || ssh_options_set (session, SSH_OPTIONS_NODELAY, &on) < 0)
+    {
+      fprintf (stderr, "channel-floor: setting options failed\n");
+      exit (2);
+    }
+  if (ssh_connect (session) != SSH_OK)
+    {
+      fprintf (stderr, "channel-floor: connect: %s\n", ssh_get_error (session));
+      exit (2);
+    }
+  if (ssh_session_is_known_server (session) != SSH_KNOWN_HOSTS_OK)
+    {
+      fprintf (stderr, "channel-floor: host key not in %s\n", known_hosts);
+      exit (2);
+    }
+  if (ssh_pki_import_privkey_file (keyfile, NULL, NULL, NULL, &key) != SSH_OK
+      || ssh_userauth_publickey (session, NULL, key) != SSH_AUTH_SUCCESS)
+    {
+      fprintf (stderr, "channel-floor: authentication with %s failed: %s\n", keyfile,
+               ssh_get_error (session));
+      exit (2);
+    }
+  ssh_key_free (key);
+  return session;
+}
+
+static void
+open_channel (Load *load, ssh_session session, Chan *chan, int target_port)
+{
+  chan->channel = ssh_channel_new (session);
+  if (chan->channel == NULL)
+    {
+      fail (load, chan, &load->fail_open);
+      return;
+    }
+  chan->callbacks.userdata = chan;
+  chan->callbacks.channel_open_response_function = on_open_response;
+  chan->callbacks.channel_data_function = on_data;
+  chan->callbacks.channel_eof_function = on_gone;
+  chan->callbacks.channel_close_function = on_gone;
+  ssh_callbacks_init (&chan->callbacks);
+  ssh_set_channel_callbacks (chan->channel, &chan->callbacks);
+  chan->state = CH_OPENING;
+  chan->requested = now ();
+  /* Non-blocking: sends CHANNEL_OPEN and returns SSH_AGAIN; the confirmation
+   * arrives through on_open_response. */
+  if (ssh_channel_open_forward (chan->channel, "127.0.0.1", target_port,
+                                "127.0.0.1", 0) == SSH_ERROR)
+    fail (load, chan, &load->fail_open);
+}
+
+static void
+print_result (Load *load, bool ok, double start, double end, double setup)
+{
+  unsigned timed_out = load->conns - load->done - load->failed;
+
+  printf ("{\"ok\": %s, \"conns\": %u, \"messages\": %u, \"opened\": %u, \"intact\": %u, "
+          "\"failed\": %u, \"fail_open\": %u, \"fail_eof\": %u, \"fail_corrupt\": %u, "
+          "\"fail_write\": %u, \"fail_timeout\": %u, \"setup_ms\": %.3f, \"seconds\": %.6f, "
+          "\"all_open_ms\": %.3f, \"open_p50_ms\": %.3f, \"open_p99_ms\": %.3f, "
+          "\"first_p50_ms\": %.3f, \"first_p99_ms\": %.3f, \"first_max_ms\": %.3f, "
+          "\"rtt_p50_ms\": %.3f, \"rtt_p99_ms\": %.3f, \"rtt_samples\": %zu}\n",
+          ok ? "true" : "false", load->conns, load->messages, load->opened, load->done,
+          load->failed + timed_out, load->fail_open, load->fail_eof, load->fail_corrupt,
+          load->fail_write, timed_out, setup * 1e3, end - start,
+          load->opened ? (load->last_open - start) * 1e3 : -1.0,
+          percentile (load->open_times, load->n_open, 50) * 1e3,
+          percentile (load->open_times, load->n_open, 99) * 1e3,
+          percentile (load->first, load->n_first, 50) * 1e3,
+          percentile (load->first, load->n_first, 99) * 1e3,
+          percentile (load->first, load->n_first, 100) * 1e3,
+          percentile (load->rtts, load->n_rtt, 50) * 1e3,
+          percentile (load->rtts, load->n_rtt, 99) * 1e3, load->n_rtt);
+}
+
+int
+main (int argc, char *argv[])
+{
+  Load load = { 0 };
+  ssh_session session;
+  ssh_event event;
+  double begin = now (), start, deadline, timeout = 60;
+  int target_port;
+  bool ok;
+
+  if (argc != 8 && argc != 9)
+    {
+      fprintf (stderr, "usage: channel-floor SSHD_PORT KEYFILE KNOWN_HOSTS USER TARGET_PORT "
+               "CONNS MSGS [TIMEOUT_S]\n");
+      return 2;
+    }
+  target_port = atoi (argv[5]);
+  load.conns = (unsigned) strtoul (argv[6], NULL, 10);
+  load.messages = (unsigned) strtoul (argv[7], NULL, 10);
+  if (argc == 9)
+    timeout = atof (argv[8]);
+  if (load.conns == 0 || load.conns > 100000 || load.messages > 100000)
+    {
+      fprintf (stderr, "channel-floor: CONNS 1..100000, MSGS 0..100000\n");
+      return 2;
+    }
+  load.chans = calloc (load.conns, sizeof *load.chans);
+  load.ready = calloc (load.conns, sizeof *load.ready);
+  load.first = calloc (load.conns, sizeof *load.first);
+  load.open_times = calloc (load.conns, sizeof *load.open_times);
+  load.rtts = calloc ((size_t) load.conns * (load.messages ? load.messages : 1),
+                      sizeof *load.rtts);
+  if (!load.chans || !load.ready || !load.first || !load.open_times || !load.rtts)
+    return 2;
+
+  ssh_init ();
+  session = connect_session (atoi (argv[1]), argv[2], argv[3], argv[4]);
+  ssh_set_blocking (session, 0);
+  event = ssh_event_new ();
+  if (event == NULL || ssh_event_add_session (event, session) != SSH_OK)
+    return 2;
+
+  start = now ();
+  deadline = start + timeout;
+  for (unsigned i = 0; i < load.conns; i++)
+    {
+      load.chans[i].index = i;
+      load.chans[i].load = &load;
+      open_channel (&load, session, &load.chans[i], target_port);
+      if (i % OPEN_BATCH == OPEN_BATCH - 1)
+        write_ready (&load);
+    }
+  while (load.done + load.failed < load.conns && now () < deadline)
+    {
+      write_ready (&load);
+      if (ssh_event_dopoll (event, 100) == SSH_ERROR)
+        {
+          fprintf (stderr, "channel-floor: %s\n", ssh_get_error (session));
+          break;
+        }
+    }
+  ok = load.done == load.conns;
+  print_result (&load, ok, start, now (), start - begin);
+  fflush (stdout);
+
+  /* Frees every channel too; nothing waits for sshd's answers. */
+  ssh_event_remove_session (event, session);
+  ssh_event_free (event);
+  ssh_disconnect (session);
+  ssh_free (session);
+  ssh_finalize ();
+  return ok ? 0 : 1;
+}
