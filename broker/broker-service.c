@@ -33,7 +33,7 @@ struct _BrokerService
   guint next_session;
   BrokerCaptureServer *capture;
   BrokerConfig *no_rules;      /* what captured programs follow while capture is off */
-  GThreadPool *files_writer;   /* writes session-wide capture's environment.d file */
+  char *session_file_problem;  /* why the environment.d file is not as configured, or NULL */
   char *capture_library;       /* libburrow-capture.so's path, found once, or NULL */
   GCancellable *manager_update; /* the user manager's LD_PRELOAD update under way */
   GHashTable *connections;     /* BrokerCaptureConnection → its object skeleton */
@@ -261,14 +261,34 @@ handle_test_rule (BurrowDBusBroker1     *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void update_capture_files (BrokerService *self);
+
+/* The files are written again even when the setting did not change: the
+ * user may have fixed what kept them from being written. */
+static void
+capture_edit_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  BrokerService *self = g_object_get_data (G_OBJECT (invocation), "burrow-service");
+
+  update_capture_files (self);
+  edit_done (source, result, g_steal_pointer (&invocation));
+}
+
 static gboolean
 handle_get_capture_settings (BurrowDBusBroker1     *iface,
                              GDBusMethodInvocation *invocation)
 {
-  BrokerConfig *config = current_config (BROKER_SERVICE (iface));
+  BrokerService *self = BROKER_SERVICE (iface);
+  BrokerConfig *config = current_config (self);
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
-
+  g_autofree char *session_file = broker_session_capture_file_path ();
   g_variant_dict_insert (&dict, "enable-at-startup", "b", config->capture_enable_at_startup);
+  g_variant_dict_insert (&dict, "session-file", "s", session_file);
+  g_variant_dict_insert (&dict, "session-file-problem", "s",
+                         self->session_file_problem != NULL ? self->session_file_problem : "");
   burrow_dbus_broker1_complete_get_capture_settings (iface, invocation, g_variant_dict_end (&dict));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -300,11 +320,12 @@ handle_set_capture_settings (BurrowDBusBroker1     *iface,
         }
       enable = g_variant_get_boolean (owned);
     }
-  start_edit (self, broker_config_edit_new_set_capture (enable), invocation);
+  g_object_set_data_full (G_OBJECT (invocation), "burrow-service", g_object_ref (self),
+                          g_object_unref);
+  broker_manager_edit_async (self->manager, broker_config_edit_new_set_capture (enable), NULL,
+                             capture_edit_done, g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
-
-static void update_capture_files (BrokerService *self);
 
 static gboolean
 handle_set_capture_active (BurrowDBusBroker1     *iface,
@@ -781,24 +802,33 @@ on_errors_changed (BrokerService *self)
 
 static BrokerConfig *capture_get_config (gpointer owner);
 
-/* The environment.d file, in the writer thread (one, so turns land in
- * order): @data is the library's path, "" to remove the file. */
+/* The environment.d file as the configuration says; what went wrong is
+ * kept for GetCaptureSettings (and so `burrowctl capture`). */
 static void
-write_session_file (gpointer data,
-                    gpointer user_data)
+write_session_file (BrokerService *self,
+                    gboolean       enable,
+                    const char    *library)
 {
-  g_autofree char *library = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = g_steal_pointer (&self->session_file_problem);
 
-  broker_session_capture_write (*library != '\0' ? library : NULL);
+  if (enable && library == NULL)
+    self->session_file_problem =
+      g_strdup ("libburrow-capture.so is nowhere to be found (set BURROW_CAPTURE_LIBRARY, "
+                "or reinstall Burrow)");
+  else if (!broker_session_capture_write (library, &error))
+    self->session_file_problem = g_strdup (error->message);
+  if (self->session_file_problem != NULL && g_strcmp0 (before, self->session_file_problem) != 0)
+    g_message ("session-wide capture: %s", self->session_file_problem);
 }
 
 /* What captured programs read without asking: the rules' snapshot, and
- * the session's environment for session-wide capture.  The snapshot is
- * written here, before a method that changed the rules answers (the
- * caller may rely on them at once); it is small, and replaced by rename.
- * The environment.d file, read at the next login, goes to a thread.  Only
- * the broker that owns the bus name (and so the capture socket) writes
- * them. */
+ * the session's environment for session-wide capture.  Both are written
+ * here, before a method that changed them answers: the caller may rely on
+ * them at once (a captured program started next; `burrowctl capture on`
+ * reporting whether the file is in place).  Both are small files, the
+ * snapshot replaced by rename.  Only the broker that owns the bus name
+ * (and so the capture socket) writes them. */
 static void
 update_capture_files (BrokerService *self)
 {
@@ -811,15 +841,9 @@ update_capture_files (BrokerService *self)
     return;
   if (!broker_capture_snapshot_write (capture_get_config (self), snapshot, &error))
     g_message ("capture: cannot write the rules for captured programs: %s", error->message);
+  write_session_file (self, config->capture_enable_at_startup, library);
   if (config->capture_enable_at_startup && library == NULL)
-    {
-      g_message ("session-wide capture is on, but libburrow-capture.so is nowhere to be "
-                 "found (set BURROW_CAPTURE_LIBRARY, or reinstall Burrow)");
-      return;
-    }
-  if (self->files_writer == NULL)
-    self->files_writer = g_thread_pool_new (write_session_file, NULL, 1, FALSE, NULL);
-  g_thread_pool_push (self->files_writer, g_strdup (library != NULL ? library : ""), NULL);
+    return;
   if (self->manager_update != NULL)
     g_cancellable_cancel (self->manager_update);
   g_clear_object (&self->manager_update);
@@ -867,9 +891,6 @@ broker_service_dispose (GObject *object)
   BrokerService *self = BROKER_SERVICE (object);
 
   g_clear_pointer (&self->capture, broker_capture_server_free);
-  /* Pending turns are written first: the files stay current. */
-  if (self->files_writer != NULL)
-    g_thread_pool_free (g_steal_pointer (&self->files_writer), FALSE, TRUE);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->tunnels, g_hash_table_unref);
@@ -879,6 +900,7 @@ broker_service_dispose (GObject *object)
   g_clear_object (&self->manager);
   g_clear_pointer (&self->no_rules, broker_config_unref);
   g_clear_pointer (&self->capture_library, g_free);
+  g_clear_pointer (&self->session_file_problem, g_free);
   if (self->manager_update != NULL)
     g_cancellable_cancel (self->manager_update);
   g_clear_object (&self->manager_update);

@@ -98,64 +98,77 @@ create_file (const char  *path,
   return done;
 }
 
-static void
-write_file (const char *path,
-            const char *library)
+static gboolean
+write_file (const char  *path,
+            const char  *library,
+            GError     **error)
 {
   g_autofree char *wanted = broker_session_capture_render (library);
   g_autofree char *directory = g_path_get_dirname (path);
   g_autofree char *current = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   gboolean written;
 
-  if (!g_file_get_contents (path, &current, NULL, &error)
-      && !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+  if (!g_file_get_contents (path, &current, NULL, &local_error)
+      && !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
-      g_message ("session-wide capture: cannot read %s (%s); leaving it alone", path,
-                 error->message);
-      return;
+      g_set_error (error, G_FILE_ERROR, local_error->code, "%s; nothing written",
+                   local_error->message);
+      return FALSE;
     }
-  g_clear_error (&error);
+  g_clear_error (&local_error);
   if (current != NULL && g_str_equal (current, wanted))
-    return;
+    return TRUE;
   if (current != NULL && !broker_session_capture_is_ours (current))
     {
-      g_message ("session-wide capture: %s is not Burrow's; leaving it alone (move it away "
-                 "to let Burrow write it)", path);
-      return;
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                   "%s is not Burrow's; left alone (move it away to let Burrow write it)", path);
+      return FALSE;
     }
   if (g_mkdir_with_parents (directory, 0755) < 0)
     {
-      g_message ("session-wide capture: cannot create %s: %s", directory, g_strerror (errno));
-      return;
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot create %s: %s",
+                   directory, g_strerror (saved));
+      return FALSE;
     }
   /* Ours already: replaced whole.  None yet: created, never over another. */
   if (current != NULL)
     written = g_file_set_contents_full (path, wanted, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
-                                        &error);
+                                        &local_error);
   else
-    written = create_file (path, wanted, &error);
+    written = create_file (path, wanted, &local_error);
   if (!written)
     {
-      g_message ("session-wide capture: cannot write %s: %s", path, error->message);
-      return;
+      g_set_error (error, G_FILE_ERROR, local_error->code, "cannot write %s: %s", path,
+                   local_error->message);
+      return FALSE;
     }
   g_message ("session-wide capture is on: %s sets LD_PRELOAD for programs of the "
              "session from the next login", path);
+  return TRUE;
 }
 
-static void
-remove_file (const char *path)
+static gboolean
+remove_file (const char  *path,
+             GError     **error)
 {
   g_autofree char *current = NULL;
 
   if (!g_file_get_contents (path, &current, NULL, NULL) || !broker_session_capture_is_ours (current))
-    return;
+    return TRUE;
   if (g_unlink (path) < 0)
-    g_message ("session-wide capture: cannot remove %s: %s", path, g_strerror (errno));
-  else
-    g_message ("session-wide capture is off: removed %s (programs already running stay "
-               "captured until they exit)", path);
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot remove %s: %s",
+                   path, g_strerror (saved));
+      return FALSE;
+    }
+  g_message ("session-wide capture is off: removed %s (programs already running stay "
+             "captured until they exit)", path);
+  return TRUE;
 }
 
 /* The running user manager */
@@ -283,15 +296,15 @@ update_manager (GDBusConnection *bus,
                           cancellable, on_environment, update);
 }
 
-void
-broker_session_capture_write (const char *library)
+gboolean
+broker_session_capture_write (const char  *library,
+                              GError     **error)
 {
   g_autofree char *path = broker_session_capture_file_path ();
 
   if (library != NULL)
-    write_file (path, library);
-  else
-    remove_file (path);
+    return write_file (path, library, error);
+  return remove_file (path, error);
 }
 
 void

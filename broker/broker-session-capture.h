@@ -48,9 +48,11 @@ char    *broker_session_capture_edit_preload (const char *current,
 /* Whether @text is a file this broker wrote (its header). */
 gboolean broker_session_capture_is_ours      (const char *text);
 
-/* Writes the file for @library, or removes it for NULL.  Blocking: for a
- * worker thread.  Failures are logged, with what the user can do. */
-void     broker_session_capture_write        (const char      *library);
+/* Writes the file for @library, or removes it (if it is Burrow's) for
+ * NULL.  A few hundred bytes in the user's config directory; FALSE with
+ * @error saying what is wrong with which file, and what the user can do. */
+gboolean broker_session_capture_write        (const char      *library,
+                                              GError         **error);
 
 /* Puts @library into the running user manager's LD_PRELOAD, or takes
  * Burrow's out for NULL, on @bus (may be NULL); asynchronous.  The caller

@@ -589,12 +589,6 @@ test_bash_grandchildren (void)
 }
 
 static gboolean
-file_exists (gpointer path)
-{
-  return g_file_test (path, G_FILE_TEST_EXISTS);
-}
-
-static gboolean
 file_gone (gpointer path)
 {
   return !g_file_test (path, G_FILE_TEST_EXISTS);
@@ -631,6 +625,18 @@ run_ctl_ok (const char * const *args,
   burrow_test_assert_contains (result.out, expected_out);
 }
 
+/* `burrowctl ARGS` fails, saying @expected_err on standard error. */
+static void
+run_ctl_fails (const char * const *args,
+               const char         *expected_err)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+
+  burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker), args);
+  g_assert_cmpint (result.status, ==, 1);
+  burrow_test_assert_contains (result.err, expected_err);
+}
+
 /* Session-wide capture: `burrowctl capture on` writes the environment.d
  * file the user manager reads at login; a program started with the
  * environment it gives, with no launcher, is captured (it reaches the
@@ -650,18 +656,28 @@ test_session_wide (void)
   g_autofree char *directory = g_path_get_dirname (file);
   g_autofree char *kept = NULL;
 
-  /* A file of the user's own under that name is never touched. */
+  /* A file of the user's own under that name is never touched, and the
+   * user is told why capture will not be on at the next login. */
   g_assert_cmpint (g_mkdir_with_parents (directory, 0755), ==, 0);
   g_assert_true (g_file_set_contents (file, "LD_PRELOAD=/usr/lib/mine.so\n", -1, NULL));
-  run_ctl_ok ((const char *[]) { "capture", "on", NULL }, "session-wide capture: on");
+  run_ctl_fails ((const char *[]) { "capture", "on", NULL }, "is not Burrow's");
+  run_ctl_fails ((const char *[]) { "capture", "on", NULL }, file);
+  run_ctl_ok ((const char *[]) { "capture", NULL }, "session-wide capture: on\n");
   run_ctl_ok ((const char *[]) { "capture", "off", NULL }, "session-wide capture: off");
   g_assert_true (g_file_get_contents (file, &kept, NULL, NULL));
   g_assert_cmpstr (kept, ==, "LD_PRELOAD=/usr/lib/mine.so\n");
   g_assert_cmpint (g_unlink (file), ==, 0);
 
+  /* A file where the directory should be: the error names it; once it
+   * is gone, `capture on` again writes the file before it answers. */
+  g_assert_cmpint (g_rmdir (directory), ==, 0);
+  g_assert_true (g_file_set_contents (directory, "", -1, NULL));
+  run_ctl_fails ((const char *[]) { "capture", "on", NULL }, "Not a directory");
+  g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_unlink (directory), ==, 0);
   run_ctl_ok ((const char *[]) { "capture", "on", NULL }, "session-wide capture: on");
-  run_ctl_ok ((const char *[]) { "capture", NULL }, "session-wide capture: on\n");
-  g_assert_true (burrow_test_wait_until (file_exists, file, 5000));
+  g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+  run_ctl_ok ((const char *[]) { "capture", NULL }, "session environment: ");
   library = session_preload (file);
   g_assert_nonnull (library);
   g_assert_true (g_path_is_absolute (library));

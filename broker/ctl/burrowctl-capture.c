@@ -10,17 +10,35 @@
 
 #include <stdio.h>
 
+/* What keeps the session's environment.d file from being as configured,
+ * on standard error; FALSE when nothing does. */
+static gboolean
+report_session_file_problem (GVariant *settings)
+{
+  const char *problem = "";
+
+  g_variant_lookup (settings, "session-file-problem", "&s", &problem);
+  if (*problem == '\0')
+    return FALSE;
+  fprintf (stderr, "burrowctl: session-wide capture: %s\n", problem);
+  return TRUE;
+}
+
 static int
 show (BurrowDBusBroker1 *broker)
 {
   g_autoptr(GVariant) settings = NULL;
   g_autoptr(GError) error = NULL;
   gboolean enabled = FALSE;
+  const char *file = NULL;
 
   if (!burrow_dbus_broker1_call_get_capture_settings_sync (broker, &settings, NULL, &error))
     return burrowctl_report_error (error);
   g_variant_lookup (settings, "enable-at-startup", "b", &enabled);
   printf ("session-wide capture: %s\n", enabled ? "on" : "off");
+  if (enabled && g_variant_lookup (settings, "session-file", "&s", &file))
+    printf ("session environment: %s\n", file);
+  report_session_file_problem (settings);
   printf ("capture now: %s\n", burrow_dbus_broker1_get_capture_active (broker)
                                ? "active (the filter rules apply)"
                                : "suspended (captured programs connect directly)");
@@ -47,11 +65,21 @@ set (BurrowDBusBroker1 *broker,
 {
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) settings = NULL;
 
   g_variant_dict_insert (&dict, "enable-at-startup", "b", enable);
+
   if (!burrow_dbus_broker1_call_set_capture_settings_sync (broker, g_variant_dict_end (&dict),
-                                                           NULL, &error))
+                                                           NULL, &error) ||
+      !burrow_dbus_broker1_call_get_capture_settings_sync (broker, &settings, NULL, &error))
     return burrowctl_report_error (error);
+  if (report_session_file_problem (settings))
+    {
+      fprintf (stderr, "burrowctl: the setting is saved (%s); fix the above and run "
+                       "`burrowctl capture %s` again\n", enable ? "on" : "off",
+               enable ? "on" : "off");
+      return BURROWCTL_EXIT_FAILED;
+    }
   if (enable)
     printf ("session-wide capture: on; programs of the session are captured from the next "
             "login (services and D-Bus activated programs from now)\n");
