@@ -39,6 +39,7 @@ struct _BrokerService
   GHashTable *connections;     /* BrokerCaptureConnection → its object skeleton */
   guint next_connection;
   guint tick_id;
+  guint reap_id;               /* an idle that drops unused sessions */
 };
 
 static void broker_service_iface_init (BurrowDBusBroker1Iface *iface);
@@ -382,6 +383,10 @@ new_session (BrokerService *self,
   return broker_session_new (own != NULL ? own : profile, current_config (self));
 }
 
+static void on_session_state (BrokerSession *session,
+                              GParamSpec    *pspec,
+                              BrokerService *self);
+
 /* The session of @profile, for unsandboxed programs (@sandbox NULL) or
  * for one sandbox. */
 static BrokerSession *
@@ -406,9 +411,101 @@ ensure_session_for (BrokerService *self,
   burrow_dbus_object_skeleton_set_session1 (object, BURROW_DBUS_SESSION1 (session));
   if (self->objects != NULL)
     g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
+  g_signal_connect_object (session, "notify::state", G_CALLBACK (on_session_state), self, 0);
   g_hash_table_insert (self->sessions, g_steal_pointer (&id), session);
   update_gateway (self, session, profile, sandbox);
   return session;
+}
+
+/* Sessions made on demand (hostname-from-app hosts, sandboxes, ad hoc
+ * forwards) and those of deleted profiles are dropped once they have been
+ * unused for their idle timeout again (at least a second: a captured
+ * connect holds its session for a moment before it opens a channel), so
+ * that a long-running broker does not pile them up.  A configured
+ * profile's own session stays, listed. */
+typedef enum { KEEP, NOT_YET, DROP } Disposal;
+
+static Disposal
+session_disposal (BrokerService *self,
+                  const char    *id,
+                  BrokerSession *session)
+{
+  gint64 unused_for = broker_session_unused_for (session);
+  guint grace = MAX (broker_session_get_profile (session)->idle_timeout, 1);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (broker_config_find_profile (current_config (self), id) != NULL || unused_for < 0)
+    return KEEP;
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (broker_session_get_gateway (value) == session)
+      return KEEP;
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, &value, NULL))
+    if (broker_tunnel_get_session (value) == session)
+      return KEEP;
+  return unused_for >= (gint64) grace * G_USEC_PER_SEC ? DROP : NOT_YET;
+}
+
+static void
+drop_session (BrokerService *self,
+              const char    *id,
+              BrokerSession *session)
+{
+  const char *path = g_dbus_interface_skeleton_get_object_path (G_DBUS_INTERFACE_SKELETON (session));
+
+  g_debug ("session %s unused: dropped", id);
+  g_signal_handlers_disconnect_by_data (session, self);
+  if (self->objects != NULL && path != NULL)
+    g_dbus_object_manager_server_unexport (self->objects, path);
+  g_hash_table_remove (self->sessions, id);
+}
+
+/* Every second while some session waits out its grace.  Dropping one may
+ * leave its gateway unused: it goes in a later pass. */
+static gboolean
+reap_sessions (gpointer user_data)
+{
+  BrokerService *self = user_data;
+  gboolean waiting = FALSE;
+  gboolean dropped = TRUE;
+
+  for (guint pass = 0; dropped && pass <= g_hash_table_size (self->sessions); pass++)
+    {
+      GHashTableIter iter;
+      gpointer id, session;
+
+      dropped = FALSE;
+      waiting = FALSE;
+      g_hash_table_iter_init (&iter, self->sessions);
+      while (!dropped && g_hash_table_iter_next (&iter, &id, &session))
+        switch (session_disposal (self, id, session))
+          {
+          case DROP:
+            drop_session (self, id, session);
+            dropped = TRUE;
+            break;
+          case NOT_YET:
+            waiting = TRUE;
+            break;
+          case KEEP:
+            break;
+          }
+    }
+  if (waiting)
+    return G_SOURCE_CONTINUE;
+  self->reap_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_session_state (BrokerSession *session,
+                  GParamSpec    *pspec,
+                  BrokerService *self)
+{
+  if (self->reap_id == 0)
+    self->reap_id = g_timeout_add_seconds (1, reap_sessions, self);
 }
 
 static BrokerSession *
@@ -859,6 +956,8 @@ on_config_changed (BrokerService *self,
 {
   sync_properties (self);
   update_capture_files (self);
+  if (self->reap_id == 0)       /* a deleted profile's session may go */
+    self->reap_id = g_timeout_add_seconds (1, reap_sessions, self);
   burrow_dbus_broker1_emit_config_changed (BURROW_DBUS_BROKER1 (self), serial);
 }
 
@@ -892,6 +991,7 @@ broker_service_dispose (GObject *object)
 
   g_clear_pointer (&self->capture, broker_capture_server_free);
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->reap_id, g_source_remove);
   g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->tunnels, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);

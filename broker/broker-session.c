@@ -34,6 +34,7 @@ struct _BrokerSession
   BrokerAgents *agents;
   BrokerSession *gateway;      /* the profile's gateway-profile's session */
   GCancellable *asking;        /* the question being asked, cancelled on stop */
+  gint64 state_since;          /* monotonic µs of the last state change */
 };
 
 static void broker_session_iface_init (BurrowDBusSession1Iface *iface);
@@ -115,6 +116,7 @@ set_state (BrokerSession      *self,
    * it may hold the SSH server's words. */
   burrow_dbus_session1_set_failure_reason (iface, valid);
   burrow_dbus_session1_set_state (iface, broker_session_state_to_string (state));
+  self->state_since = g_get_monotonic_time ();
   if (state == BROKER_SESSION_CONNECTED)
     burrow_dbus_session1_set_connected_since (iface, g_get_real_time ());
 }
@@ -756,6 +758,22 @@ const BrokerProfile *
 broker_session_get_profile (BrokerSession *self)
 {
   return self->profile;
+}
+
+BrokerSession *
+broker_session_get_gateway (BrokerSession *self)
+{
+  return self->gateway;
+}
+
+gint64
+broker_session_unused_for (BrokerSession *self)
+{
+  if (self->worker != NULL || self->remote_tunnels->len > 0 || self->data_forwards->len > 0 ||
+      g_strcmp0 (burrow_dbus_session1_get_state (BURROW_DBUS_SESSION1 (self)),
+                 broker_session_state_to_string (BROKER_SESSION_DISCONNECTED)) != 0)
+    return -1;
+  return g_get_monotonic_time () - self->state_since;
 }
 
 static gboolean

@@ -32,6 +32,12 @@ void                 broker_session_set_agents   (BrokerSession       *self,
 void                 broker_session_set_gateway  (BrokerSession       *self,
                                                   BrokerSession       *gateway);
 const BrokerProfile *broker_session_get_profile  (BrokerSession       *self);
+/* The gateway session set with broker_session_set_gateway(), or NULL. */
+BrokerSession       *broker_session_get_gateway  (BrokerSession       *self);
+/* How long (µs) it has been disconnected, with no SSH connection, remote
+ * listener or FTP data listener of its own (dropping it would lose
+ * nothing); -1 while it is in use. */
+gint64               broker_session_unused_for   (BrokerSession       *self);
 void                 broker_session_open_channel (BrokerSession       *self,
                                                   BrokerChannelMode    mode,
                                                   int                  fd,

@@ -243,6 +243,7 @@ write_config (gboolean ftp_marked)
     "    </profile>\n"
     "    <profile id=\"template\" host=\"template.invalid\" port=\"%u\" user=\"%s\">\n"
     "      <identity-file path=\"%s\"/>\n"
+    "      <idle-timeout time=\"1\"/>\n"
     "    </profile>\n"
     "    <profile id=\"dead\" host=\"127.0.0.1\" port=\"%u\" user=\"%s\"/>\n"
     "  </profiles>\n"
@@ -1005,6 +1006,16 @@ test_name_tunnel_python (void)
  * ("localhost", at the template profile's port: the sshd whose connections
  * live in N), one session for it made from the template, and the channel
  * goes to that host's own localhost:PORT. */
+static gboolean
+status_lacks (gpointer text)
+{
+  g_auto(BurrowTestCtlResult) status = { 0 };
+
+  burrow_test_run_ctl (&status, burrow_test_broker_get_address (world.broker),
+                       (const char *[]) { "status", NULL });
+  return status.status == 0 && strstr (status.out, text) == NULL;
+}
+
 static void
 test_hostname_from_app (void)
 {
@@ -1025,6 +1036,10 @@ test_hostname_from_app (void)
                        (const char *[]) { "status", NULL });
   g_assert_cmpint (status.status, ==, 0);
   burrow_test_assert_contains (status.out, "capture:template@localhost");
+
+  /* Made on demand, it goes once unused for its idle timeout (1 s) after
+   * the connection closed (1 s): the broker does not pile them up. */
+  g_assert_true (burrow_test_wait_until (status_lacks, "capture:template@localhost", 10000));
 }
 
 /* What a program sees of the lookup: an address from 198.18.0.0/15 through
