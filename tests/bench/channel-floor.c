@@ -6,6 +6,7 @@
  * (tests/bench/channel-floor runs it; tests/bench/README.md).
  *
  *   channel-floor SSHD_PORT KEYFILE KNOWN_HOSTS USER TARGET_PORT CONNS MSGS [TIMEOUT_S]
+ *   channel-floor seq SSHD_PORT KEYFILE KNOWN_HOSTS USER TARGET_PORT COUNT [WAIT_CLOSE]
  *
  * Connects to 127.0.0.1:SSHD_PORT, checks the host key against KNOWN_HOSTS
  * only, authenticates with the key in KEYFILE, then, non-blocking, sends
@@ -16,7 +17,18 @@
  * (times in ms from the channel's open request): first echo p50/p99/max,
  * open confirmation p50/p99, all_open_ms (the last confirmation, from the
  * first request), echo round trips; exit 0 when every channel opened and
- * echoed intact within TIMEOUT_S (60), 1 otherwise, 2 on setup errors. */
+ * echoed intact within TIMEOUT_S (60), 1 otherwise, 2 on setup errors.
+ *
+ * seq: the sequential floor under `latency` and `capture`.  On the same kind
+ * of session, COUNT times one after the other: open a direct-tcpip channel
+ * to TARGET_PORT, write 1 byte, read the 1-byte echo, send EOF + CLOSE.
+ * With WAIT_CLOSE 1 (the default) the next open waits for the server's
+ * CLOSE; with 0 it follows at once (the server's EOF/CLOSE of the old
+ * channel are handled while the next one runs, as a forwarder would).
+ * Prints JSON with median/p99/min of "echo" (open request to the echo) and,
+ * with WAIT_CLOSE, "closed" (open request to the server's CLOSE), and
+ * "cycle" (one iteration, start to start).  Every wait is bounded: 10 s per
+ * step. */
 
 #define _GNU_SOURCE
 #include <libssh/callbacks.h>
@@ -319,6 +331,207 @@ print_result (Load *load, bool ok, double start, double end, double setup)
           percentile (load->rtts, load->n_rtt, 99) * 1e3, load->n_rtt);
 }
 
+/* Sequential mode */
+
+typedef struct
+{
+  struct ssh_channel_callbacks_struct callbacks;
+  bool opened, failed, remote_closed;
+  size_t got;
+  char echo;
+} SeqChan;
+
+static void
+seq_on_open (ssh_session session, ssh_channel channel, bool is_success, void *userdata)
+{
+  SeqChan *chan = userdata;
+
+  (void) session;
+  (void) channel;
+  if (is_success)
+    chan->opened = true;
+  else
+    chan->failed = true;
+}
+
+static int
+seq_on_data (ssh_session session, ssh_channel channel, void *data, uint32_t len,
+             int is_stderr, void *userdata)
+{
+  SeqChan *chan = userdata;
+
+  (void) session;
+  (void) channel;
+  if (is_stderr || chan->got + len > 1)
+    chan->failed = true;
+  else if (len == 1)
+    chan->echo = *(char *) data;
+  chan->got += len;
+  return len;
+}
+
+static void
+seq_on_close (ssh_session session, ssh_channel channel, void *userdata)
+{
+  SeqChan *chan = userdata;
+
+  (void) session;
+  (void) channel;
+  chan->remote_closed = true;
+}
+
+/* Polls until *@flag or *@failed, at most 10 s; false on a timeout or an
+ * error. */
+static bool
+seq_wait (ssh_session session, ssh_event event, bool *flag, bool *failed)
+{
+  double deadline = now () + 10;
+
+  while (!*flag && !*failed)
+    {
+      if (now () > deadline)
+        return false;
+      if (ssh_event_dopoll (event, 100) == SSH_ERROR)
+        {
+          fprintf (stderr, "channel-floor: %s\n", ssh_get_error (session));
+          return false;
+        }
+    }
+  return *flag;
+}
+
+static int
+cmd_seq (int argc, char *argv[])
+{
+  ssh_session session;
+  ssh_event event;
+  SeqChan *chans;
+  double *echo_times, *closed_times, *cycles;
+  unsigned count, n = 0, failures = 0;
+  int target_port;
+  bool wait_close = true;
+  double start, begin;
+
+  if (argc != 8 && argc != 9)
+    {
+      fprintf (stderr, "usage: channel-floor seq SSHD_PORT KEYFILE KNOWN_HOSTS USER "
+               "TARGET_PORT COUNT [WAIT_CLOSE]\n");
+      return 2;
+    }
+  target_port = atoi (argv[6]);
+  count = (unsigned) strtoul (argv[7], NULL, 10);
+  if (argc == 9)
+    wait_close = atoi (argv[8]) != 0;
+  if (count == 0 || count > 1000000)
+    {
+      fprintf (stderr, "channel-floor: COUNT 1..1000000\n");
+      return 2;
+    }
+  /* One callback struct per channel: without WAIT_CLOSE a channel's last
+   * callbacks run while later ones are in use. */
+  chans = calloc (count, sizeof *chans);
+  echo_times = calloc (count, sizeof *echo_times);
+  closed_times = calloc (count, sizeof *closed_times);
+  cycles = calloc (count, sizeof *cycles);
+  if (!chans || !echo_times || !closed_times || !cycles)
+    return 2;
+
+  ssh_init ();
+  session = connect_session (atoi (argv[2]), argv[3], argv[4], argv[5]);
+  ssh_set_blocking (session, 0);
+  event = ssh_event_new ();
+  if (event == NULL || ssh_event_add_session (event, session) != SSH_OK)
+    return 2;
+
+  begin = now ();
+  for (unsigned i = 0; i < count; i++)
+    {
+      SeqChan *chan = &chans[i];
+      ssh_channel channel = ssh_channel_new (session);
+      char out = (char) ('a' + i % 26);
+      bool ok;
+
+      start = now ();
+      if (channel == NULL)
+        {
+          failures++;
+          break;
+        }
+      chan->callbacks.userdata = chan;
+      chan->callbacks.channel_open_response_function = seq_on_open;
+      chan->callbacks.channel_data_function = seq_on_data;
+      chan->callbacks.channel_close_function = seq_on_close;
+      ssh_callbacks_init (&chan->callbacks);
+      ssh_set_channel_callbacks (channel, &chan->callbacks);
+      ok = ssh_channel_open_forward (channel, "127.0.0.1", target_port, "127.0.0.1", 0)
+           != SSH_ERROR
+           && seq_wait (session, event, &chan->opened, &chan->failed)
+           && ssh_channel_write (channel, &out, 1) == 1;
+      if (ok)
+        {
+          /* got becomes 1 with the echo: wait on a bool that follows it. */
+          double deadline = now () + 10;
+
+          while (chan->got < 1 && !chan->failed && now () < deadline)
+            if (ssh_event_dopoll (event, 100) == SSH_ERROR)
+              break;
+          ok = chan->got == 1 && !chan->failed && chan->echo == out;
+        }
+      if (!ok)
+        {
+          failures++;
+          ssh_channel_free (channel);
+          break;
+        }
+      echo_times[n] = now () - start;
+      if (ssh_channel_close (channel) == SSH_ERROR)     /* EOF, then CLOSE */
+        {
+          failures++;
+          break;
+        }
+      if (wait_close)
+        {
+          if (!seq_wait (session, event, &chan->remote_closed, &chan->failed))
+            {
+              failures++;
+              break;
+            }
+          closed_times[n] = now () - start;
+        }
+      /* Without WAIT_CLOSE libssh frees it once the server's CLOSE arrives. */
+      ssh_channel_free (channel);
+      cycles[n] = now () - start;
+      n++;
+    }
+
+  {
+    double total = now () - begin;
+
+    printf ("{\"ok\": %s, \"count\": %u, \"done\": %u, \"failures\": %u, \"wait_close\": %s, "
+            "\"seconds\": %.6f, "
+            "\"echo_median_ms\": %.4f, \"echo_p99_ms\": %.4f, \"echo_min_ms\": %.4f, "
+            "\"closed_median_ms\": %.4f, \"closed_p99_ms\": %.4f, \"closed_min_ms\": %.4f, "
+            "\"cycle_median_ms\": %.4f, \"cycle_p99_ms\": %.4f, \"cycle_mean_ms\": %.4f}\n",
+            failures == 0 && n == count ? "true" : "false", count, n, failures,
+            wait_close ? "true" : "false", total,
+            percentile (echo_times, n, 50) * 1e3, percentile (echo_times, n, 99) * 1e3,
+            percentile (echo_times, n, 0) * 1e3,
+            wait_close ? percentile (closed_times, n, 50) * 1e3 : -1.0,
+            wait_close ? percentile (closed_times, n, 99) * 1e3 : -1.0,
+            wait_close ? percentile (closed_times, n, 0) * 1e3 : -1.0,
+            percentile (cycles, n, 50) * 1e3, percentile (cycles, n, 99) * 1e3,
+            n ? total / n * 1e3 : -1.0);
+    fflush (stdout);
+  }
+
+  ssh_event_remove_session (event, session);
+  ssh_event_free (event);
+  ssh_disconnect (session);
+  ssh_free (session);
+  ssh_finalize ();
+  return failures == 0 && n == count ? 0 : 1;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -329,6 +542,8 @@ main (int argc, char *argv[])
   int target_port;
   bool ok;
 
+  if (argc > 1 && strcmp (argv[1], "seq") == 0)
+    return cmd_seq (argc, argv);
   if (argc != 8 && argc != 9)
     {
       fprintf (stderr, "usage: channel-floor SSHD_PORT KEYFILE KNOWN_HOSTS USER TARGET_PORT "
