@@ -14,6 +14,8 @@
  * beyond it, it stays in libssh's buffer, whose SSH window then stops the
  * server from sending more. */
 #define TO_APP_HIGH_WATER (256 * 1024)
+/* Reads of libssh's buffer per wake-up; the second usually finds it empty. */
+#define PULLS_PER_WAKEUP 8
 #define READ_CHUNK (64 * 1024)
 /* Reads per wakeup, so one busy channel cannot starve the others. */
 #define READS_PER_WAKEUP 16
@@ -142,7 +144,8 @@ update_watch (BrokerChannel *self)
     return;
   if (wants_read (self))
     condition |= G_IO_IN;
-  if (self->to_app->len > 0)
+  /* Something to write, or to pull from libssh and write. */
+  if (self->to_app->len > 0 || (self->held_in_libssh && self->state == STATE_OPEN))
     condition |= G_IO_OUT;
   if (self->hung_up && condition == 0)
     {
@@ -387,44 +390,60 @@ read_from_app (BrokerChannel *self)
   check_done (self);
 }
 
-/* Takes everything libssh kept back once the application has room again,
- * in one read: libssh grants the server a new window on every read, so
- * reading piecemeal would let its buffer grow past one window. */
-static void
-pull_from_libssh (BrokerChannel *self)
+/* One read of what libssh kept back, written to the application; FALSE
+ * when the channel is over.  Reading lets libssh process more input, which
+ * may join its buffer meanwhile: so after a read that got something, more
+ * may be held. */
+static gboolean
+pull_once (BrokerChannel *self)
 {
   int available;
   int n;
   gsize written = 0;
   guint old_len;
 
-  if (!self->held_in_libssh || self->to_app->len > 0 || self->state != STATE_OPEN)
-    return;
   self->held_in_libssh = FALSE;
   self->pulling = TRUE;
   available = ssh_channel_poll (self->channel, 0);
   if (available <= 0)
     {
       self->pulling = FALSE;
-      return;
+      return TRUE;
     }
   old_len = self->to_app->len;
   g_byte_array_set_size (self->to_app, old_len + available);
   n = ssh_channel_read_nonblocking (self->channel, self->to_app->data + old_len, available, 0);
   self->pulling = FALSE;
   g_byte_array_set_size (self->to_app, old_len + MAX (n, 0));
-  if (n < available)
-    self->held_in_libssh = TRUE;
   if (n <= 0)
-    return;
+    return TRUE;
+  self->held_in_libssh = TRUE;
   count_in (self, n);
   if (!write_to_app (self, self->to_app->data, self->to_app->len, &written))
     {
       finish (self);
-      return;
+      return FALSE;
     }
   g_byte_array_remove_range (self->to_app, 0, written);
   self->host.wrote (self->host.owner);
+  return TRUE;
+}
+
+/* Takes everything libssh kept back once the application has room again,
+ * a whole buffer per read: libssh grants the server a new window on every
+ * read, so reading piecemeal would let its buffer grow past one window.
+ * Until nothing is held, or the application is full again; the fd's
+ * writability resumes it either way (update_watch()). */
+static void
+pull_from_libssh (BrokerChannel *self)
+{
+  for (guint i = 0; i < PULLS_PER_WAKEUP; i++)
+    {
+      if (!self->held_in_libssh || self->to_app->len > 0 || self->state != STATE_OPEN)
+        return;
+      if (!pull_once (self))
+        return;
+    }
 }
 
 static void
@@ -432,7 +451,7 @@ write_pending_to_app (BrokerChannel *self)
 {
   gsize written = 0;
 
-  if (!write_to_app (self, self->to_app->data, self->to_app->len, &written))
+  if (self->to_app->len > 0 && !write_to_app (self, self->to_app->data, self->to_app->len, &written))
     {
       finish (self);
       return;
