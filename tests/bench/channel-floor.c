@@ -39,6 +39,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-libssh.h"
+
 #define MESSAGE_LEN 32
 /* Channel opens sent between two looks at the channels ready to write. */
 #define OPEN_BATCH 16
@@ -238,50 +240,6 @@ write_ready (Load *load)
     }
 }
 
-static ssh_session
-connect_session (int port, const char *keyfile, const char *known_hosts, const char *user)
-{
-  ssh_session session = ssh_new ();
-  ssh_key key = NULL;
-  bool no = false;
-  int on = 1;
-  long timeout = 10;
-
-  if (session == NULL
-      || ssh_options_set (session, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0
-      || ssh_options_set (session, SSH_OPTIONS_HOST, "127.0.0.1") < 0
-      || ssh_options_set (session, SSH_OPTIONS_PORT, &port) < 0
-      || ssh_options_set (session, SSH_OPTIONS_USER, user) < 0
-      || ssh_options_set (session, SSH_OPTIONS_KNOWNHOSTS, known_hosts) < 0
-      || ssh_options_set (session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0
-      || ssh_options_set (session, SSH_OPTIONS_TIMEOUT, &timeout) < 0
-      /* As the broker does: small packets leave at once. */
-      || ssh_options_set (session, SSH_OPTIONS_NODELAY, &on) < 0)
-    {
-      fprintf (stderr, "channel-floor: setting options failed\n");
-      exit (2);
-    }
-  if (ssh_connect (session) != SSH_OK)
-    {
-      fprintf (stderr, "channel-floor: connect: %s\n", ssh_get_error (session));
-      exit (2);
-    }
-  if (ssh_session_is_known_server (session) != SSH_KNOWN_HOSTS_OK)
-    {
-      fprintf (stderr, "channel-floor: host key not in %s\n", known_hosts);
-      exit (2);
-    }
-  if (ssh_pki_import_privkey_file (keyfile, NULL, NULL, NULL, &key) != SSH_OK
-      || ssh_userauth_publickey (session, NULL, key) != SSH_AUTH_SUCCESS)
-    {
-      fprintf (stderr, "channel-floor: authentication with %s failed: %s\n", keyfile,
-               ssh_get_error (session));
-      exit (2);
-    }
-  ssh_key_free (key);
-  return session;
-}
-
 static void
 open_channel (Load *load, ssh_session session, Chan *chan, int target_port)
 {
@@ -437,7 +395,7 @@ cmd_seq (int argc, char *argv[])
     return 2;
 
   ssh_init ();
-  session = connect_session (atoi (argv[2]), argv[3], argv[4], argv[5]);
+  session = bench_connect_session ("channel-floor", atoi (argv[2]), argv[3], argv[4], argv[5]);
   ssh_set_blocking (session, 0);
   event = ssh_event_new ();
   if (event == NULL || ssh_event_add_session (event, session) != SSH_OK)
@@ -570,7 +528,7 @@ main (int argc, char *argv[])
     return 2;
 
   ssh_init ();
-  session = connect_session (atoi (argv[1]), argv[2], argv[3], argv[4]);
+  session = bench_connect_session ("channel-floor", atoi (argv[1]), argv[2], argv[3], argv[4]);
   ssh_set_blocking (session, 0);
   event = ssh_event_new ();
   if (event == NULL || ssh_event_add_session (event, session) != SSH_OK)

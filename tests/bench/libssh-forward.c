@@ -36,6 +36,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bench-libssh.h"
+
 #define MAX_CLIENTS 64
 /* Channel data waiting for the client; when full, the channel is not read
  * and libssh's window closes: backpressure towards the server. */
@@ -68,49 +70,6 @@ on_signal (int sig)
 {
   (void) sig;
   stopping = 1;
-}
-
-static ssh_session
-connect_session (int port, const char *keyfile, const char *known_hosts, const char *user)
-{
-  ssh_session session = ssh_new ();
-  ssh_key key = NULL;
-  bool no = false;
-  int on = 1;
-  long timeout = 10;
-
-  if (session == NULL
-      || ssh_options_set (session, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0
-      || ssh_options_set (session, SSH_OPTIONS_HOST, "127.0.0.1") < 0
-      || ssh_options_set (session, SSH_OPTIONS_PORT, &port) < 0
-      || ssh_options_set (session, SSH_OPTIONS_USER, user) < 0
-      || ssh_options_set (session, SSH_OPTIONS_KNOWNHOSTS, known_hosts) < 0
-      || ssh_options_set (session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0
-      || ssh_options_set (session, SSH_OPTIONS_TIMEOUT, &timeout) < 0
-      || ssh_options_set (session, SSH_OPTIONS_NODELAY, &on) < 0)
-    {
-      fprintf (stderr, "libssh-forward: setting options failed\n");
-      exit (2);
-    }
-  if (ssh_connect (session) != SSH_OK)
-    {
-      fprintf (stderr, "libssh-forward: connect: %s\n", ssh_get_error (session));
-      exit (2);
-    }
-  if (ssh_session_is_known_server (session) != SSH_KNOWN_HOSTS_OK)
-    {
-      fprintf (stderr, "libssh-forward: host key not in %s\n", known_hosts);
-      exit (2);
-    }
-  if (ssh_pki_import_privkey_file (keyfile, NULL, NULL, NULL, &key) != SSH_OK
-      || ssh_userauth_publickey (session, NULL, key) != SSH_AUTH_SUCCESS)
-    {
-      fprintf (stderr, "libssh-forward: authentication with %s failed: %s\n", keyfile,
-               ssh_get_error (session));
-      exit (2);
-    }
-  ssh_key_free (key);
-  return session;
 }
 
 static int
@@ -307,7 +266,7 @@ main (int argc, char *argv[])
   signal (SIGPIPE, SIG_IGN);
 
   ssh_init ();
-  session = connect_session (atoi (argv[1]), argv[2], argv[3], argv[4]);
+  session = bench_connect_session ("libssh-forward", atoi (argv[1]), argv[2], argv[3], argv[4]);
   ssh_set_blocking (session, 0);
   ssh_fd = ssh_get_fd (session);
   listener = listen_loopback ();
