@@ -260,17 +260,24 @@ receive_reply (int                   s,
     }
 }
 
-
-int
-capture_tell (const BurrowCaptureMessage *message)
+/* One connection to the broker: @request (with @fd, or -1), and its
+ * answer into @reply when there is one to wait for (NULL: told, not
+ * asked; the socket is then non-blocking, so a busy broker never holds
+ * the program up). */
+static int
+exchange (const BurrowCaptureMessage *request,
+          int                         fd,
+          BurrowCaptureMessage       *reply)
 {
-  int s = open_broker (SOCK_NONBLOCK);
+  int s = open_broker (reply == NULL ? SOCK_NONBLOCK : 0);
   int status;
   int saved;
 
   if (s < 0)
     return -1;
-  status = send_request (s, message, -1);
+  status = send_request (s, request, fd);
+  if (status == 0 && reply != NULL)
+    status = receive_reply (s, reply);
   saved = errno;
   close (s);
   errno = saved;
@@ -278,21 +285,15 @@ capture_tell (const BurrowCaptureMessage *message)
 }
 
 int
+capture_tell (const BurrowCaptureMessage *message)
+{
+  return exchange (message, -1, NULL);
+}
+
+int
 capture_ask (const BurrowCaptureMessage *request,
              int                         fd,
              BurrowCaptureMessage       *reply)
 {
-  int s = open_broker (0);
-  int status;
-  int saved;
-
-  if (s < 0)
-    return -1;
-  status = send_request (s, request, fd);
-  if (status == 0)
-    status = receive_reply (s, reply);
-  saved = errno;
-  close (s);
-  errno = saved;
-  return status;
+  return exchange (request, fd, reply);
 }

@@ -112,60 +112,86 @@ load (const char  *path,
   return rules;
 }
 
-/* Called with the lock held. */
+/* Called with the lock held; @found is the stat() of the path made
+ * before taking it (@exists FALSE when there is none to read). */
 static void
-refresh (void)
+refresh (const char        *path,
+         int                exists,
+         struct stat       *found)
 {
-  const char *path = capture_settings ()->rules_path;
-  struct stat info;
-
-  if (path[0] == '\0' || stat (path, &info) < 0 || !S_ISREG (info.st_mode))
+  if (!exists)
     {
       capture_rules_free (snapshot.rules);
       memset (&snapshot, 0, sizeof snapshot);
       return;
     }
-  if (same_file (&info))
+  if (same_file (found))
     return;
   capture_rules_free (snapshot.rules);
-  snapshot.rules = load (path, &info);
+  snapshot.rules = load (path, found);
   snapshot.seen = 1;
-  snapshot.device = info.st_dev;
-  snapshot.inode = info.st_ino;
-  snapshot.size = info.st_size;
-  snapshot.modified = info.st_mtim;
+  snapshot.device = found->st_dev;
+  snapshot.inode = found->st_ino;
+  snapshot.size = found->st_size;
+  snapshot.modified = found->st_mtim;
+}
+
+/* The current rules (NULL: none usable), with the lock held: the caller
+ * asks its one question and calls rules_unlock().  The stat() happens
+ * before the lock, so threads connecting at once do not queue behind the
+ * file system; only a changed file is read under it. */
+static const CaptureRules *
+rules_lock (void)
+{
+  const char *path;
+  struct stat found;
+  int exists;
+
+  pthread_once (&snapshot_once, init_snapshot);
+  path = capture_settings ()->rules_path;
+  exists = path[0] != '\0' && stat (path, &found) == 0 && S_ISREG (found.st_mode);
+  pthread_mutex_lock (&snapshot_lock);
+  refresh (path, exists, &found);
+  return snapshot.rules;
+}
+
+static void
+rules_unlock (void)
+{
+  pthread_mutex_unlock (&snapshot_lock);
+}
+
+static const char *
+executable_or_null (void)
+{
+  return executable[0] != '\0' ? executable : NULL;
 }
 
 int
 capture_local_decide (const struct sockaddr *address,
                       CaptureVerdict        *verdict)
 {
+  const CaptureRules *rules = rules_lock ();
   int status = -1;
 
-  pthread_once (&snapshot_once, init_snapshot);
-  pthread_mutex_lock (&snapshot_lock);
-  refresh ();
-  if (snapshot.rules != NULL)
+  if (rules != NULL)
     {
-      *verdict = capture_rules_decide (snapshot.rules, executable[0] ? executable : NULL, address);
+      *verdict = capture_rules_decide (rules, executable_or_null (), address);
       status = 0;
     }
-  pthread_mutex_unlock (&snapshot_lock);
+  rules_unlock ();
   return status;
 }
 
 int
 capture_local_name_maybe_tunnelled (const char *name)
 {
+  const CaptureRules *rules = rules_lock ();
   int maybe = 1;
 
-  pthread_once (&snapshot_once, init_snapshot);
-  pthread_mutex_lock (&snapshot_lock);
-  refresh ();
-  if (snapshot.rules != NULL)
-    maybe = capture_rules_name_maybe_tunnelled (snapshot.rules,
-                                                executable[0] ? executable : NULL, name);
-  pthread_mutex_unlock (&snapshot_lock);
+  if (rules != NULL)
+    maybe = capture_rules_name_maybe_tunnelled (rules, executable_or_null (), name);
+  rules_unlock ();
   return maybe;
 }
 

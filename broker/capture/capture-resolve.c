@@ -23,37 +23,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The synthetic address for @name in @family (AF_INET, AF_INET6, or
- * AF_UNSPEC for IPv4), or 0 to resolve normally. */
+/* Whether @name may get a synthetic address (a name, not an address,
+ * that a TUNNEL rule may cover): no broker asked. */
+static int
+may_be_synthetic (const char *name)
+{
+  unsigned char scratch[sizeof (struct in6_addr)];
+
+  return name != NULL && name[0] != '\0' && strlen (name) <= BURROW_CAPTURE_MAX_NAME
+         && inet_pton (AF_INET, name, scratch) != 1 && inet_pton (AF_INET6, name, scratch) != 1
+         && !capture_settings ()->disabled && capture_local_name_maybe_tunnelled (name);
+}
+
+/* The broker's synthetic address for @name in @family (AF_INET or
+ * AF_INET6), or 0 to resolve normally. */
+static int
+ask_synthetic (const char              *name,
+               int                      family,
+               struct sockaddr_storage *address,
+               socklen_t               *length)
+{
+  BurrowCaptureMessage request, reply;
+
+  if (family != AF_INET && family != AF_INET6)
+    return 0;
+  burrow_capture_message_init (&request, BURROW_CAPTURE_RESOLVE);
+  memcpy (request.name, name, strlen (name) + 1);
+  request.present |= BURROW_CAPTURE_HAS_NAME;
+  request.query_family = family == AF_INET6 ? 6 : 4;
+  request.present |= BURROW_CAPTURE_HAS_FAMILY;
+  if (capture_ask (&request, -1, &reply) < 0 || reply.type != BURROW_CAPTURE_RESOLVED
+      || !(reply.present & BURROW_CAPTURE_HAS_ADDRESS)
+      || burrow_capture_message_get_sockaddr (&reply, address, length) < 0
+      || address->ss_family != family)
+    return 0;
+  capture_say (2, "%s: a synthetic address (a TUNNEL rule covers it)", name);
+  return 1;
+}
+
 static int
 synthetic_address (const char              *name,
                    int                      family,
                    struct sockaddr_storage *address,
                    socklen_t               *length)
 {
-  unsigned char scratch[sizeof (struct in6_addr)];
-  BurrowCaptureMessage request, reply;
-
-  if (name == NULL || name[0] == '\0' || strlen (name) > BURROW_CAPTURE_MAX_NAME
-      || inet_pton (AF_INET, name, scratch) == 1 || inet_pton (AF_INET6, name, scratch) == 1)
-    return 0;
-  if (family != AF_INET && family != AF_INET6 && family != AF_UNSPEC)
-    return 0;
-  if (capture_settings ()->disabled || !capture_local_name_maybe_tunnelled (name))
-    return 0;
-  burrow_capture_message_init (&request, BURROW_CAPTURE_RESOLVE);
-  memcpy (request.name, name, strlen (name) + 1);
-  request.present |= BURROW_CAPTURE_HAS_NAME;
-  request.query_family = family == AF_INET6 ? 6 : family == AF_INET ? 4 : 0;
-  request.present |= BURROW_CAPTURE_HAS_FAMILY;
-  if (capture_ask (&request, -1, &reply) < 0 || reply.type != BURROW_CAPTURE_RESOLVED
-      || !(reply.present & BURROW_CAPTURE_HAS_ADDRESS)
-      || burrow_capture_message_get_sockaddr (&reply, address, length) < 0)
-    return 0;
-  if (family != AF_UNSPEC && address->ss_family != family)
-    return 0;
-  capture_say (2, "%s: a synthetic address (a TUNNEL rule covers it)", name);
-  return 1;
+  return may_be_synthetic (name) && ask_synthetic (name, family, address, length);
 }
 
 /* getaddrinfo */
@@ -175,7 +189,7 @@ getaddrinfo (const char             *node,
   n = 1;
   /* Either family, as the C library would answer: a program that keeps
    * only IPv6 answers (curl -6) finds one too. */
-  if (family == AF_UNSPEC && synthetic_address (node, AF_INET6, &addresses[1], &lengths[1]))
+  if (family == AF_UNSPEC && ask_synthetic (node, AF_INET6, &addresses[1], &lengths[1]))
     n = 2;
   return build_addrinfo (node, addresses, lengths, n, port, hints, result);
 }

@@ -398,8 +398,10 @@ getpeername (int              fd,
       errno = ENOSYS;
       return -1;
     }
-  if (fd < 0 || settings->getpeername (fd, (struct sockaddr *) &real, &real_length) < 0)
+  if (fd < 0)
     return settings->getpeername (fd, address, length);
+  if (settings->getpeername (fd, (struct sockaddr *) &real, &real_length) < 0)
+    return -1;                  /* errno as the call set it */
 
   pthread_mutex_lock (&tunnelled_lock);
   if ((size_t) fd < n_tunnelled && tunnelled[fd].used
