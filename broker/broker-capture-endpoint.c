@@ -40,6 +40,8 @@ typedef struct
   BrokerCaptureEndpoint *endpoint;
   int fd;                       /* the copy of the program's socket, until connected */
   int family;
+  struct sockaddr_storage target; /* the listener, for the socket's family */
+  socklen_t target_length;
   char *key;
   BrokerCaptureJoinFunc func;
   gpointer user_data;
@@ -327,6 +329,38 @@ connect_and_wait (int                    fd,
   return error == 0 ? 0 : -1;
 }
 
+/* Where a socket of @family reaches the endpoint.  On the main thread:
+ * the listeners are closed there. */
+static void
+choose_target (BrokerCaptureEndpoint *self,
+               Join                  *join)
+{
+  if (join->family == AF_INET6 && self->listener[1] >= 0)
+    {
+      join->target = self->address[1];
+      join->target_length = self->address_length[1];
+    }
+  else if (join->family == AF_INET6)
+    {
+      /* ::ffff:127.0.0.1 to the IPv4 listener */
+      struct sockaddr_in6 *mapped = (struct sockaddr_in6 *) &join->target;
+      const struct sockaddr_in *in = (const struct sockaddr_in *) &self->address[0];
+
+      memset (&join->target, 0, sizeof join->target);
+      mapped->sin6_family = AF_INET6;
+      mapped->sin6_port = in->sin_port;
+      mapped->sin6_addr.s6_addr[10] = 0xff;
+      mapped->sin6_addr.s6_addr[11] = 0xff;
+      memcpy (&mapped->sin6_addr.s6_addr[12], &in->sin_addr, 4);
+      join->target_length = sizeof *mapped;
+    }
+  else
+    {
+      join->target = self->address[0];
+      join->target_length = self->address_length[0];
+    }
+}
+
 static void
 connect_in_thread (GTask        *task,
                    gpointer      source_object,
@@ -334,38 +368,10 @@ connect_in_thread (GTask        *task,
                    GCancellable *cancellable)
 {
   Join *join = task_data;
-  BrokerCaptureEndpoint *self = join->endpoint;
-  struct sockaddr_storage target;
-  socklen_t length;
   struct sockaddr_storage local;
   socklen_t local_length = sizeof local;
 
-  if (join->family == AF_INET6 && self->listener[1] >= 0)
-    {
-      target = self->address[1];
-      length = self->address_length[1];
-    }
-  else if (join->family == AF_INET6)
-    {
-      /* ::ffff:127.0.0.1 to the IPv4 listener */
-      struct sockaddr_in6 *mapped = (struct sockaddr_in6 *) &target;
-      const struct sockaddr_in *in = (const struct sockaddr_in *) &self->address[0];
-
-      memset (&target, 0, sizeof target);
-      mapped->sin6_family = AF_INET6;
-      mapped->sin6_port = in->sin_port;
-      mapped->sin6_addr.s6_addr[10] = 0xff;
-      mapped->sin6_addr.s6_addr[11] = 0xff;
-      memcpy (&mapped->sin6_addr.s6_addr[12], &in->sin_addr, 4);
-      length = sizeof *mapped;
-    }
-  else
-    {
-      target = self->address[0];
-      length = self->address_length[0];
-    }
-
-  if (connect_and_wait (join->fd, (struct sockaddr *) &target, length) < 0
+  if (connect_and_wait (join->fd, (struct sockaddr *) &join->target, join->target_length) < 0
       || getsockname (join->fd, (struct sockaddr *) &local, &local_length) < 0)
     {
       int saved = errno;
@@ -448,6 +454,7 @@ broker_capture_endpoint_join (BrokerCaptureEndpoint *self,
       finish_join (join, -1, "the program's socket is not an IPv4 or IPv6 socket");
       return;
     }
+  choose_target (self, join);
   g_task_set_task_data (task, join, NULL);
   g_task_run_in_thread (task, connect_in_thread);
 }

@@ -709,13 +709,34 @@ ftp_data_connect (Client       *client,
   return TRUE;
 }
 
+/* The first rule that matches the client's destination, kept in the
+ * client; its index, or -1. */
+static int
+evaluate (Client       *client,
+          BrokerConfig *config)
+{
+  BrokerFilterQuery query = { 0 };
+  int index;
+
+  query.application = client->application;
+  query.host = client->name != NULL ? client->name : client->address;
+  query.address = client->synthetic ? NULL : client->address;
+  query.port = client->port;
+  index = broker_filter_evaluate (config, &query, NULL);
+  if (index >= 0)
+    {
+      client->rule = broker_rule_ref (config->rules->pdata[index]);
+      client->rule_index = index;
+    }
+  return index;
+}
+
 static void
 decide (Client *client)
 {
   BrokerCaptureServer *server = client->server;
   BrokerConfig *config = server->host.get_config (server->host.owner);
   g_autoptr(GInetAddress) address = request_address (client);
-  BrokerFilterQuery query = { 0 };
   int index;
 
   if (address == NULL)
@@ -730,16 +751,7 @@ decide (Client *client)
   if (ftp_data_connect (client, address))
     return;
 
-  query.application = client->application;
-  query.host = client->name != NULL ? client->name : client->address;
-  query.address = client->synthetic ? NULL : client->address;
-  query.port = client->port;
-  index = broker_filter_evaluate (config, &query, NULL);
-  if (index >= 0)
-    {
-      client->rule = broker_rule_ref (config->rules->pdata[index]);
-      client->rule_index = index;
-    }
+  index = evaluate (client, config);
   decided (client, index);
   if (client->synthetic && (client->rule == NULL || client->rule->action == BROKER_RULE_ACTION_DIRECT))
     {
@@ -777,7 +789,6 @@ take_report (Client *client)
 {
   BrokerConfig *config = client->server->host.get_config (client->server->host.owner);
   g_autoptr(GInetAddress) address = request_address (client);
-  BrokerFilterQuery query = { 0 };
   int index;
 
   if (address == NULL)
@@ -791,33 +802,22 @@ take_report (Client *client)
   if (client->application == NULL && (client->request.present & BURROW_CAPTURE_HAS_EXECUTABLE))
     client->application = g_strdup (client->request.executable);
   client->address = g_inet_address_to_string (address);
-  query.application = client->application;
-  query.host = query.address = client->address;
-  query.port = client->port;
-  index = broker_filter_evaluate (config, &query, NULL);
-  if (index < 0 || ((BrokerRule *) config->rules->pdata[index])->action == BROKER_RULE_ACTION_DIRECT)
-    {
-      if (index >= 0)
-        {
-          client->rule = broker_rule_ref (config->rules->pdata[index]);
-          client->rule_index = index;
-        }
-      /* As decide() does: no rule, no journal entry. */
-      if (index >= 0)
-        log_decision (client, "direct", "decided by the program from the rules snapshot");
-      else
-        g_debug ("capture: no rule for pid %d: direct (decided by the program)",
-                 (int) client->peer.pid);
-    }
+  index = evaluate (client, config);
+  if (index < 0)              /* as decide() does: no rule, no journal entry */
+    g_debug ("capture: no rule for pid %d: direct (decided by the program)",
+             (int) client->peer.pid);
+  else if (client->rule->action == BROKER_RULE_ACTION_DIRECT)
+    log_decision (client, "direct", "decided by the program from the rules snapshot");
   else
     {
       g_autofree char *why = g_strdup_printf ("decided by the program from an older rules "
                                               "snapshot; the rules now say %s (rule %d)",
-                                              broker_rule_action_to_string (
-                                                ((BrokerRule *) config->rules->pdata[index])->action),
+                                              broker_rule_action_to_string (client->rule->action),
                                               index + 1);
 
       log_decision (client, "direct", why);
+      g_clear_pointer (&client->rule, broker_rule_unref);
+      client->rule_index = 0;
       index = -1;
     }
   decided (client, index);
@@ -1120,12 +1120,6 @@ broker_capture_server_new (const BrokerCaptureHost *host,
   self->ftp_controls = g_ptr_array_new_with_free_func ((GDestroyNotify) captured_ftp_free);
   self->listen_source = g_unix_fd_add (listener, G_IO_IN, on_listener_ready, self);
   return self;
-}
-
-const char *
-broker_capture_server_get_path (BrokerCaptureServer *self)
-{
-  return self->path;
 }
 
 /* Programs waiting for an answer get a refusal. */

@@ -26,7 +26,8 @@ typedef struct
                                  const char       *host,
                                  const char       *sandbox,
                                  GError          **error);
-  /* Lists a decided connect (Connection1) until it emits "finished". */
+  /* Lists a decided connect (Connection1); the owner takes it off once
+   * broker_capture_connection_tick() says it is over. */
   void           (*publish)     (gpointer                 owner,
                                  BrokerCaptureConnection *connection);
   /* A TUNNEL connect failed (after publish): tells the desktop. */
@@ -43,7 +44,6 @@ char                *broker_capture_server_default_path (void);
 BrokerCaptureServer *broker_capture_server_new          (const BrokerCaptureHost *host,
                                                          const char              *path,
                                                          GError                 **error);
-const char          *broker_capture_server_get_path     (BrokerCaptureServer     *self);
 void                 broker_capture_server_free         (BrokerCaptureServer     *self);
 
 G_END_DECLS

@@ -264,20 +264,6 @@ handle_test_rule (BurrowDBusBroker1     *iface,
 
 static void update_capture_files (BrokerService *self);
 
-/* The files are written again even when the setting did not change: the
- * user may have fixed what kept them from being written. */
-static void
-capture_edit_done (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  BrokerService *self = g_object_get_data (G_OBJECT (invocation), "burrow-service");
-
-  update_capture_files (self);
-  edit_done (source, result, g_steal_pointer (&invocation));
-}
-
 static gboolean
 handle_get_capture_settings (BurrowDBusBroker1     *iface,
                              GDBusMethodInvocation *invocation)
@@ -321,10 +307,7 @@ handle_set_capture_settings (BurrowDBusBroker1     *iface,
         }
       enable = g_variant_get_boolean (owned);
     }
-  g_object_set_data_full (G_OBJECT (invocation), "burrow-service", g_object_ref (self),
-                          g_object_unref);
-  broker_manager_edit_async (self->manager, broker_config_edit_new_set_capture (enable), NULL,
-                             capture_edit_done, g_object_ref (invocation));
+  start_edit (self, broker_config_edit_new_set_capture (enable), invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -425,26 +408,36 @@ ensure_session_for (BrokerService *self,
  * profile's own session stays, listed. */
 typedef enum { KEEP, NOT_YET, DROP } Disposal;
 
+/* The sessions another session or a tunnel goes through. */
+static GHashTable *
+sessions_in_use (BrokerService *self)
+{
+  GHashTable *used = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (broker_session_get_gateway (value) != NULL)
+      g_hash_table_add (used, broker_session_get_gateway (value));
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, &value, NULL))
+    g_hash_table_add (used, broker_tunnel_get_session (value));
+  return used;
+}
+
 static Disposal
 session_disposal (BrokerService *self,
+                  GHashTable    *in_use,
                   const char    *id,
                   BrokerSession *session)
 {
   gint64 unused_for = broker_session_unused_for (session);
   guint grace = MAX (broker_session_get_profile (session)->idle_timeout, 1);
-  GHashTableIter iter;
-  gpointer value;
 
-  if (broker_config_find_profile (current_config (self), id) != NULL || unused_for < 0)
+  if (broker_config_find_profile (current_config (self), id) != NULL || unused_for < 0 ||
+      g_hash_table_contains (in_use, session))
     return KEEP;
-  g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (broker_session_get_gateway (value) == session)
-      return KEEP;
-  g_hash_table_iter_init (&iter, self->tunnels);
-  while (g_hash_table_iter_next (&iter, &value, NULL))
-    if (broker_tunnel_get_session (value) == session)
-      return KEEP;
   return unused_for >= (gint64) grace * G_USEC_PER_SEC ? DROP : NOT_YET;
 }
 
@@ -473,6 +466,7 @@ reap_sessions (gpointer user_data)
 
   for (guint pass = 0; dropped && pass <= g_hash_table_size (self->sessions); pass++)
     {
+      g_autoptr(GHashTable) in_use = sessions_in_use (self);
       GHashTableIter iter;
       gpointer id, session;
 
@@ -480,7 +474,7 @@ reap_sessions (gpointer user_data)
       waiting = FALSE;
       g_hash_table_iter_init (&iter, self->sessions);
       while (!dropped && g_hash_table_iter_next (&iter, &id, &session))
-        switch (session_disposal (self, id, session))
+        switch (session_disposal (self, in_use, id, session))
           {
           case DROP:
             drop_session (self, id, session);

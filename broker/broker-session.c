@@ -692,15 +692,6 @@ broker_session_add_remote (BrokerSession *self,
     start_worker (self);
 }
 
-void
-broker_session_close_tunnel (BrokerSession *self,
-                             BrokerTunnel  *tunnel)
-{
-  g_ptr_array_remove (self->remote_tunnels, tunnel);
-  if (self->worker != NULL)
-    broker_session_worker_close_tunnel (self->worker, broker_tunnel_get_traffic (tunnel));
-}
-
 /* Closes every channel counted by @traffic (a captured connection's). */
 void
 broker_session_close_traffic (BrokerSession *self,
@@ -708,6 +699,14 @@ broker_session_close_traffic (BrokerSession *self,
 {
   if (self->worker != NULL)
     broker_session_worker_close_tunnel (self->worker, traffic);
+}
+
+void
+broker_session_close_tunnel (BrokerSession *self,
+                             BrokerTunnel  *tunnel)
+{
+  g_ptr_array_remove (self->remote_tunnels, tunnel);
+  broker_session_close_traffic (self, broker_tunnel_get_traffic (tunnel));
 }
 
 /* An FTP data forward: a listener on the SSH server's loopback, port
