@@ -472,8 +472,6 @@ make_keys (BurrowTestLan  *self,
   return g_file_set_contents (self->known_hosts, known, -1, error);
 }
 
-/* Paths are quoted: g_dir_make_tmp() honours $TMPDIR, which may hold
- * spaces. */
 static char *
 write_sshd_config (BurrowTestLan      *self,
                    BurrowTestLanNode   node,
@@ -483,23 +481,9 @@ write_sshd_config (BurrowTestLan      *self,
   g_autofree char *host_key = host_key_path (self, node);
   g_autofree char *path = g_strdup_printf ("%s/%s_sshd_config", self->dir,
                                            node == BURROW_TEST_LAN_GW ? "gw" : "host");
-  g_autofree char *text = g_strdup_printf ("ListenAddress %s\n"
-                                           "Port 22\n"
-                                           "HostKey \"%s\"\n"
-                                           "PidFile none\n"
-                                           "AuthorizedKeysFile \"%s\"\n"
-                                           "StrictModes no\n"
-                                           "PermitRootLogin prohibit-password\n"
-                                           "PubkeyAuthentication yes\n"
-                                           "PasswordAuthentication no\n"
-                                           "KbdInteractiveAuthentication no\n"
-                                           "UsePAM no\n"
-                                           "LogLevel DEBUG1\n"
-                                           "AllowTcpForwarding yes\n"
-                                           "PermitUserRC no\n"
-                                           "PrintMotd no\n"
-                                           "PrintLastLog no\n",
-                                           address, host_key, self->authorized_keys);
+  g_autofree char *listen = g_strdup_printf ("ListenAddress %s\nPort 22\n", address);
+  g_autofree char *text = burrow_test_sshd_config_text (listen, host_key, self->authorized_keys,
+                                                         "DEBUG1");
 
   if (!g_file_set_contents (path, text, -1, error))
     return NULL;
@@ -954,14 +938,6 @@ burrow_test_lan_get_known_hosts (BurrowTestLan *self)
 }
 
 const char *
-burrow_test_lan_get_netns (BurrowTestLan     *self,
-                           BurrowTestLanNode  node)
-{
-  g_return_val_if_fail (self != NULL && node < BURROW_TEST_LAN_N_NODES, NULL);
-  return self->netns[node];
-}
-
-const char *
 burrow_test_lan_get_sshd_log (BurrowTestLan     *self,
                               BurrowTestLanNode  node)
 {
@@ -982,8 +958,10 @@ burrow_test_lan_node_argv (BurrowTestLan      *self,
   return g_strv_builder_end (builder);
 }
 
-char *
-burrow_test_lan_dup_dns_log (BurrowTestLan *self)
+/* What the fake DNS server was asked so far, one "NAME TYPE" line each
+ * (lower case, e.g. "other.example.test AAAA"). */
+static char *
+dup_dns_log (BurrowTestLan *self)
 {
   char *text = NULL;
 
@@ -996,7 +974,7 @@ burrow_test_lan_dup_dns_log (BurrowTestLan *self)
 gsize
 burrow_test_lan_dns_mark (BurrowTestLan *self)
 {
-  g_autofree char *text = burrow_test_lan_dup_dns_log (self);
+  g_autofree char *text = dup_dns_log (self);
 
   return strlen (text);
 }
@@ -1006,7 +984,7 @@ burrow_test_lan_dns_was_asked (BurrowTestLan *self,
                                const char    *name,
                                gsize          since)
 {
-  g_autofree char *text = burrow_test_lan_dup_dns_log (self);
+  g_autofree char *text = dup_dns_log (self);
   g_autofree char *lower = g_ascii_strdown (name, -1);
   g_auto(GStrv) lines = g_strsplit (text + MIN (since, strlen (text)), "\n", -1);
 

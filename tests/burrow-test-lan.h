@@ -111,9 +111,6 @@ void            burrow_test_lan_stop             (BurrowTestLan      *self);
 const char     *burrow_test_lan_get_dir          (BurrowTestLan      *self);
 const char     *burrow_test_lan_get_client_key   (BurrowTestLan      *self);
 const char     *burrow_test_lan_get_known_hosts  (BurrowTestLan      *self);
-/* The `ip netns` name of @node. */
-const char     *burrow_test_lan_get_netns        (BurrowTestLan      *self,
-                                                  BurrowTestLanNode   node);
 /* sshd's log on GW or HOST (NULL for DEST, which has none). */
 const char     *burrow_test_lan_get_sshd_log     (BurrowTestLan      *self,
                                                   BurrowTestLanNode   node);
@@ -121,9 +118,6 @@ const char     *burrow_test_lan_get_sshd_log     (BurrowTestLan      *self,
 GStrv           burrow_test_lan_node_argv        (BurrowTestLan      *self,
                                                   BurrowTestLanNode   node,
                                                   const char * const *argv);
-/* What the fake DNS server was asked so far, one "NAME TYPE" line each
- * (lower case, e.g. "other.example.test AAAA"). */
-char           *burrow_test_lan_dup_dns_log      (BurrowTestLan      *self);
 /* Where the log ends now: for burrow_test_lan_dns_was_asked(). */
 gsize           burrow_test_lan_dns_mark         (BurrowTestLan      *self);
 /* Whether a query for @name (any type) reached the fake DNS server after

@@ -246,8 +246,7 @@ make_keys (BurrowTestHops  *self,
 }
 
 /* @listen is the inner's "ListenAddress/Port" lines; the outer runs in
- * inetd mode and has none.  Paths are quoted: g_dir_make_tmp() honours
- * $TMPDIR, which may hold spaces. */
+ * inetd mode and has none. */
 static gboolean
 write_sshd_config (BurrowTestHops  *self,
                    const char      *path,
@@ -256,23 +255,8 @@ write_sshd_config (BurrowTestHops  *self,
                    const char      *log_level,
                    GError         **error)
 {
-  g_autofree char *text = g_strdup_printf ("%s"
-                                           "HostKey \"%s\"\n"
-                                           "PidFile none\n"
-                                           "AuthorizedKeysFile \"%s\"\n"
-                                           "StrictModes no\n"
-                                           "PermitRootLogin prohibit-password\n"
-                                           "PubkeyAuthentication yes\n"
-                                           "PasswordAuthentication no\n"
-                                           "KbdInteractiveAuthentication no\n"
-                                           "UsePAM no\n"
-                                           "LogLevel %s\n"
-                                           "AllowTcpForwarding yes\n"
-                                           "GatewayPorts no\n"
-                                           "PermitUserRC no\n"
-                                           "PrintMotd no\n"
-                                           "PrintLastLog no\n",
-                                           listen, host_key, self->authorized_keys, log_level);
+  g_autofree char *text = burrow_test_sshd_config_text (listen, host_key, self->authorized_keys,
+                                                         log_level);
 
   return g_file_set_contents (path, text, -1, error);
 }

@@ -180,3 +180,28 @@ burrow_test_ssh_banner_answers (guint16 port)
 
   return g_str_has_prefix (banner, "SSH-2.0-");
 }
+
+char *
+burrow_test_sshd_config_text (const char *listen,
+                              const char *host_key,
+                              const char *authorized_keys,
+                              const char *log_level)
+{
+  return g_strdup_printf ("%s"
+                          "HostKey \"%s\"\n"
+                          "PidFile none\n"
+                          "AuthorizedKeysFile \"%s\"\n"
+                          "StrictModes no\n"
+                          "PermitRootLogin prohibit-password\n"
+                          "PubkeyAuthentication yes\n"
+                          "PasswordAuthentication no\n"
+                          "KbdInteractiveAuthentication no\n"
+                          "UsePAM no\n"
+                          "LogLevel %s\n"
+                          "AllowTcpForwarding yes\n"
+                          "GatewayPorts no\n"
+                          "PermitUserRC no\n"
+                          "PrintMotd no\n"
+                          "PrintLastLog no\n",
+                          listen, host_key, authorized_keys, log_level);
+}

@@ -27,6 +27,15 @@ char     *burrow_test_ssh_fingerprint            (const char  *public_key,
                                                   GError     **error);
 char     *burrow_test_ssh_fingerprint_of_private (const char  *private_key,
                                                   GError     **error);
+/* An sshd_config for the test servers in network namespaces: @listen
+ * (ListenAddress/Port lines, or "" for inetd mode), public keys only
+ * (@authorized_keys), forwarding allowed, no PID file, no user rc, no
+ * motd.  Paths are quoted: g_dir_make_tmp() honours $TMPDIR, which may
+ * hold spaces. */
+char     *burrow_test_sshd_config_text           (const char  *listen,
+                                                  const char  *host_key,
+                                                  const char  *authorized_keys,
+                                                  const char  *log_level);
 /* Whether 127.0.0.1:@port answers with an "SSH-2.0-" banner (2 s at most). */
 gboolean  burrow_test_ssh_banner_answers         (guint16      port);
 

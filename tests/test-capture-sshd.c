@@ -1071,9 +1071,8 @@ static gboolean
 file_has (gpointer user_data)
 {
   const char * const *what = user_data;
-  g_autofree char *text = NULL;
 
-  return g_file_get_contents (what[0], &text, NULL, NULL) && strstr (text, what[1]) != NULL;
+  return burrow_test_file_contains (what[0], what[1]);
 }
 
 static gboolean

@@ -15,6 +15,7 @@
 #include "burrow-test-broker.h"
 #include "burrow-test-ftp.h"
 #include "burrow-test-peer.h"
+#include "burrow-test-ssh-tools.h"
 #include "burrow-test-tool.h"
 #include "burrow-test-sshd.h"
 
@@ -1198,22 +1199,6 @@ make_test_data (void)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
-static void
 add_cases (void)
 {
   static CurlCase curl_cases[2][G_N_ELEMENTS (curl_modes)];
@@ -1306,7 +1291,7 @@ main (int   argc,
   stop_server (&world.servers[0]);
   stop_server (&world.servers[1]);
   burrow_test_sshd_stop (world.sshd);
-  remove_tree (world.scratch);
+  burrow_test_remove_tree (world.scratch);
   g_free (world.scratch);
   g_free (world.big_source);
   g_free (world.small_source);
