@@ -59,6 +59,27 @@ static pthread_mutex_t tunnelled_lock = PTHREAD_MUTEX_INITIALIZER;
 static Tunnelled *tunnelled;
 static size_t n_tunnelled;
 
+/* A thread may hold the table's lock (and be inside realloc()) when
+ * another forks: the child would inherit it held and hang at its first
+ * connect.  So fork() waits for it, as for the snapshot's lock. */
+static void
+tunnelled_before_fork (void)
+{
+  pthread_mutex_lock (&tunnelled_lock);
+}
+
+static void
+tunnelled_after_fork (void)
+{
+  pthread_mutex_unlock (&tunnelled_lock);
+}
+
+__attribute__ ((constructor)) static void
+guard_tunnelled_across_fork (void)
+{
+  pthread_atfork (tunnelled_before_fork, tunnelled_after_fork, tunnelled_after_fork);
+}
+
 /* Which connects are the broker's business */
 
 static int
