@@ -689,8 +689,7 @@ hand_to_data_listener (Client     *client,
  * loopback (the listener's own address, as a 227 names it).  Answered
  * here, before any rule. */
 static gboolean
-ftp_data_connect (Client       *client,
-                  GInetAddress *address)
+ftp_data_connect (Client *client)
 {
   const char *listener = broker_ftp_data_get_local_address (client->port);
 
@@ -748,7 +747,7 @@ decide (Client *client)
   client->application = executable_of (client->peer.pid);
   if (!take_destination (client, address))
     return;
-  if (ftp_data_connect (client, address))
+  if (ftp_data_connect (client))
     return;
 
   index = evaluate (client, config);
