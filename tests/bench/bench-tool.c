@@ -23,6 +23,8 @@
  * lost, duplicated or reordered chunk never lines up again. */
 
 #define _GNU_SOURCE
+#include "bench-stats.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -528,31 +530,6 @@ cmd_download (int port, uint64_t bytes)
   return ok ? 0 : 1;
 }
 
-/* Percentiles, nearest rank. */
-
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static double
-percentile (double *sorted, size_t n, double p)
-{
-  size_t rank;
-
-  if (n == 0)
-    return -1;
-  rank = (size_t) (p / 100.0 * n + 0.999999);
-  if (rank < 1)
-    rank = 1;
-  if (rank > n)
-    rank = n;
-  return sorted[rank - 1];
-}
-
 /* Many connections */
 
 typedef enum { EC_IDLE, EC_CONNECTING, EC_ECHOING, EC_DONE, EC_FAILED } EchoState;
@@ -757,9 +734,9 @@ cmd_echo_load (int port, unsigned conns, unsigned messages, unsigned max_connect
         close (all[i].fd);
     }
 
-  qsort (first, n_first, sizeof *first, compare_double);
-  qsort (connect_times, n_connect, sizeof *connect_times, compare_double);
-  qsort (rtts, n_rtt, sizeof *rtts, compare_double);
+  bench_sort (first, n_first);
+  bench_sort (connect_times, n_connect);
+  bench_sort (rtts, n_rtt);
   printf ("{\"ok\": %s, \"conns\": %u, \"messages\": %u, \"intact\": %u, \"failed\": %u, "
           "\"fail_connect\": %u, \"fail_eof\": %u, \"fail_corrupt\": %u, \"fail_timeout\": %u, "
           "\"max_open\": %u, \"max_connecting\": %u, \"seconds\": %.6f, "
@@ -769,11 +746,11 @@ cmd_echo_load (int port, unsigned conns, unsigned messages, unsigned max_connect
           failed == 0 ? "true" : "false", conns, messages, finished, failed,
           fail_connect, fail_eof, fail_corrupt, fail_timeout, max_open, max_connecting,
           all_done - start,
-          percentile (first, n_first, 50) * 1e3, percentile (first, n_first, 99) * 1e3,
-          percentile (first, n_first, 100) * 1e3,
-          percentile (connect_times, n_connect, 50) * 1e3,
-          percentile (connect_times, n_connect, 99) * 1e3,
-          percentile (rtts, n_rtt, 50) * 1e3, percentile (rtts, n_rtt, 99) * 1e3, n_rtt);
+          bench_percentile (first, n_first, 50) * 1e3, bench_percentile (first, n_first, 99) * 1e3,
+          bench_percentile (first, n_first, 100) * 1e3,
+          bench_percentile (connect_times, n_connect, 50) * 1e3,
+          bench_percentile (connect_times, n_connect, 99) * 1e3,
+          bench_percentile (rtts, n_rtt, 50) * 1e3, bench_percentile (rtts, n_rtt, 99) * 1e3, n_rtt);
   return failed == 0 ? 0 : 1;
 }
 
@@ -809,11 +786,11 @@ cmd_latency (int port, unsigned count)
       sum += samples[n++];
       close (fd);
     }
-  qsort (samples, n, sizeof *samples, compare_double);
+  bench_sort (samples, n);
   printf ("{\"ok\": %s, \"count\": %u, \"failures\": %u, \"median_ms\": %.4f, "
           "\"p99_ms\": %.4f, \"min_ms\": %.4f, \"max_ms\": %.4f, \"mean_ms\": %.4f}\n",
           failures == 0 ? "true" : "false", count, failures,
-          percentile (samples, n, 50) * 1e3, percentile (samples, n, 99) * 1e3,
+          bench_percentile (samples, n, 50) * 1e3, bench_percentile (samples, n, 99) * 1e3,
           n > 0 ? samples[0] * 1e3 : -1, n > 0 ? samples[n - 1] * 1e3 : -1,
           n > 0 ? sum / n * 1e3 : -1);
   return failures == 0 ? 0 : 1;

@@ -69,7 +69,8 @@ def bench_tool(build):
     """Compiles tests/bench/bench-tool.c into the build dir when it changed."""
     source = REPO / "tests" / "bench" / "bench-tool.c"
     out = build / "tests" / "bench" / "bench-tool"
-    if out.exists() and out.stat().st_mtime >= source.stat().st_mtime:
+    newest = max(source.stat().st_mtime, (source.parent / "bench-stats.h").stat().st_mtime)
+    if out.exists() and out.stat().st_mtime >= newest:
         return out
     cc = os.environ.get("CC", "cc")
     if shutil.which(cc) is None:

@@ -40,6 +40,7 @@
 #include <time.h>
 
 #include "bench-libssh.h"
+#include "bench-stats.h"
 
 #define MESSAGE_LEN 32
 /* Channel opens sent between two looks at the channels ready to write. */
@@ -84,31 +85,6 @@ now (void)
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-/* Nearest rank, as bench-tool. */
-static double
-percentile (double *values, size_t n, double p)
-{
-  size_t rank;
-
-  if (n == 0)
-    return -1;
-  qsort (values, n, sizeof *values, compare_double);
-  rank = (size_t) (p / 100.0 * n + 0.999999);
-  if (rank < 1)
-    rank = 1;
-  if (rank > n)
-    rank = n;
-  return values[rank - 1];
 }
 
 static void
@@ -270,6 +246,10 @@ print_result (Load *load, bool ok, double start, double end, double setup)
 {
   unsigned timed_out = load->conns - load->done - load->failed;
 
+  bench_sort (load->open_times, load->n_open);
+  bench_sort (load->first, load->n_first);
+  bench_sort (load->rtts, load->n_rtt);
+
   printf ("{\"ok\": %s, \"conns\": %u, \"messages\": %u, \"opened\": %u, \"intact\": %u, "
           "\"failed\": %u, \"fail_open\": %u, \"fail_eof\": %u, \"fail_corrupt\": %u, "
           "\"fail_write\": %u, \"fail_timeout\": %u, \"setup_ms\": %.3f, \"seconds\": %.6f, "
@@ -280,13 +260,13 @@ print_result (Load *load, bool ok, double start, double end, double setup)
           load->failed + timed_out, load->fail_open, load->fail_eof, load->fail_corrupt,
           load->fail_write, timed_out, setup * 1e3, end - start,
           load->opened ? (load->last_open - start) * 1e3 : -1.0,
-          percentile (load->open_times, load->n_open, 50) * 1e3,
-          percentile (load->open_times, load->n_open, 99) * 1e3,
-          percentile (load->first, load->n_first, 50) * 1e3,
-          percentile (load->first, load->n_first, 99) * 1e3,
-          percentile (load->first, load->n_first, 100) * 1e3,
-          percentile (load->rtts, load->n_rtt, 50) * 1e3,
-          percentile (load->rtts, load->n_rtt, 99) * 1e3, load->n_rtt);
+          bench_percentile (load->open_times, load->n_open, 50) * 1e3,
+          bench_percentile (load->open_times, load->n_open, 99) * 1e3,
+          bench_percentile (load->first, load->n_first, 50) * 1e3,
+          bench_percentile (load->first, load->n_first, 99) * 1e3,
+          bench_percentile (load->first, load->n_first, 100) * 1e3,
+          bench_percentile (load->rtts, load->n_rtt, 50) * 1e3,
+          bench_percentile (load->rtts, load->n_rtt, 99) * 1e3, load->n_rtt);
 }
 
 /* Sequential mode */
@@ -465,6 +445,10 @@ cmd_seq (int argc, char *argv[])
   {
     double total = now () - begin;
 
+    bench_sort (echo_times, n);
+    bench_sort (closed_times, wait_close ? n : 0);
+    bench_sort (cycles, n);
+
     printf ("{\"ok\": %s, \"count\": %u, \"done\": %u, \"failures\": %u, \"wait_close\": %s, "
             "\"seconds\": %.6f, "
             "\"echo_median_ms\": %.4f, \"echo_p99_ms\": %.4f, \"echo_min_ms\": %.4f, "
@@ -472,12 +456,12 @@ cmd_seq (int argc, char *argv[])
             "\"cycle_median_ms\": %.4f, \"cycle_p99_ms\": %.4f, \"cycle_mean_ms\": %.4f}\n",
             failures == 0 && n == count ? "true" : "false", count, n, failures,
             wait_close ? "true" : "false", total,
-            percentile (echo_times, n, 50) * 1e3, percentile (echo_times, n, 99) * 1e3,
-            percentile (echo_times, n, 0) * 1e3,
-            wait_close ? percentile (closed_times, n, 50) * 1e3 : -1.0,
-            wait_close ? percentile (closed_times, n, 99) * 1e3 : -1.0,
-            wait_close ? percentile (closed_times, n, 0) * 1e3 : -1.0,
-            percentile (cycles, n, 50) * 1e3, percentile (cycles, n, 99) * 1e3,
+            bench_percentile (echo_times, n, 50) * 1e3, bench_percentile (echo_times, n, 99) * 1e3,
+            bench_percentile (echo_times, n, 0) * 1e3,
+            wait_close ? bench_percentile (closed_times, n, 50) * 1e3 : -1.0,
+            wait_close ? bench_percentile (closed_times, n, 99) * 1e3 : -1.0,
+            wait_close ? bench_percentile (closed_times, n, 0) * 1e3 : -1.0,
+            bench_percentile (cycles, n, 50) * 1e3, bench_percentile (cycles, n, 99) * 1e3,
             n ? total / n * 1e3 : -1.0);
     fflush (stdout);
   }
