@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -825,6 +827,50 @@ take_report (Client *client)
   client_free (client);
 }
 
+/* Whether @pid is @ancestor or one of its descendants, within a bounded
+ * walk up the parents.  burrow-capture --seccomp is a child subreaper,
+ * so its programs stay its descendants when their own parents exit. */
+static gboolean
+is_descendant (pid_t pid,
+               pid_t ancestor)
+{
+  for (guint depth = 0; depth < 64 && pid > 1; depth++)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+      g_autofree char *text = NULL;
+      const char *end;
+      int state_parent = 0;
+
+      if (pid == ancestor)
+        return TRUE;
+      /* "PID (COMM) STATE PPID …": COMM may hold anything, ')' included. */
+      if (!g_file_get_contents (path, &text, NULL, NULL)
+          || (end = strrchr (text, ')')) == NULL
+          || sscanf (end + 1, " %*c %d", &state_parent) != 1)
+        return FALSE;
+      pid = state_parent;
+    }
+  return pid == ancestor;
+}
+
+/* A seccomp supervisor asks for the program it supervises (PID): the
+ * decision, the live view and the journal are about that program, when it
+ * is the supervisor's descendant; otherwise about the sender. */
+static void
+take_program_pid (Client *client)
+{
+  pid_t claimed;
+
+  if (!(client->request.present & BURROW_CAPTURE_HAS_PID))
+    return;
+  claimed = (pid_t) client->request.pid;
+  if (claimed != client->peer.pid && is_descendant (claimed, client->peer.pid))
+    client->peer.pid = claimed;
+  else if (claimed != client->peer.pid)
+    g_debug ("capture: pid %d asked for pid %d, which is not its descendant (or has exited)",
+             (int) client->peer.pid, (int) claimed);
+}
+
 static void
 handle_request (Client *client)
 {
@@ -842,6 +888,7 @@ handle_request (Client *client)
       answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
       return;
     }
+  take_program_pid (client);
   switch (client->request.type)
     {
     case BURROW_CAPTURE_CONNECT:

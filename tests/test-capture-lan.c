@@ -143,8 +143,14 @@ gw_opened_channel_to (const char *target)
 /* Two profiles: "gw", GW's sshd, and "template", whose host is never used
  * (hostname-from-app takes the host from the program), then @rules. */
 static void
-write_config (const char *rules)
+write_config_with (const char *rules,
+                   guint16     silent_port)
 {
+  g_autofree char *silent = silent_port == 0 ? g_strdup ("") : g_strdup_printf (
+    "    <profile id=\"silent\" host=\"127.0.0.1\" port=\"%u\" user=\"%s\">\n"
+    "      <identity-file path=\"%s\"/>\n"
+    "    </profile>\n", silent_port, g_get_user_name (),
+    burrow_test_lan_get_client_key (world.lan));
   g_autofree char *xml = g_strdup_printf (
     "<secsh-broker>\n"
     "  <general>\n"
@@ -158,6 +164,7 @@ write_config (const char *rules)
     "    <profile id=\"template\" host=\"template.invalid\" port=\"22\" user=\"%s\">\n"
     "      <identity-file path=\"%s\"/>\n"
     "    </profile>\n"
+    "%s"
     "  </profiles>\n"
     "  <filter-engine>\n"
     "%s"
@@ -165,9 +172,15 @@ write_config (const char *rules)
     "</secsh-broker>\n",
     burrow_test_lan_get_known_hosts (world.lan), g_get_user_name (),
     burrow_test_lan_get_client_key (world.lan), g_get_user_name (),
-    burrow_test_lan_get_client_key (world.lan), rules);
+    burrow_test_lan_get_client_key (world.lan), silent, rules);
 
   burrow_test_broker_write_user (world.broker, xml);
+}
+
+static void
+write_config (const char *rules)
+{
+  write_config_with (rules, 0);
 }
 
 static void
@@ -501,6 +514,210 @@ test_direct_and_block (void)
   assert_tool_failed (&result, 7, "burrow-capture curl " HOST_URL " (tunnelled through GW)");
 }
 
+/* ---- seccomp: statically linked programs ------------------------------------ */
+
+#define BUSYBOX "/bin/busybox"
+#define DEST_RULE \
+  "    <rule host=\"" BURROW_TEST_LAN_DEST_NETWORK "\" action=\"TUNNEL\" profile=\"gw\"/>\n"
+
+/* Whether busybox is there and statically linked, as the tests need. */
+static gboolean
+have_static_busybox (void)
+{
+  g_autofree char *out = NULL;
+
+  if (!g_file_test (BUSYBOX, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip (BUSYBOX " is not installed (package busybox-static)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The newest `burrowctl connections` line naming @needle, or NULL. */
+static char *
+connections_line (const char *needle)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+  g_auto(GStrv) lines = NULL;
+  const char *newest = NULL;
+
+  run_ctl (&result, "connections");
+  lines = g_strsplit (result.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], needle) != NULL
+        && (newest == NULL
+            || g_ascii_strtoull (lines[i], NULL, 10) > g_ascii_strtoull (newest, NULL, 10)))
+      newest = lines[i];
+  if (newest == NULL)
+    g_test_message ("burrowctl connections:\n%s", result.out);
+  return g_strdup (newest);
+}
+
+/* busybox (static: LD_PRELOAD never sees it) by address through GW: only
+ * the tunnel reaches DEST.  burrow-capture chose seccomp by itself, and
+ * the live view names busybox, not the supervisor. */
+static void
+test_seccomp_wget_address (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_autofree char *line = NULL;
+
+  if (!have_static_busybox ())
+    return;
+  use_rules (DEST_RULE);
+  run_plain (&result, (const char *[]) { BUSYBOX, "wget", "-q", "-T", "5", "-O", "-", DEST_URL,
+                                         NULL });
+  g_assert_cmpint (result.status, !=, 0);
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "-D", "2", BUSYBOX, "wget", "-q", "-O", "-",
+                                            DEST_URL, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture busybox wget " DEST_URL);
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY);
+  burrow_test_assert_contains (result.err, "statically linked: capturing with seccomp");
+  burrow_test_assert_contains (result.err, "tunnelled");
+  g_assert_true (gw_opened_channel_to (BURROW_TEST_LAN_DEST_ADDRESS));
+  line = connections_line (BURROW_TEST_LAN_DEST_ADDRESS);
+  g_assert_nonnull (line);
+  burrow_test_assert_contains (line, "busybox");
+}
+
+/* busybox telnet to HOST's loopback-only line service, by address, under
+ * the seed's Telnet rule (hostname-from-app: an SSH session to HOST). */
+static void
+test_seccomp_telnet (void)
+{
+  g_auto(GStrv) env = capture_environment ();
+  g_auto(GStrv) argv = captured_argv ((const char *[]) { BUSYBOX, "telnet",
+                                                         BURROW_TEST_LAN_HOST_ADDRESS, "23",
+                                                         NULL });
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  if (!have_static_busybox ())
+    return;
+  use_rules (TELNET_RULE);
+  run_with_input (&result, (const char * const *) argv, (const char * const *) env,
+                  TELNET_INPUT);
+  if (result.timed_out || strstr (result.out, "\nbye") == NULL)
+    g_test_message ("burrow-capture busybox telnet: %d\n%s\n%s", result.status, result.out,
+                    result.err);
+  g_assert_false (result.timed_out);
+  burrow_test_assert_contains (result.out, BURROW_TEST_LAN_LINE_BANNER);
+  burrow_test_assert_contains (result.out, "you said: hello burrow");
+  burrow_test_assert_contains (result.out, "bye");
+}
+
+/* BLOCK: the documented errno (EACCES), and nothing reaches GW. */
+static void
+test_seccomp_block (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  if (!have_static_busybox ())
+    return;
+  use_rules ("    <rule host=\"" BURROW_TEST_LAN_HOST_ADDRESS "\" action=\"BLOCK\"/>\n");
+  run_captured (&result, (const char *[]) { BUSYBOX, "wget", "-q", "-O", "-", HOST_URL, NULL });
+  assert_tool_failed (&result, 1, "burrow-capture busybox wget " HOST_URL " (BLOCK)");
+  burrow_test_assert_contains (result.err, "Permission denied");
+  burrow_test_tool_result_clear (&result);
+
+  /* Without the rule, the same command reaches HOST directly. */
+  use_rules ("");
+  run_captured (&result, (const char *[]) { BUSYBOX, "wget", "-q", "-O", "-", HOST_URL, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture busybox wget " HOST_URL " (no rule)");
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_HOST_BODY);
+}
+
+/* A child of the program (a shell's) inherits the filter. */
+static void
+test_seccomp_child (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  if (!have_static_busybox ())
+    return;
+  use_rules (DEST_RULE);
+  run_captured (&result, (const char *[]) { BUSYBOX, "sh", "-c",
+                                            BUSYBOX " wget -q -O - " DEST_URL " && echo done",
+                                            NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture busybox sh -c 'busybox wget'");
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY "done\n");
+}
+
+/* A dynamically linked program under --seccomp (no LD_PRELOAD). */
+static void
+test_seccomp_dynamic (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  use_rules (DEST_RULE);
+  run_captured (&result, (const char *[]) { "--seccomp", "curl", "-sS", "--max-time", "20",
+                                            DEST_URL, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture --seccomp curl " DEST_URL);
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY);
+}
+
+/* The program dies while its connect waits for the broker (the rule's
+ * profile names an SSH server that accepts and never speaks): the shell
+ * around it goes on, and burrow-capture ends with the shell, not when the
+ * broker gives up on that server. */
+static void
+test_seccomp_exit_mid_connect (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_autoptr(GSocketListener) silent = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(BurrowTestCtlResult) reload = { 0 };
+  const char *script = BUSYBOX " wget -q -O - " DEST_URL " & sleep 1; kill -9 $!; wait $!; "
+                       "echo killed $?";
+  guint16 port;
+  gint64 start;
+
+  if (!have_static_busybox ())
+    return;
+  /* Accepts, and says nothing: an SSH connection that never gets going. */
+  port = g_socket_listener_add_any_inet_port (silent, NULL, &error);
+  g_assert_no_error (error);
+  write_config_with ("    <rule host=\"" BURROW_TEST_LAN_DEST_NETWORK "\" action=\"TUNNEL\""
+                     " profile=\"silent\"/>\n", port);
+  run_ctl (&reload, "reload");
+  start = g_get_monotonic_time ();
+  run_captured (&result, (const char *[]) { BUSYBOX, "sh", "-c", script, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture busybox sh (wget killed mid-connect)");
+  g_assert_cmpstr (result.out, ==, "killed 137\n");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 15 * G_USEC_PER_SEC);
+}
+
+/* Setuid programs lose their privileges under seccomp (no_new_privs); the
+ * launcher says so. */
+static void
+test_seccomp_setuid_warning (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_autofree char *copy = g_build_filename (world.dir, "busybox-setuid", NULL);
+  g_autofree char *bytes = NULL;
+  gsize length;
+
+  if (!have_static_busybox ())
+    return;
+  g_assert_true (g_file_get_contents (BUSYBOX, &bytes, &length, NULL));
+  g_assert_true (g_file_set_contents (copy, bytes, length, NULL));
+  g_assert_cmpint (g_chmod (copy, 04755), ==, 0);
+
+  run_captured (&result, (const char *[]) { "--seccomp", copy, "true", NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture --seccomp busybox-setuid true");
+  burrow_test_assert_contains (result.err, "under --seccomp it runs without those privileges");
+  burrow_test_tool_result_clear (&result);
+
+  /* Chosen automatically, seccomp would take them too: LD_PRELOAD's
+   * behaviour is kept instead (the program runs uncaptured), and said. */
+  run_captured (&result, (const char *[]) { copy, "true", NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture busybox-setuid true");
+  burrow_test_assert_contains (result.err, "it runs uncaptured");
+  g_unlink (copy);
+}
+
 /* ---- main ----------------------------------------------------------------- */
 
 static int
@@ -549,6 +766,13 @@ main (int   argc,
   g_test_add_func ("/capture-lan/telnet-hostname-from-app", test_telnet_hostname_from_app);
   g_test_add_func ("/capture-lan/telnet-rule-other-ports", test_telnet_rule_other_ports);
   g_test_add_func ("/capture-lan/direct-and-block", test_direct_and_block);
+  g_test_add_func ("/capture-lan/seccomp/wget-address", test_seccomp_wget_address);
+  g_test_add_func ("/capture-lan/seccomp/telnet", test_seccomp_telnet);
+  g_test_add_func ("/capture-lan/seccomp/block", test_seccomp_block);
+  g_test_add_func ("/capture-lan/seccomp/child", test_seccomp_child);
+  g_test_add_func ("/capture-lan/seccomp/dynamic", test_seccomp_dynamic);
+  g_test_add_func ("/capture-lan/seccomp/exit-mid-connect", test_seccomp_exit_mid_connect);
+  g_test_add_func ("/capture-lan/seccomp/setuid-warning", test_seccomp_setuid_warning);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);

@@ -25,13 +25,15 @@ typedef struct
 
 static const TypeSpec type_specs[] = {
   { BURROW_CAPTURE_CONNECT,
-    BURROW_CAPTURE_HAS_ADDRESS | BURROW_CAPTURE_HAS_NAME | BURROW_CAPTURE_HAS_FLAGS,
+    BURROW_CAPTURE_HAS_ADDRESS | BURROW_CAPTURE_HAS_NAME | BURROW_CAPTURE_HAS_FLAGS
+    | BURROW_CAPTURE_HAS_PID,
     BURROW_CAPTURE_HAS_ADDRESS, "A CONNECT message has no ADDRESS field." },
-  { BURROW_CAPTURE_RESOLVE, BURROW_CAPTURE_HAS_NAME | BURROW_CAPTURE_HAS_FAMILY,
+  { BURROW_CAPTURE_RESOLVE,
+    BURROW_CAPTURE_HAS_NAME | BURROW_CAPTURE_HAS_FAMILY | BURROW_CAPTURE_HAS_PID,
     BURROW_CAPTURE_HAS_NAME, "A RESOLVE message has no NAME field." },
   { BURROW_CAPTURE_REPORT,
     BURROW_CAPTURE_HAS_ADDRESS | BURROW_CAPTURE_HAS_FLAGS | BURROW_CAPTURE_HAS_RULE
-    | BURROW_CAPTURE_HAS_EXECUTABLE,
+    | BURROW_CAPTURE_HAS_EXECUTABLE | BURROW_CAPTURE_HAS_PID,
     BURROW_CAPTURE_HAS_ADDRESS, "A REPORT message has no ADDRESS field." },
   { BURROW_CAPTURE_VERDICT,
     BURROW_CAPTURE_HAS_ACTION | BURROW_CAPTURE_HAS_ERRNO | BURROW_CAPTURE_HAS_RULE,
@@ -58,6 +60,8 @@ static const FieldSpec field_specs[] = {
                                   "A FAMILY field is not 1 byte long." },
   [BURROW_CAPTURE_TAG_EXECUTABLE] = { "The message has two EXECUTABLE fields.",
                                       "An EXECUTABLE field is empty." },
+  [BURROW_CAPTURE_TAG_PID] = { "The message has two PID fields.",
+                               "A PID field is not 4 bytes long." },
   [BURROW_CAPTURE_TAG_ACTION] = { "The message has two ACTION fields.",
                                   "An ACTION field is not 1 byte long." },
   [BURROW_CAPTURE_TAG_ERRNO] = { "The message has two ERRNO fields.",
@@ -153,6 +157,8 @@ check_message (const BurrowCaptureMessage *message)
                                               strnlen (message->executable,
                                                        sizeof message->executable)))
     return WHY_EXECUTABLE;
+  if ((present & BURROW_CAPTURE_HAS_PID) && (message->pid < 1 || message->pid > INT32_MAX))
+    return "A PID field is not between 1 and 2^31 - 1.";
   if ((present & BURROW_CAPTURE_HAS_FAMILY) && message->query_family != 0 &&
       message->query_family != 4 && message->query_family != 6)
     return "A FAMILY field is neither 0, 4 nor 6.";
@@ -226,6 +232,9 @@ store_field (BurrowCaptureMessage *message,
       return NULL;
     case BURROW_CAPTURE_TAG_ERRNO:
       message->error_number = read_u32 (value);
+      return NULL;
+    case BURROW_CAPTURE_TAG_PID:
+      message->pid = read_u32 (value);
       return NULL;
     default:
       message->rule = read_u32 (value);
@@ -427,6 +436,8 @@ put_fields (Writer                     *writer,
       put_u8 (writer, (uint8_t) length);
       put_bytes (writer, message->executable, length);
     }
+  if (present & BURROW_CAPTURE_HAS_PID)
+    put_u32_field (writer, BURROW_CAPTURE_TAG_PID, message->pid);
   if (present & BURROW_CAPTURE_HAS_ACTION)
     put_u8_field (writer, BURROW_CAPTURE_TAG_ACTION, message->action);
   if (present & BURROW_CAPTURE_HAS_ERRNO)

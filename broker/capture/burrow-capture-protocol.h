@@ -27,10 +27,10 @@
  * value, or a field running past the body is an error.
  *
  *   type                     direction          fields
- *   1    CONNECT             client -> broker   ADDRESS; optional NAME, FLAGS
- *   2    RESOLVE             client -> broker   NAME; optional FAMILY
+ *   1    CONNECT             client -> broker   ADDRESS; optional NAME, FLAGS, PID
+ *   2    RESOLVE             client -> broker   NAME; optional FAMILY, PID
  *   3    REPORT              client -> broker   ADDRESS; optional FLAGS, RULE,
- *                                               EXECUTABLE:
+ *                                               EXECUTABLE, PID:
  *                                               a connect the client made
  *                                               DIRECT by the rules snapshot,
  *                                               for the live view; no answer
@@ -55,6 +55,11 @@
  *                         (a longer or other path is not sent).  The
  *                         broker's own reading of /proc/PID/exe comes
  *                         first; this is for a program gone by then.
+ *   6    PID      4       u32 1 to 2^31 - 1: the program the message is
+ *                         about, when the sender is its seccomp supervisor
+ *                         (burrow-capture --seccomp) and not the program
+ *                         itself.  The broker believes it only for a
+ *                         descendant of the sender of its own uid.
  *   10   ACTION   1       u8 BURROW_CAPTURE_ACTION_* (0-2)
  *   11   ERRNO    4       u32 a Linux errno value, 1-4095
  *   12   RULE     4       u32 the 1-based index of the deciding rule, 0: none
@@ -91,6 +96,7 @@ enum
   BURROW_CAPTURE_TAG_FLAGS = 3,
   BURROW_CAPTURE_TAG_FAMILY = 4,
   BURROW_CAPTURE_TAG_EXECUTABLE = 5,
+  BURROW_CAPTURE_TAG_PID = 6,
   BURROW_CAPTURE_TAG_ACTION = 10,
   BURROW_CAPTURE_TAG_ERRNO = 11,
   BURROW_CAPTURE_TAG_RULE = 12,
@@ -102,6 +108,7 @@ enum
 #define BURROW_CAPTURE_HAS_FLAGS (UINT32_C (1) << BURROW_CAPTURE_TAG_FLAGS)
 #define BURROW_CAPTURE_HAS_FAMILY (UINT32_C (1) << BURROW_CAPTURE_TAG_FAMILY)
 #define BURROW_CAPTURE_HAS_EXECUTABLE (UINT32_C (1) << BURROW_CAPTURE_TAG_EXECUTABLE)
+#define BURROW_CAPTURE_HAS_PID (UINT32_C (1) << BURROW_CAPTURE_TAG_PID)
 #define BURROW_CAPTURE_HAS_ACTION (UINT32_C (1) << BURROW_CAPTURE_TAG_ACTION)
 #define BURROW_CAPTURE_HAS_ERRNO (UINT32_C (1) << BURROW_CAPTURE_TAG_ERRNO)
 #define BURROW_CAPTURE_HAS_RULE (UINT32_C (1) << BURROW_CAPTURE_TAG_RULE)
@@ -144,6 +151,7 @@ typedef struct
   uint32_t flags;               /* FLAGS */
   uint8_t query_family;         /* FAMILY */
   char executable[BURROW_CAPTURE_MAX_EXECUTABLE + 1];   /* EXECUTABLE, NUL-terminated */
+  uint32_t pid;                 /* PID */
   uint8_t action;               /* ACTION */
   uint32_t error_number;        /* ERRNO */
   uint32_t rule;                /* RULE */

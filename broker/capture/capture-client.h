@@ -52,9 +52,11 @@ CAPTURE_INTERNAL int capture_ask (const BurrowCaptureMessage *request,
 CAPTURE_INTERNAL int capture_tell (const BurrowCaptureMessage *message);
 
 /* The broker's rules snapshot (capture-rules.h), read again whenever the
- * file changes.  Returns 0 with @verdict filled, or -1 when there is no
- * usable snapshot (then only the broker can decide). */
-CAPTURE_INTERNAL int capture_local_decide (const struct sockaddr *address,
+ * file changes, for a connect of @program (an executable path; NULL or "":
+ * unknown).  Returns 0 with @verdict filled, or -1 when there is no usable
+ * snapshot (then only the broker can decide). */
+CAPTURE_INTERNAL int capture_local_decide (const char            *program,
+                                           const struct sockaddr *address,
                                            CaptureVerdict        *verdict);
 
 /* 0 when the snapshot shows that no TUNNEL rule can cover @name (resolve

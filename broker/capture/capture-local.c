@@ -168,7 +168,8 @@ executable_or_null (void)
 }
 
 int
-capture_local_decide (const struct sockaddr *address,
+capture_local_decide (const char            *program,
+                      const struct sockaddr *address,
                       CaptureVerdict        *verdict)
 {
   const CaptureRules *rules = rules_lock ();
@@ -176,7 +177,9 @@ capture_local_decide (const struct sockaddr *address,
 
   if (rules != NULL)
     {
-      *verdict = capture_rules_decide (rules, executable_or_null (), address);
+      *verdict = capture_rules_decide (rules, program != NULL && program[0] != '\0' ? program
+                                                                                    : NULL,
+                                       address);
       status = 0;
     }
   rules_unlock ();
