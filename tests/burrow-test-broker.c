@@ -4,6 +4,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 
 #define BROKER_BUS_NAME "io.github.burrow.Burrow.Broker"
 
@@ -267,4 +268,26 @@ burrow_test_run_ctl (BurrowTestCtlResult *result,
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (process));
   result->status = g_subprocess_get_exit_status (process);
+}
+
+char *
+burrow_test_connections_line (const char *address,
+                              const char *needle)
+{
+  g_auto(BurrowTestCtlResult) result = { 0 };
+  g_auto(GStrv) lines = NULL;
+  const char *newest = NULL;
+
+  burrow_test_run_ctl (&result, address, (const char *[]) { "connections", NULL });
+  g_assert_cmpint (result.status, ==, 0);
+  lines = g_strsplit (result.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], needle) != NULL
+        && (newest == NULL
+            || g_ascii_strtoull (lines[i], NULL, 10) > g_ascii_strtoull (newest, NULL, 10)))
+      newest = lines[i];
+  if (newest != NULL)
+    return g_strdup (newest);
+  g_test_message ("burrowctl connections:\n%s", result.out);
+  return NULL;
 }

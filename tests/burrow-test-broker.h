@@ -47,6 +47,12 @@ void burrow_test_run_ctl          (BurrowTestCtlResult *result,
                                    const char          *address,
                                    const char * const  *args);
 
+/* The newest line (highest ID) of `burrowctl connections` on the bus at
+ * @address that has @needle, or NULL (the list goes to the test log):
+ * earlier tests' connections stay listed a few seconds. */
+char *burrow_test_connections_line (const char *address,
+                                    const char *needle);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowTestBroker, burrow_test_broker_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BurrowTestCtlResult, burrow_test_ctl_result_clear)
 

@@ -534,26 +534,6 @@ have_static_busybox (void)
   return TRUE;
 }
 
-/* The newest `burrowctl connections` line naming @needle, or NULL. */
-static char *
-connections_line (const char *needle)
-{
-  g_auto(BurrowTestCtlResult) result = { 0 };
-  g_auto(GStrv) lines = NULL;
-  const char *newest = NULL;
-
-  run_ctl (&result, "connections");
-  lines = g_strsplit (result.out, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (strstr (lines[i], needle) != NULL
-        && (newest == NULL
-            || g_ascii_strtoull (lines[i], NULL, 10) > g_ascii_strtoull (newest, NULL, 10)))
-      newest = lines[i];
-  if (newest == NULL)
-    g_test_message ("burrowctl connections:\n%s", result.out);
-  return g_strdup (newest);
-}
-
 /* busybox (static: LD_PRELOAD never sees it) by address through GW: only
  * the tunnel reaches DEST.  burrow-capture chose seccomp by itself, and
  * the live view names busybox, not the supervisor. */
@@ -578,7 +558,8 @@ test_seccomp_wget_address (void)
   burrow_test_assert_contains (result.err, "statically linked: capturing with seccomp");
   burrow_test_assert_contains (result.err, "tunnelled");
   g_assert_true (gw_opened_channel_to (BURROW_TEST_LAN_DEST_ADDRESS));
-  line = connections_line (BURROW_TEST_LAN_DEST_ADDRESS);
+  line = burrow_test_connections_line (burrow_test_broker_get_address (world.broker),
+                                       BURROW_TEST_LAN_DEST_ADDRESS);
   g_assert_nonnull (line);
   burrow_test_assert_contains (line, "busybox");
 }

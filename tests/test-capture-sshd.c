@@ -1084,28 +1084,10 @@ holder_ended (gpointer user_data)
          && (g_str_equal (text, "connected\neof\n") || g_str_equal (text, "connected\nreset\n"));
 }
 
-/* The newest line (highest ID) of `burrowctl connections` that has
- * @needle, or NULL: earlier tests' connections stay listed a few seconds. */
 static char *
 connections_line (const char *needle)
 {
-  g_auto(BurrowTestCtlResult) result = { 0 };
-  g_auto(GStrv) lines = NULL;
-  const char *newest = NULL;
-
-  burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker),
-                       (const char *[]) { "connections", NULL });
-  g_assert_cmpint (result.status, ==, 0);
-  lines = g_strsplit (result.out, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (strstr (lines[i], needle) != NULL
-        && (newest == NULL
-            || g_ascii_strtoull (lines[i], NULL, 10) > g_ascii_strtoull (newest, NULL, 10)))
-      newest = lines[i];
-  if (newest != NULL)
-    return g_strdup (newest);
-  g_test_message ("burrowctl connections:\n%s", result.out);
-  return NULL;
+  return burrow_test_connections_line (burrow_test_broker_get_address (world.broker), needle);
 }
 
 static gboolean

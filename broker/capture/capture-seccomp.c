@@ -269,19 +269,27 @@ open_task (pid_t tid,
   return pidfd;
 }
 
+/* A copy of the process's descriptor @number; @pidfd is closed.  -1 with
+ * errno when there is none (or @pidfd is -1). */
+static int
+copy_fd (int pidfd,
+         int number)
+{
+  int copy;
+
+  if (pidfd < 0)
+    return -1;
+  copy = (int) syscall (SYS_pidfd_getfd, pidfd, number, 0);
+  close (pidfd);
+  return copy;
+}
+
 static int
 take_socket (pid_t tid,
              pid_t tgid,
              int   program_fd)
 {
-  int pidfd = open_task (tid, tgid);
-  int copy;
-
-  if (pidfd < 0)
-    return -1;
-  copy = (int) syscall (SYS_pidfd_getfd, pidfd, program_fd, 0);
-  close (pidfd);
-  return copy;
+  return copy_fd (open_task (tid, tgid), program_fd);
 }
 
 static int
@@ -545,7 +553,7 @@ static int
 take_listener (pid_t child,
                int   report)
 {
-  int number = -1, pidfd, listener;
+  int number = -1;
 
   if (read (report, &number, sizeof number) != sizeof number)
     {
@@ -557,12 +565,7 @@ take_listener (pid_t child,
       errno = -number;
       return -1;
     }
-  pidfd = (int) syscall (SYS_pidfd_open, child, 0);
-  if (pidfd < 0)
-    return -1;
-  listener = (int) syscall (SYS_pidfd_getfd, pidfd, number, 0);
-  close (pidfd);
-  return listener;
+  return copy_fd ((int) syscall (SYS_pidfd_open, child, 0), number);
 }
 
 static int
