@@ -1,9 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-/* Percentiles for the bench programs (bench-tool.c, channel-floor.c):
- * nearest rank over values sorted once. */
+/* For the bench programs (bench-tool.c, channel-floor.c): the clock, and
+ * percentiles by nearest rank over values sorted once. */
 #pragma once
 
 #include <stdlib.h>
+#include <time.h>
+
+/* Monotonic seconds. */
+static inline double
+bench_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static inline int
 bench_compare_double (const void *a, const void *b)

@@ -58,15 +58,6 @@ die (const char *what)
   exit (2);
 }
 
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 make_pattern (void)
 {
@@ -378,7 +369,7 @@ static double last_progress;
 static int
 stalled_now (void)
 {
-  return (errno == EAGAIN || errno == EWOULDBLOCK) && now () - last_progress >= STALL_SECONDS;
+  return (errno == EAGAIN || errno == EWOULDBLOCK) && bench_now () - last_progress >= STALL_SECONDS;
 }
 
 static int
@@ -395,7 +386,7 @@ bulk_send (int fd, const void *data, size_t len)
         continue;
       if (n <= 0)
         return -1;
-      last_progress = now ();
+      last_progress = bench_now ();
       p += n;
       len -= n;
     }
@@ -413,7 +404,7 @@ bulk_recv (int fd, void *data, size_t len)
                                        && !stalled_now ())))
         continue;
       if (n > 0)
-        last_progress = now ();
+        last_progress = bench_now ();
       return n;
     }
 }
@@ -424,7 +415,7 @@ bulk_connect (int port)
   struct timeval tv = { .tv_sec = 1 };
   int fd = connect_loopback (port);
 
-  last_progress = now ();
+  last_progress = bench_now ();
 
   if (fd >= 0)
     {
@@ -450,7 +441,7 @@ cmd_upload (int port, uint64_t bytes)
 {
   uint64_t reply[2] = { 0, 0 };
   uint64_t sent = 0;
-  double start = now ();
+  double start = bench_now ();
   int fd = bulk_connect (port);
   int stalled = 0;
   int ok;
@@ -486,7 +477,7 @@ cmd_upload (int port, uint64_t bytes)
     }
   close (fd);
   ok = !stalled && sent == bytes && reply[0] == bytes && reply[1] == 0;
-  print_bulk (ok, bytes, sent, reply[0], reply[1], stalled, now () - start);
+  print_bulk (ok, bytes, sent, reply[0], reply[1], stalled, bench_now () - start);
   return ok ? 0 : 1;
 }
 
@@ -495,7 +486,7 @@ cmd_download (int port, uint64_t bytes)
 {
   uint8_t *buffer = malloc (CHUNK);
   uint64_t got = 0, bad = 0;
-  double start = now ();
+  double start = bench_now ();
   int fd = bulk_connect (port);
   int stalled = 0;
   int ok;
@@ -525,7 +516,7 @@ cmd_download (int port, uint64_t bytes)
     }
   close (fd);
   ok = !stalled && got == bytes && bad == 0;
-  print_bulk (ok, bytes, got, got, bad, stalled, now () - start);
+  print_bulk (ok, bytes, got, got, bad, stalled, bench_now () - start);
   free (buffer);
   return ok ? 0 : 1;
 }
@@ -563,7 +554,7 @@ send_message (EchoConn *conn)
 {
   make_message (conn);
   conn->got = 0;
-  conn->sent_at = now ();
+  conn->sent_at = bench_now ();
   return send (conn->fd, conn->message, MESSAGE_LEN, MSG_NOSIGNAL) == MESSAGE_LEN ? 0 : -1;
 }
 
@@ -579,7 +570,7 @@ cmd_echo_load (int port, unsigned conns, unsigned messages, unsigned max_connect
   size_t n_first = 0, n_connect = 0, n_rtt = 0;
   unsigned next = 0, connecting = 0, finished = 0, failed = 0, max_open = 0, open_now = 0;
   unsigned fail_connect = 0, fail_eof = 0, fail_corrupt = 0, fail_timeout = 0;
-  double start = now (), deadline = start + timeout, all_done;
+  double start = bench_now (), deadline = start + timeout, all_done;
   struct epoll_event events[256];
   int epoll = epoll_create1 (EPOLL_CLOEXEC);
   int one = 1;
@@ -590,7 +581,7 @@ cmd_echo_load (int port, unsigned conns, unsigned messages, unsigned max_connect
   if (max_connecting == 0)
     max_connecting = conns;
 
-  while (finished + failed < conns && now () < deadline)
+  while (finished + failed < conns && bench_now () < deadline)
     {
       int n;
 
@@ -602,7 +593,7 @@ cmd_echo_load (int port, unsigned conns, unsigned messages, unsigned max_connect
           struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = conn };
 
           conn->index = next++;
-          conn->started = now ();
+          conn->started = bench_now ();
           conn->fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
           if (conn->fd < 0)
             {
@@ -640,7 +631,7 @@ cmd_echo_load (int port, unsigned conns, unsigned messages, unsigned max_connect
       for (int i = 0; i < n; i++)
         {
           EchoConn *conn = events[i].data.ptr;
-          double t = now ();
+          double t = bench_now ();
 
           if (conn->state == EC_CONNECTING)
             {
@@ -720,7 +711,7 @@ cmd_echo_load (int port, unsigned conns, unsigned messages, unsigned max_connect
             }
         }
     }
-  all_done = now ();
+  all_done = bench_now ();
 
   for (unsigned i = 0; i < conns; i++)
     {
@@ -767,7 +758,7 @@ cmd_latency (int port, unsigned count)
   for (unsigned i = 0; i < count; i++)
     {
       char out = (char) ('a' + i % 26), in = 0;
-      double start = now ();
+      double start = bench_now ();
       int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (port) };
       struct timeval tv = { .tv_sec = 10 };
@@ -782,7 +773,7 @@ cmd_latency (int port, unsigned count)
           close (fd);
           continue;
         }
-      samples[n] = now () - start;
+      samples[n] = bench_now () - start;
       sum += samples[n++];
       close (fd);
     }

@@ -78,15 +78,6 @@ struct Load
   double last_open;
 };
 
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 push_ready (Load *load, Chan *chan)
 {
@@ -108,7 +99,7 @@ on_open_response (ssh_session session, ssh_channel channel, bool is_success, voi
 {
   Chan *chan = userdata;
   Load *load = chan->load;
-  double t = now ();
+  double t = bench_now ();
 
   (void) session;
   (void) channel;
@@ -138,7 +129,7 @@ on_data (ssh_session session, ssh_channel channel, void *data, uint32_t len, int
 {
   Chan *chan = userdata;
   Load *load = chan->load;
-  double t = now ();
+  double t = bench_now ();
 
   (void) session;
   (void) channel;
@@ -192,7 +183,7 @@ send_message (Load *load, Chan *chan)
   memcpy (chan->message, text, MESSAGE_LEN);
   chan->message[MESSAGE_LEN - 1] = '\n';
   chan->got = 0;
-  chan->sent_at = now ();
+  chan->sent_at = bench_now ();
   chan->sent++;
   if (ssh_channel_write (chan->channel, chan->message, MESSAGE_LEN) != MESSAGE_LEN)
     fail (load, chan, &load->fail_write);
@@ -233,7 +224,7 @@ open_channel (Load *load, ssh_session session, Chan *chan, int target_port)
   ssh_callbacks_init (&chan->callbacks);
   ssh_set_channel_callbacks (chan->channel, &chan->callbacks);
   chan->state = CH_OPENING;
-  chan->requested = now ();
+  chan->requested = bench_now ();
   /* Non-blocking: sends CHANNEL_OPEN and returns SSH_AGAIN; the confirmation
    * arrives through on_open_response. */
   if (ssh_channel_open_forward (chan->channel, "127.0.0.1", target_port,
@@ -323,11 +314,11 @@ seq_on_close (ssh_session session, ssh_channel channel, void *userdata)
 static bool
 seq_wait (ssh_session session, ssh_event event, bool *flag, bool *failed)
 {
-  double deadline = now () + 10;
+  double deadline = bench_now () + 10;
 
   while (!*flag && !*failed)
     {
-      if (now () > deadline)
+      if (bench_now () > deadline)
         return false;
       if (ssh_event_dopoll (event, 100) == SSH_ERROR)
         {
@@ -381,7 +372,7 @@ cmd_seq (int argc, char *argv[])
   if (event == NULL || ssh_event_add_session (event, session) != SSH_OK)
     return 2;
 
-  begin = now ();
+  begin = bench_now ();
   for (unsigned i = 0; i < count; i++)
     {
       SeqChan *chan = &chans[i];
@@ -389,7 +380,7 @@ cmd_seq (int argc, char *argv[])
       char out = (char) ('a' + i % 26);
       bool ok;
 
-      start = now ();
+      start = bench_now ();
       if (channel == NULL)
         {
           failures++;
@@ -408,9 +399,9 @@ cmd_seq (int argc, char *argv[])
       if (ok)
         {
           /* got becomes 1 with the echo: wait on a bool that follows it. */
-          double deadline = now () + 10;
+          double deadline = bench_now () + 10;
 
-          while (chan->got < 1 && !chan->failed && now () < deadline)
+          while (chan->got < 1 && !chan->failed && bench_now () < deadline)
             if (ssh_event_dopoll (event, 100) == SSH_ERROR)
               break;
           ok = chan->got == 1 && !chan->failed && chan->echo == out;
@@ -421,7 +412,7 @@ cmd_seq (int argc, char *argv[])
           ssh_channel_free (channel);
           break;
         }
-      echo_times[n] = now () - start;
+      echo_times[n] = bench_now () - start;
       if (ssh_channel_close (channel) == SSH_ERROR)     /* EOF, then CLOSE */
         {
           failures++;
@@ -434,16 +425,16 @@ cmd_seq (int argc, char *argv[])
               failures++;
               break;
             }
-          closed_times[n] = now () - start;
+          closed_times[n] = bench_now () - start;
         }
       /* Without WAIT_CLOSE libssh frees it once the server's CLOSE arrives. */
       ssh_channel_free (channel);
-      cycles[n] = now () - start;
+      cycles[n] = bench_now () - start;
       n++;
     }
 
   {
-    double total = now () - begin;
+    double total = bench_now () - begin;
 
     bench_sort (echo_times, n);
     bench_sort (closed_times, wait_close ? n : 0);
@@ -480,7 +471,7 @@ main (int argc, char *argv[])
   Load load = { 0 };
   ssh_session session;
   ssh_event event;
-  double begin = now (), start, deadline, timeout = 60;
+  double begin = bench_now (), start, deadline, timeout = 60;
   int target_port;
   bool ok;
 
@@ -518,7 +509,7 @@ main (int argc, char *argv[])
   if (event == NULL || ssh_event_add_session (event, session) != SSH_OK)
     return 2;
 
-  start = now ();
+  start = bench_now ();
   deadline = start + timeout;
   for (unsigned i = 0; i < load.conns; i++)
     {
@@ -528,7 +519,7 @@ main (int argc, char *argv[])
       if (i % OPEN_BATCH == OPEN_BATCH - 1)
         write_ready (&load);
     }
-  while (load.done + load.failed < load.conns && now () < deadline)
+  while (load.done + load.failed < load.conns && bench_now () < deadline)
     {
       write_ready (&load);
       if (ssh_event_dopoll (event, 100) == SSH_ERROR)
@@ -538,7 +529,7 @@ main (int argc, char *argv[])
         }
     }
   ok = load.done == load.conns;
-  print_result (&load, ok, start, now (), start - begin);
+  print_result (&load, ok, start, bench_now (), start - begin);
   fflush (stdout);
 
   /* Frees every channel too; nothing waits for sshd's answers. */
