@@ -27,9 +27,10 @@
  *
  * The supervisor is a child subreaper: a program's orphans stay its
  * descendants (the broker believes a PID only for a descendant of the
- * sender) and it waits for all of them, for they may still connect.  Each
- * notification that may wait (for the broker, or a blocking connect) is
- * handled on a thread of its own, so one slow connect holds no other.
+ * sender) and it waits for all of them, for they may still connect.  A
+ * notification is judged on the supervisor's loop; a TCP connect, which
+ * may wait (for the broker, or a blocking connect), is then made on a
+ * thread of its own, so one slow connect holds no other.
  *
  * Not covered: setuid and setgid programs run without their privileges
  * (no_new_privs); see burrow-capture(1). */
@@ -197,12 +198,6 @@ become_program (char *const argv[],
 
 /* Answering a notification */
 
-typedef struct
-{
-  int listener;
-  struct seccomp_notif request;
-} Job;
-
 static int
 still_waiting (int      listener,
                uint64_t id)
@@ -335,88 +330,97 @@ connect_for_program (pid_t                  tgid,
   return capture_decide (&target, address, length);
 }
 
-static void
-handle_connect (int                         listener,
-                const struct seccomp_notif *request)
+/* A TCP connect to make for the program: may wait (for the broker, or a
+ * blocking connect), so it runs on a thread of its own. */
+typedef struct
 {
+  int listener;
+  struct seccomp_notif request;
   struct sockaddr_storage address;
-  uint64_t length = request->data.args[2];
-  struct iovec local = { &address, (size_t) length };
-  struct iovec remote = { (void *) (uintptr_t) request->data.args[1], (size_t) length };
+  socklen_t length;
   pid_t tgid;
-  int copy, result, saved;
-
-  /* The kernel refuses these itself, reading nothing. */
-  if (length == 0 || length > sizeof address)
-    {
-      let_continue (listener, request);
-      return;
-    }
-  memset (&address, 0, sizeof address);
-  if (process_vm_readv ((pid_t) request->pid, &local, 1, &remote, 1, 0) != (ssize_t) length)
-    {
-      respond (listener, request, -1, EFAULT);
-      return;
-    }
-  tgid = thread_group_of ((pid_t) request->pid);
-  copy = tgid > 0 ? take_socket ((pid_t) request->pid, tgid, (int) request->data.args[0]) : -1;
-  /* Checked after: the address and the socket are the waiting program's,
-   * not those of a process that took its pid since. */
-  if (!still_waiting (listener, request->id))
-    {
-      if (copy >= 0)
-        close (copy);
-      return;
-    }
-  if (copy < 0 || !is_inet_stream (copy))
-    {
-      /* Not a socket of ours to judge (or no socket: the kernel says so). */
-      if (copy >= 0)
-        close (copy);
-      let_continue (listener, request);
-      return;
-    }
-  result = connect_for_program (tgid, copy, (struct sockaddr *) &address, (socklen_t) length);
-  saved = errno;
-  close (copy);
-  respond (listener, request, result, saved);
-}
+  int copy;                     /* the program's socket */
+} Job;
 
 static void *
 run_job (void *data)
 {
   Job *job = data;
+  int result = connect_for_program (job->tgid, job->copy, (struct sockaddr *) &job->address,
+                                    job->length);
+  int saved = errno;
 
-  handle_connect (job->listener, &job->request);
+  close (job->copy);
+  respond (job->listener, &job->request, result, saved);
   free (job);
   return NULL;
 }
 
-/* One notification: on a thread of its own (see the top). */
 static void
-dispatch (int                         listener,
-          const struct seccomp_notif *request)
+start_job (Job *job)
 {
-  Job *job = malloc (sizeof *job);
   pthread_attr_t attributes;
   pthread_t thread;
+
+  pthread_attr_init (&attributes);
+  pthread_attr_setdetachstate (&attributes, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize (&attributes, 256 * 1024);
+  if (pthread_create (&thread, &attributes, run_job, job) != 0)
+    {
+      close (job->copy);
+      respond (job->listener, &job->request, -1, EAGAIN);
+      free (job);
+    }
+  pthread_attr_destroy (&attributes);
+}
+
+/* Reads the address and takes the socket (quick calls, none waits), then
+ * lets a socket that is not ours to judge continue, or starts the job. */
+static void
+handle_connect (int                         listener,
+                const struct seccomp_notif *request)
+{
+  Job *job = calloc (1, sizeof *job);
+  uint64_t length = request->data.args[2];
+  struct iovec local, remote = { (void *) (uintptr_t) request->data.args[1], (size_t) length };
 
   if (job == NULL)
     {
       respond (listener, request, -1, ENOMEM);
       return;
     }
+  local = (struct iovec) { &job->address, (size_t) length };
   job->listener = listener;
   job->request = *request;
-  pthread_attr_init (&attributes);
-  pthread_attr_setdetachstate (&attributes, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize (&attributes, 256 * 1024);
-  if (pthread_create (&thread, &attributes, run_job, job) != 0)
+  job->length = (socklen_t) length;
+  job->copy = -1;
+  /* The kernel refuses these itself, reading nothing. */
+  if (length == 0 || length > sizeof job->address)
+    let_continue (listener, request);
+  else if (process_vm_readv ((pid_t) request->pid, &local, 1, &remote, 1, 0)
+           != (ssize_t) length)
+    respond (listener, request, -1, EFAULT);
+  else
     {
-      free (job);
-      respond (listener, request, -1, EAGAIN);
+      job->tgid = thread_group_of ((pid_t) request->pid);
+      if (job->tgid > 0)
+        job->copy = take_socket ((pid_t) request->pid, job->tgid, (int) request->data.args[0]);
+      /* Checked after: the address and the socket are the waiting
+       * program's, not those of a process that took its pid since. */
+      if (still_waiting (listener, request->id))
+        {
+          if (job->copy >= 0 && is_inet_stream (job->copy))
+            {
+              start_job (job);
+              return;
+            }
+          /* Not a socket of ours to judge (or none: the kernel says so). */
+          let_continue (listener, request);
+        }
     }
-  pthread_attr_destroy (&attributes);
+  if (job->copy >= 0)
+    close (job->copy);
+  free (job);
 }
 
 /* The supervisor's loop */
@@ -478,7 +482,7 @@ receive (Supervisor *self)
   memset (self->request, 0, self->request_size);
   if (ioctl (self->listener, SECCOMP_IOCTL_NOTIF_RECV, self->request) < 0)
     return;                     /* ENOENT: the program went away meanwhile */
-  dispatch (self->listener, self->request);
+  handle_connect (self->listener, self->request);
 }
 
 /* Until no process is left under the filter (POLLHUP on the listener)
