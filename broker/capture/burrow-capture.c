@@ -104,7 +104,8 @@ set_preload (const char *library)
   return status;
 }
 
-/* COMMAND as execvp() would find it, or NULL. */
+/* COMMAND as execvp() would find it (the same search, the same default
+ * PATH), or NULL. */
 static char *
 find_command (const char *command)
 {
@@ -114,7 +115,7 @@ find_command (const char *command)
   if (strchr (command, '/') != NULL)
     return strdup (command);
   if (path == NULL || path[0] == '\0')
-    path = "/usr/local/bin:/bin:/usr/bin";
+    path = "/bin:/usr/bin";     /* as execvp() */
   while (*path != '\0')
     {
       size_t length = strcspn (path, ":");

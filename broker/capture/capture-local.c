@@ -161,10 +161,11 @@ rules_unlock (void)
   pthread_mutex_unlock (&snapshot_lock);
 }
 
+/* "" (unknown) as the rules want it: NULL. */
 static const char *
-executable_or_null (void)
+or_null (const char *path)
 {
-  return executable[0] != '\0' ? executable : NULL;
+  return path != NULL && path[0] != '\0' ? path : NULL;
 }
 
 int
@@ -177,9 +178,7 @@ capture_local_decide (const char            *program,
 
   if (rules != NULL)
     {
-      *verdict = capture_rules_decide (rules, program != NULL && program[0] != '\0' ? program
-                                                                                    : NULL,
-                                       address);
+      *verdict = capture_rules_decide (rules, or_null (program), address);
       status = 0;
     }
   rules_unlock ();
@@ -193,7 +192,7 @@ capture_local_name_maybe_tunnelled (const char *name)
   int maybe = 1;
 
   if (rules != NULL)
-    maybe = capture_rules_name_maybe_tunnelled (rules, executable_or_null (), name);
+    maybe = capture_rules_name_maybe_tunnelled (rules, or_null (executable), name);
   rules_unlock ();
   return maybe;
 }
