@@ -212,20 +212,10 @@ broker_capture_snapshot_render (const BrokerConfig *config)
   return g_string_free (out, FALSE);
 }
 
-gboolean
-broker_capture_snapshot_write (const BrokerConfig  *config,
-                               const char          *path,
-                               GError             **error)
-{
-  g_autofree char *text = broker_capture_snapshot_render (config);
-
-  return broker_capture_snapshot_write_text (path, text, error);
-}
-
-gboolean
-broker_capture_snapshot_write_text (const char  *path,
-                                    const char  *text,
-                                    GError     **error)
+static gboolean
+write_text (const char  *path,
+            const char  *text,
+            GError     **error)
 {
   g_autofree char *directory = g_path_get_dirname (path);
 
@@ -238,4 +228,14 @@ broker_capture_snapshot_write_text (const char  *path,
       return FALSE;
     }
   return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+gboolean
+broker_capture_snapshot_write (const BrokerConfig  *config,
+                               const char          *path,
+                               GError             **error)
+{
+  g_autofree char *text = broker_capture_snapshot_render (config);
+
+  return write_text (path, text, error);
 }

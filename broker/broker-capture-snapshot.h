@@ -24,13 +24,9 @@ char     *broker_capture_snapshot_render       (const BrokerConfig *config);
  * may read differently (then the library leaves the rule to the broker). */
 char     *broker_capture_snapshot_portable_regex (const char *pattern);
 
-/* Renders and replaces @path atomically (mode 0600, its directory 0700).
- * Blocking: _write_text() is for a worker thread, given render()'s text. */
+/* Renders and replaces @path atomically (mode 0600, its directory 0700). */
 gboolean  broker_capture_snapshot_write        (const BrokerConfig  *config,
                                                 const char          *path,
-                                                GError             **error);
-gboolean  broker_capture_snapshot_write_text   (const char          *path,
-                                                const char          *text,
                                                 GError             **error);
 
 G_END_DECLS

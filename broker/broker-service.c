@@ -455,6 +455,41 @@ drop_session (BrokerService *self,
   g_hash_table_remove (self->sessions, id);
 }
 
+/* One pass: drops every session unused past its grace; returns how many,
+ * and in *@waiting whether some other is still within it. */
+static guint
+reap_pass (BrokerService *self,
+           gboolean      *waiting)
+{
+  g_autoptr(GHashTable) in_use = sessions_in_use (self);
+  g_autoptr(GPtrArray) unused = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer id, session;
+
+  *waiting = FALSE;
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &id, &session))
+    switch (session_disposal (self, in_use, id, session))
+      {
+      case DROP:
+        g_ptr_array_add (unused, g_strdup (id));
+        break;
+      case NOT_YET:
+        *waiting = TRUE;
+        break;
+      case KEEP:
+        break;
+      }
+  for (guint i = 0; i < unused->len; i++)
+    {
+      BrokerSession *gone = g_hash_table_lookup (self->sessions, unused->pdata[i]);
+
+      if (gone != NULL)
+        drop_session (self, unused->pdata[i], gone);
+    }
+  return unused->len;
+}
+
 /* Every second while some session waits out its grace.  Dropping one may
  * leave its gateway unused: it goes in a later pass. */
 static gboolean
@@ -462,31 +497,10 @@ reap_sessions (gpointer user_data)
 {
   BrokerService *self = user_data;
   gboolean waiting = FALSE;
-  gboolean dropped = TRUE;
+  guint passes = g_hash_table_size (self->sessions) + 1;
 
-  for (guint pass = 0; dropped && pass <= g_hash_table_size (self->sessions); pass++)
-    {
-      g_autoptr(GHashTable) in_use = sessions_in_use (self);
-      GHashTableIter iter;
-      gpointer id, session;
-
-      dropped = FALSE;
-      waiting = FALSE;
-      g_hash_table_iter_init (&iter, self->sessions);
-      while (!dropped && g_hash_table_iter_next (&iter, &id, &session))
-        switch (session_disposal (self, in_use, id, session))
-          {
-          case DROP:
-            drop_session (self, id, session);
-            dropped = TRUE;
-            break;
-          case NOT_YET:
-            waiting = TRUE;
-            break;
-          case KEEP:
-            break;
-          }
-    }
+  while (passes-- > 0 && reap_pass (self, &waiting) > 0)
+    ;
   if (waiting)
     return G_SOURCE_CONTINUE;
   self->reap_id = 0;
@@ -494,12 +508,18 @@ reap_sessions (gpointer user_data)
 }
 
 static void
+schedule_reap (BrokerService *self)
+{
+  if (self->reap_id == 0)
+    self->reap_id = g_timeout_add_seconds (1, reap_sessions, self);
+}
+
+static void
 on_session_state (BrokerSession *session,
                   GParamSpec    *pspec,
                   BrokerService *self)
 {
-  if (self->reap_id == 0)
-    self->reap_id = g_timeout_add_seconds (1, reap_sessions, self);
+  schedule_reap (self);
 }
 
 static BrokerSession *
@@ -950,8 +970,7 @@ on_config_changed (BrokerService *self,
 {
   sync_properties (self);
   update_capture_files (self);
-  if (self->reap_id == 0)       /* a deleted profile's session may go */
-    self->reap_id = g_timeout_add_seconds (1, reap_sessions, self);
+  schedule_reap (self);         /* a deleted profile's session may go */
   burrow_dbus_broker1_emit_config_changed (BURROW_DBUS_BROKER1 (self), serial);
 }
 
