@@ -194,13 +194,22 @@ run_ctl (BurrowTestCtlResult *result,
   g_assert_cmpint (result->status, ==, 0);
 }
 
+/* @rules in force; with a "silent" profile at 127.0.0.1:@silent_port
+ * unless that is 0. */
 static void
-use_rules (const char *rules)
+use_rules_with (const char *rules,
+                guint16     silent_port)
 {
   g_auto(BurrowTestCtlResult) result = { 0 };
 
-  write_config (rules);
+  write_config_with (rules, silent_port);
   run_ctl (&result, "reload");
+}
+
+static void
+use_rules (const char *rules)
+{
+  use_rules_with (rules, 0);
 }
 
 static gboolean
@@ -648,7 +657,6 @@ test_seccomp_exit_mid_connect (void)
   g_auto(BurrowTestToolResult) result = { 0 };
   g_autoptr(GSocketListener) silent = g_socket_listener_new ();
   g_autoptr(GError) error = NULL;
-  g_auto(BurrowTestCtlResult) reload = { 0 };
   const char *script = BUSYBOX " wget -q -O - " DEST_URL " & sleep 1; kill -9 $!; wait $!; "
                        "echo killed $?";
   guint16 port;
@@ -659,9 +667,8 @@ test_seccomp_exit_mid_connect (void)
   /* Accepts, and says nothing: an SSH connection that never gets going. */
   port = g_socket_listener_add_any_inet_port (silent, NULL, &error);
   g_assert_no_error (error);
-  write_config_with ("    <rule host=\"" BURROW_TEST_LAN_DEST_NETWORK "\" action=\"TUNNEL\""
-                     " profile=\"silent\"/>\n", port);
-  run_ctl (&reload, "reload");
+  use_rules_with ("    <rule host=\"" BURROW_TEST_LAN_DEST_NETWORK "\" action=\"TUNNEL\""
+                  " profile=\"silent\"/>\n", port);
   start = g_get_monotonic_time ();
   run_captured (&result, (const char *[]) { BUSYBOX, "sh", "-c", script, NULL });
   burrow_test_assert_tool_ok (&result, "burrow-capture busybox sh (wget killed mid-connect)");

@@ -1483,24 +1483,6 @@ captured_argv (const char         *app_id,
   return all;
 }
 
-/* Polls @done every 20 ms for up to @timeout_ms: a file or /proc sends
- * no event to wake a main loop. */
-static gboolean
-poll_until (gboolean (*done) (gpointer),
-            gpointer   data,
-            guint      timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () >= end)
-        return FALSE;
-      g_usleep (20 * 1000);
-    }
-  return TRUE;
-}
-
 static void
 holder_start (Holder     *holder,
               const char *name,
@@ -1532,7 +1514,7 @@ holder_start (Holder     *holder,
   g_assert_no_error (error);
   connected[0] = holder->out_path;
   connected[1] = "connected\n";
-  if (poll_until (file_has, connected, 20000))
+  if (burrow_test_wait_until (file_has, connected, 20000))
     return;
   g_file_get_contents (holder->out_path, &text, NULL, NULL);
   g_error ("%s did not connect:\n%s", name, text != NULL ? text : "");
@@ -1646,7 +1628,7 @@ test_sandbox_own_session (void)
   burrow_test_run_ctl (&result, burrow_test_broker_get_address (world.broker),
                        (const char *[]) { "disconnect", "gateway", NULL });
   burrow_test_ctl_result_clear (&result);
-  g_assert_true (poll_until (no_ssh_connection, NULL, 10000));
+  g_assert_true (burrow_test_wait_until (no_ssh_connection, NULL, 10000));
 
   holder_start (&plain_1, "plain-1", NULL);
   holder_start (&app, "app", "org.example.Sandboxed");
