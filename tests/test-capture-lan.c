@@ -676,6 +676,43 @@ test_seccomp_exit_mid_connect (void)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 15 * G_USEC_PER_SEC);
 }
 
+/* What the filter refuses outright: io_uring (it would bypass the filter)
+ * with ENOSYS, and TCP Fast Open's sendto(MSG_FASTOPEN) with EOPNOTSUPP,
+ * where a plain run gets the kernel's own answers (EFAULT for the NULL
+ * parameters; a listener on loopback accepts the Fast Open connect). */
+static const char refused_script[] =
+  "import ctypes, errno, socket\n"
+  "libc = ctypes.CDLL(None, use_errno=True)\n"
+  "libc.syscall.restype = ctypes.c_long\n"
+  "r = libc.syscall(ctypes.c_long(425), ctypes.c_long(1), ctypes.c_void_p(0))\n"
+  "print('io_uring_setup', errno.errorcode.get(ctypes.get_errno(), r))\n"
+  "server = socket.socket()\n"
+  "server.bind(('127.0.0.1', 0))\n"
+  "server.listen(1)\n"
+  "client = socket.socket()\n"
+  "try:\n"
+  "    client.sendto(b'x', socket.MSG_FASTOPEN, server.getsockname())\n"
+  "    print('fastopen sent')\n"
+  "except OSError as e:\n"
+  "    print('fastopen', 'EOPNOTSUPP' if e.errno == errno.EOPNOTSUPP\n"
+  "          else errno.errorcode[e.errno])\n";
+
+static void
+test_seccomp_refused_calls (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  run_plain (&result, (const char *[]) { PYTHON_PATH, "-c", refused_script, NULL });
+  burrow_test_assert_tool_ok (&result, "python3 io_uring and Fast Open, uncaptured");
+  g_assert_cmpstr (result.out, ==, "io_uring_setup EFAULT\nfastopen sent\n");
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "--seccomp", PYTHON_PATH, "-c", refused_script,
+                                            NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture --seccomp python3 io_uring, Fast Open");
+  g_assert_cmpstr (result.out, ==, "io_uring_setup ENOSYS\nfastopen EOPNOTSUPP\n");
+}
+
 /* Setuid programs lose their privileges under seccomp (no_new_privs); the
  * launcher says so. */
 static void
@@ -760,6 +797,7 @@ main (int   argc,
   g_test_add_func ("/capture-lan/seccomp/dynamic", test_seccomp_dynamic);
   g_test_add_func ("/capture-lan/seccomp/exit-mid-connect", test_seccomp_exit_mid_connect);
   g_test_add_func ("/capture-lan/seccomp/setuid-warning", test_seccomp_setuid_warning);
+  g_test_add_func ("/capture-lan/seccomp/refused-calls", test_seccomp_refused_calls);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);
