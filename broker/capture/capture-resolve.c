@@ -14,7 +14,7 @@
  * Results are built the way glibc builds them (one block per addrinfo with
  * its address; the canonical name apart), so glibc's freeaddrinfo frees
  * them. */
-#include "capture-client.h"
+#include "capture-synthetic.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,51 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Whether @name may get a synthetic address (a name, not an address,
- * that a TUNNEL rule may cover): no broker asked. */
-static int
-may_be_synthetic (const char *name)
-{
-  unsigned char scratch[sizeof (struct in6_addr)];
-
-  return name != NULL && name[0] != '\0' && strlen (name) <= BURROW_CAPTURE_MAX_NAME
-         && inet_pton (AF_INET, name, scratch) != 1 && inet_pton (AF_INET6, name, scratch) != 1
-         && !capture_settings ()->disabled && capture_local_name_maybe_tunnelled (name);
-}
-
-/* The broker's synthetic address for @name in @family (AF_INET or
- * AF_INET6), or 0 to resolve normally. */
-static int
-ask_synthetic (const char              *name,
-               int                      family,
-               struct sockaddr_storage *address,
-               socklen_t               *length)
-{
-  BurrowCaptureMessage request, reply;
-
-  if (family != AF_INET && family != AF_INET6)
-    return 0;
-  burrow_capture_message_init (&request, BURROW_CAPTURE_RESOLVE);
-  memcpy (request.name, name, strlen (name) + 1);
-  request.present |= BURROW_CAPTURE_HAS_NAME;
-  request.query_family = family == AF_INET6 ? 6 : 4;
-  request.present |= BURROW_CAPTURE_HAS_FAMILY;
-  if (capture_ask (&request, -1, &reply) < 0 || reply.type != BURROW_CAPTURE_RESOLVED
-      || !(reply.present & BURROW_CAPTURE_HAS_ADDRESS)
-      || burrow_capture_message_get_sockaddr (&reply, address, length) < 0
-      || address->ss_family != family)
-    return 0;
-  capture_say (2, "%s: a synthetic address (a TUNNEL rule covers it)", name);
-  return 1;
-}
-
 static int
 synthetic_address (const char              *name,
                    int                      family,
                    struct sockaddr_storage *address,
                    socklen_t               *length)
 {
-  return may_be_synthetic (name) && ask_synthetic (name, family, address, length);
+  return capture_name_may_be_synthetic (name)
+         && capture_ask_synthetic (name, family, 0, address, length);
 }
 
 /* getaddrinfo */
@@ -189,7 +152,7 @@ getaddrinfo (const char             *node,
   n = 1;
   /* Either family, as the C library would answer: a program that keeps
    * only IPv6 answers (curl -6) finds one too. */
-  if (family == AF_UNSPEC && ask_synthetic (node, AF_INET6, &addresses[1], &lengths[1]))
+  if (family == AF_UNSPEC && capture_ask_synthetic (node, AF_INET6, 0, &addresses[1], &lengths[1]))
     n = 2;
   return build_addrinfo (node, addresses, lengths, n, port, hints, result);
 }
