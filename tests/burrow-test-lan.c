@@ -825,6 +825,31 @@ start_line_service (BurrowTestLan  *self,
   return server != NULL && wait_ready (self, server, all_answer, &listening, error);
 }
 
+/* DEST's FTP server: pyftpdlib, anonymous and read-only, serving a web
+ * root's twin with BURROW_TEST_LAN_FTP_FILE. */
+static gboolean
+start_ftp (BurrowTestLan  *self,
+           GError        **error)
+{
+  g_autofree char *root = g_build_filename (self->dir, "ftp-dest", NULL);
+  g_autofree char *file = g_build_filename (root, BURROW_TEST_LAN_FTP_FILE, NULL);
+  Listening listening = { BURROW_TEST_LAN_DEST, { BURROW_TEST_LAN_DEST_ADDRESS, NULL }, 21 };
+  Server *server;
+
+  if (g_mkdir_with_parents (root, 0755) != 0)
+    {
+      set_errno_error (error, errno, "Cannot create the FTP root");
+      return FALSE;
+    }
+  if (!g_file_set_contents (file, BURROW_TEST_LAN_FTP_BODY, -1, error))
+    return FALSE;
+  server = spawn_server (self, BURROW_TEST_LAN_DEST, "dest-ftpd",
+                         (const char *[]) { PYTHON_PATH, "-m", "pyftpdlib", "-i",
+                                            BURROW_TEST_LAN_DEST_ADDRESS, "-p", "21", "-d",
+                                            root, NULL }, error);
+  return server != NULL && wait_ready (self, server, all_answer, &listening, error);
+}
+
 /* ---- life cycle ----------------------------------------------------------- */
 
 static BurrowTestLan *
@@ -868,6 +893,7 @@ burrow_test_lan_start (GError **error)
       || !start_sshd (self, BURROW_TEST_LAN_GW, BURROW_TEST_LAN_GW_ADDRESS, error)
       || !start_sshd (self, BURROW_TEST_LAN_HOST, BURROW_TEST_LAN_HOST_ADDRESS, error)
       || !start_web_servers (self, error)
+      || !start_ftp (self, error)
       || !start_line_service (self, error))
     return NULL;
 

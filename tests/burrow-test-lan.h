@@ -29,6 +29,7 @@ G_BEGIN_DECLS
  *                                     10.201.0.1/24               10.201.0.2/24
  *                                     fd00:201::1/64              fd00:201::2/64
  *                                                                 httpd :80 (v4 and v6)
+ *                                                                 ftpd :21 (anonymous)
  *   lan-host ─────── veth ─────────── HOST (telnet-host.lan.test)
  *   10.202.0.1/24                     lan-client 10.202.0.2/24
  *                                     sshd 10.202.0.2:22
@@ -59,7 +60,7 @@ G_BEGIN_DECLS
  * so every direct-tcpip target shows in its log.
  *
  * Needs root, unshare(2) and mount(2) (CAP_SYS_ADMIN), ip (iproute2),
- * busybox, /usr/bin/python3, sshd and ssh-keygen: otherwise
+ * busybox, /usr/bin/python3 with pyftpdlib, sshd and ssh-keygen: otherwise
  * burrow_test_lan_isolate() or burrow_test_lan_start() fails with
  * G_IO_ERROR_NOT_SUPPORTED or G_IO_ERROR_NOT_FOUND, for g_test_skip().
  * Every server is tied to the thread that started it (PR_SET_PDEATHSIG):
@@ -81,6 +82,9 @@ G_BEGIN_DECLS
 #define BURROW_TEST_LAN_DEST_BODY        "dest: served behind the gateway\n"
 #define BURROW_TEST_LAN_HOST_BODY        "telnet-host: served on the LAN\n"
 #define BURROW_TEST_LAN_HOST_PORT2       8081
+/* On DEST's FTP server (pyftpdlib, anonymous, passive ports it picks). */
+#define BURROW_TEST_LAN_FTP_FILE         "report.txt"
+#define BURROW_TEST_LAN_FTP_BODY         "dest: fetched over FTP behind the gateway\n"
 /* HOST's port-23 service: this banner, "you said: LINE" for each line,
  * "bye" and a close for "quit". */
 #define BURROW_TEST_LAN_LINE_BANNER      "telnet-host: line service ready"
