@@ -647,6 +647,66 @@ test_seccomp_dynamic (void)
   g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY);
 }
 
+static gboolean
+dest_entry_closed (gpointer data)
+{
+  g_autofree char *line = burrow_test_connections_line (
+    burrow_test_broker_get_address (world.broker), BURROW_TEST_LAN_DEST_ADDRESS ":80");
+
+  return line != NULL && strstr (line, " closed ") != NULL;
+}
+
+/* The live view's columns of the newest connection to DEST, once it is
+ * closed (its byte counts final): all but the ID, the PID and the age. */
+static char *
+dest_entry_without_ids (void)
+{
+  g_autofree char *line = NULL;
+  g_auto(GStrv) fields = NULL;
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+  const char *application;
+
+  g_assert_true (burrow_test_wait_until (dest_entry_closed, NULL, 10000));
+  line = burrow_test_connections_line (burrow_test_broker_get_address (world.broker),
+                                       BURROW_TEST_LAN_DEST_ADDRESS ":80");
+  fields = g_strsplit (line, " ", -1);
+  for (guint i = 0; fields[i] != NULL; i++)
+    if (*fields[i] != '\0')
+      g_ptr_array_add (kept, fields[i]);
+  application = strstr (line, "  /");
+  g_assert_cmpuint (kept->len, >=, 9);
+  g_assert_nonnull (application);
+  /* STATE ACTION RULE PROFILE IN OUT, then APPLICATION → DESTINATION. */
+  return g_strdup_printf ("%s %s rule %s %s in %s out %s %s", (char *) kept->pdata[1],
+                          (char *) kept->pdata[2], (char *) kept->pdata[4],
+                          (char *) kept->pdata[5], (char *) kept->pdata[6],
+                          (char *) kept->pdata[7], application + 2);
+}
+
+/* The same program and request in both modes: the same decision, rule,
+ * profile, byte counts, application and destination in the live view. */
+static void
+test_seccomp_same_as_preload (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_autofree char *preload = NULL, *seccomp = NULL;
+
+  use_rules (DEST_RULE);
+  run_captured (&result, (const char *[]) { "curl", "-sS", "--max-time", "20", DEST_URL, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture curl " DEST_URL);
+  preload = dest_entry_without_ids ();
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "--seccomp", "curl", "-sS", "--max-time", "20",
+                                            DEST_URL, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture --seccomp curl " DEST_URL);
+  seccomp = dest_entry_without_ids ();
+  g_test_message ("LD_PRELOAD: %s\nseccomp:    %s", preload, seccomp);
+  g_assert_cmpstr (seccomp, ==, preload);
+  burrow_test_assert_contains (seccomp, "TUNNEL");
+  burrow_test_assert_contains (seccomp, "/curl → " BURROW_TEST_LAN_DEST_ADDRESS ":80");
+}
+
 /* The program dies while its connect waits for the broker (the rule's
  * profile names an SSH server that accepts and never speaks): the shell
  * around it goes on, and burrow-capture ends with the shell, not when the
@@ -676,26 +736,15 @@ test_seccomp_exit_mid_connect (void)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 15 * G_USEC_PER_SEC);
 }
 
-/* What the filter refuses outright: io_uring (it would bypass the filter)
- * with ENOSYS, and TCP Fast Open's sendto(MSG_FASTOPEN) with EOPNOTSUPP,
- * where a plain run gets the kernel's own answers (EFAULT for the NULL
- * parameters; a listener on loopback accepts the Fast Open connect). */
+/* What the filter refuses outright: io_uring (it would bypass the
+ * filter) with ENOSYS, where a plain run gets the kernel's own answer
+ * (EFAULT for the NULL parameters). */
 static const char refused_script[] =
-  "import ctypes, errno, socket\n"
+  "import ctypes, errno\n"
   "libc = ctypes.CDLL(None, use_errno=True)\n"
   "libc.syscall.restype = ctypes.c_long\n"
   "r = libc.syscall(ctypes.c_long(425), ctypes.c_long(1), ctypes.c_void_p(0))\n"
-  "print('io_uring_setup', errno.errorcode.get(ctypes.get_errno(), r))\n"
-  "server = socket.socket()\n"
-  "server.bind(('127.0.0.1', 0))\n"
-  "server.listen(1)\n"
-  "client = socket.socket()\n"
-  "try:\n"
-  "    client.sendto(b'x', socket.MSG_FASTOPEN, server.getsockname())\n"
-  "    print('fastopen sent')\n"
-  "except OSError as e:\n"
-  "    print('fastopen', 'EOPNOTSUPP' if e.errno == errno.EOPNOTSUPP\n"
-  "          else errno.errorcode[e.errno])\n";
+  "print('io_uring_setup', errno.errorcode.get(ctypes.get_errno(), r))\n";
 
 static void
 test_seccomp_refused_calls (void)
@@ -703,14 +752,282 @@ test_seccomp_refused_calls (void)
   g_auto(BurrowTestToolResult) result = { 0 };
 
   run_plain (&result, (const char *[]) { PYTHON_PATH, "-c", refused_script, NULL });
-  burrow_test_assert_tool_ok (&result, "python3 io_uring and Fast Open, uncaptured");
-  g_assert_cmpstr (result.out, ==, "io_uring_setup EFAULT\nfastopen sent\n");
+  burrow_test_assert_tool_ok (&result, "python3 io_uring, uncaptured");
+  g_assert_cmpstr (result.out, ==, "io_uring_setup EFAULT\n");
   burrow_test_tool_result_clear (&result);
 
   run_captured (&result, (const char *[]) { "--seccomp", PYTHON_PATH, "-c", refused_script,
                                             NULL });
-  burrow_test_assert_tool_ok (&result, "burrow-capture --seccomp python3 io_uring, Fast Open");
-  g_assert_cmpstr (result.out, ==, "io_uring_setup ENOSYS\nfastopen EOPNOTSUPP\n");
+  burrow_test_assert_tool_ok (&result, "burrow-capture --seccomp python3 io_uring");
+  g_assert_cmpstr (result.out, ==, "io_uring_setup ENOSYS\n");
+}
+
+/* TCP Fast Open, sendto() and sendmsg() with MSG_FASTOPEN: connect and
+ * send in one call.  Under --seccomp the call is judged like a connect
+ * and carried through the tunnel; uncaptured, DEST is out of reach. */
+static const char fastopen_script[] =
+  "import errno, signal, socket, sys\n"
+  "signal.alarm(20)\n"
+  "request = b'GET /page.txt HTTP/1.0\\r\\n\\r\\n'\n"
+  "for way in ('sendto', 'sendmsg'):\n"
+  "    s = socket.socket()\n"
+  "    try:\n"
+  "        if way == 'sendto':\n"
+  "            n = s.sendto(request, socket.MSG_FASTOPEN, (sys.argv[1], 80))\n"
+  "        else:\n"
+  "            n = s.sendmsg([request[:5], request[5:]], [], socket.MSG_FASTOPEN,\n"
+  "                          (sys.argv[1], 80))\n"
+  "    except OSError as e:\n"
+  "        print(way, errno.errorcode[e.errno])\n"
+  "        continue\n"
+  "    reply = b''\n"
+  "    while True:\n"
+  "        data = s.recv(65536)\n"
+  "        if not data:\n"
+  "            break\n"
+  "        reply += data\n"
+  "    print(way, n == len(request), reply.partition(b'\\r\\n\\r\\n')[2].decode(), end='')\n";
+
+static void
+test_seccomp_fast_open (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  const char *argv[] = { PYTHON_PATH, "-c", fastopen_script, BURROW_TEST_LAN_DEST_ADDRESS,
+                         NULL };
+
+  run_plain (&result, argv);
+  burrow_test_assert_tool_ok (&result, "python3 Fast Open to DEST, uncaptured");
+  g_assert_cmpstr (result.out, ==, "sendto ENETUNREACH\nsendmsg ENETUNREACH\n");
+  burrow_test_tool_result_clear (&result);
+
+  use_rules (DEST_RULE);
+  run_captured (&result, (const char *[]) { "--seccomp", PYTHON_PATH, "-c", fastopen_script,
+                                            BURROW_TEST_LAN_DEST_ADDRESS, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture --seccomp python3 Fast Open to DEST");
+  g_assert_cmpstr (result.out, ==, "sendto True " BURROW_TEST_LAN_DEST_BODY
+                                   "sendmsg True " BURROW_TEST_LAN_DEST_BODY);
+}
+
+/* SIGTERM to burrow-capture reaches the program, whose status it then
+ * ends with.  The outer shell is not captured; every wait is bounded. */
+static void
+test_seccomp_signals (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_autofree char *launcher = burrow_test_build_path ("broker", "capture", "burrow-capture",
+                                                      NULL);
+  g_autofree char *outer = NULL;
+  g_auto(GStrv) env = capture_environment ();
+  const char *inner = "trap 'echo got TERM; exit 3' TERM; echo ready; i=0; "
+                      "while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; echo no signal";
+
+  if (!have_static_busybox ())
+    return;
+  outer = g_strdup_printf ("\"$0\" " BUSYBOX " sh -c \"$1\" & pid=$!; i=0; "
+                           "while [ $i -lt 50 ] && ! grep -q ready out.txt 2>/dev/null; do "
+                           "sleep 0.1; i=$((i+1)); done; kill -TERM $pid; wait $pid; "
+                           "echo status $?");
+  burrow_test_run_tool (&result, world.dir,
+                        (const char *[]) { BUSYBOX, "sh", "-c",
+                                           "exec > out.txt; sh -c \"$2\" \"$0\" \"$1\"; "
+                                           "cat out.txt >&2",
+                                           launcher, inner, outer, NULL },
+                        (const char * const *) env, TOOL_TIMEOUT_S);
+  burrow_test_assert_tool_ok (&result, "burrow-capture busybox sh (SIGTERM passed on)");
+  g_assert_cmpstr (result.err, ==, "ready\ngot TERM\nstatus 3\n");
+}
+
+/* An LD_PRELOAD that already names the capture library (session-wide
+ * capture) is taken out under --seccomp: one interception, not two. */
+static void
+test_seccomp_no_preload (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_auto(GStrv) argv = captured_argv ((const char *[]) {
+    "--seccomp", PYTHON_PATH, "-c",
+    "import os; print(os.environ.get('LD_PRELOAD'), "
+    "'libburrow-capture' in open('/proc/self/maps').read())", NULL });
+  g_auto(GStrv) env = capture_environment ();
+  g_autofree char *library = burrow_test_build_path ("broker", "capture",
+                                                     "libburrow-capture.so", NULL);
+
+  env = g_environ_setenv (env, "LD_PRELOAD", library, TRUE);
+  burrow_test_run_tool (&result, world.dir, (const char * const *) argv,
+                        (const char * const *) env, TOOL_TIMEOUT_S);
+  burrow_test_assert_tool_ok (&result, "burrow-capture --seccomp python3 under LD_PRELOAD");
+  g_assert_cmpstr (result.out, ==, "None False\n");
+}
+
+/* ---- seccomp: host names for static programs ------------------------------ */
+
+#define WEB_NAME_RULE \
+  "    <rule host=\".*\\.corp\\.test\" action=\"TUNNEL\" profile=\"gw\"/>\n"
+#define HOST_NAME_URL2 \
+  "http://" BURROW_TEST_LAN_HOST_NAME ":" G_STRINGIFY (BURROW_TEST_LAN_HOST_PORT2) "/page.txt"
+
+/* busybox resolves names itself (a static glibc: UDP to the nameserver of
+ * resolv.conf).  A name a TUNNEL rule covers gets a synthetic address from
+ * the supervisor's resolver: the fake DNS never hears of it, and GW opens
+ * the channel by name, since only GW resolves it.  A name no rule covers
+ * is relayed to the fake DNS, whose answer reaches the program. */
+static void
+test_seccomp_wget_name (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  gsize mark = burrow_test_lan_dns_mark (world.lan);
+
+  if (!have_static_busybox ())
+    return;
+  use_rules (WEB_NAME_RULE);
+  run_captured (&result, (const char *[]) { BUSYBOX, "wget", "-q", "-O", "-", WEB_URL, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture busybox wget " WEB_URL);
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY);
+  g_assert_true (gw_opened_channel_to (BURROW_TEST_LAN_WEB_NAME));
+  g_assert_false (burrow_test_lan_dns_was_asked (world.lan, BURROW_TEST_LAN_WEB_NAME, mark));
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { BUSYBOX, "wget", "-q", "-O", "-", HOST_NAME_URL2,
+                                            NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture busybox wget " HOST_NAME_URL2);
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_HOST_BODY);
+  g_assert_true (burrow_test_lan_dns_was_asked (world.lan, BURROW_TEST_LAN_HOST_NAME, mark));
+}
+
+/* DNS over TCP (resolv.conf's "options use-vc", in a mount namespace of
+ * the program's own): the same synthetic answer.  The fake DNS speaks UDP
+ * only, so without the redirect the lookup fails. */
+static void
+test_seccomp_dns_tcp (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_autofree char *resolv = g_build_filename (world.dir, "resolv-use-vc.conf", NULL);
+  g_autofree char *launcher = burrow_test_build_path ("broker", "capture", "burrow-capture",
+                                                      NULL);
+  g_autofree char *unshare = g_find_program_in_path ("unshare");
+  g_auto(GStrv) env = capture_environment ();
+  gsize mark = burrow_test_lan_dns_mark (world.lan);
+
+  if (!have_static_busybox ())
+    return;
+  if (unshare == NULL)
+    {
+      g_test_skip ("unshare is not installed (package util-linux)");
+      return;
+    }
+  g_assert_true (g_file_set_contents (resolv, "nameserver " BURROW_TEST_LAN_DNS_ADDRESS "\n"
+                                      "options use-vc timeout:2 attempts:1\n", -1, NULL));
+  use_rules (WEB_NAME_RULE);
+  burrow_test_run_tool (&result, world.dir,
+                        (const char *[]) { unshare, "-m", "sh", "-c",
+                                           "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
+                                           resolv, launcher, BUSYBOX, "wget", "-q", "-O", "-",
+                                           WEB_URL, NULL },
+                        (const char * const *) env, TOOL_TIMEOUT_S);
+  burrow_test_assert_tool_ok (&result, "burrow-capture busybox wget " WEB_URL " (DNS over TCP)");
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_DEST_BODY);
+  g_assert_false (burrow_test_lan_dns_was_asked (world.lan, BURROW_TEST_LAN_WEB_NAME, mark));
+}
+
+/* A resolver like musl's: an unconnected UDP socket, sendto() the
+ * nameserver, and an answer taken only from the nameserver's address.
+ * Blocking for the first name, with a timeout (non-blocking underneath)
+ * for the second. */
+static const char musl_like_script[] =
+  "import random, signal, socket, struct, sys\n"
+  "signal.alarm(20)\n"
+  "server = [l.split()[1] for l in open('/etc/resolv.conf') if l.startswith('nameserver')][0]\n"
+  "def lookup(name, timeout):\n"
+  "    qid = random.randrange(65536)\n"
+  "    labels = b''.join(bytes([len(l)]) + l.encode() for l in name.split('.'))\n"
+  "    query = struct.pack('>6H', qid, 0x0100, 1, 0, 0, 0) + labels + b'\\0\\0\\1\\0\\1'\n"
+  "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+  "    s.bind(('0.0.0.0', 0))\n"
+  "    s.settimeout(timeout)\n"
+  "    s.sendto(query, (server, 53))\n"
+  "    for _ in range(3):\n"
+  "        answer, peer = s.recvfrom(4096)\n"
+  "        if peer != (server, 53) or answer[:2] != query[:2]:\n"
+  "            print(name, 'ignored an answer from', peer[0])\n"
+  "            continue\n"
+  "        count = struct.unpack('>H', answer[6:8])[0]\n"
+  "        print(name, socket.inet_ntoa(answer[-4:]) if count else 'no address')\n"
+  "        return\n"
+  "for i, name in enumerate(sys.argv[1:]):\n"
+  "    lookup(name, None if i == 0 else 5)\n";
+
+static void
+test_seccomp_dns_unconnected (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_auto(GStrv) lines = NULL;
+  const char *names[] = { BURROW_TEST_LAN_WEB_NAME, BURROW_TEST_LAN_HOST_NAME };
+
+  use_rules (WEB_NAME_RULE);
+  run_plain (&result, (const char *[]) { PYTHON_PATH, "-c", musl_like_script, names[0],
+                                         names[1], NULL });
+  burrow_test_assert_tool_ok (&result, "python3 musl-like lookups, uncaptured");
+  g_assert_cmpstr (result.out, ==, BURROW_TEST_LAN_WEB_NAME " no address\n"
+                                   BURROW_TEST_LAN_HOST_NAME " " BURROW_TEST_LAN_HOST_ADDRESS
+                                   "\n");
+  burrow_test_tool_result_clear (&result);
+
+  run_captured (&result, (const char *[]) { "--seccomp", PYTHON_PATH, "-c", musl_like_script,
+                                            names[0], names[1], NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture --seccomp python3 musl-like lookups");
+  lines = g_strsplit (result.out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  /* 198.18.0.0/15: the broker's synthetic addresses. */
+  g_assert_true (g_str_has_prefix (lines[0], BURROW_TEST_LAN_WEB_NAME " 198.18.")
+                 || g_str_has_prefix (lines[0], BURROW_TEST_LAN_WEB_NAME " 198.19."));
+  g_assert_cmpstr (lines[1], ==, BURROW_TEST_LAN_HOST_NAME " " BURROW_TEST_LAN_HOST_ADDRESS);
+}
+
+/* ---- seccomp: FTP ------------------------------------------------------------ */
+
+/* Whether GW's sshd opened a channel to @target on a port other than 21
+ * and 80: the FTP data connection. */
+static gboolean
+gw_opened_data_channel_to (const char *target)
+{
+  g_autofree char *log = NULL;
+  g_autofree char *escaped = g_regex_escape_string (target, -1);
+  g_autofree char *pattern = g_strdup_printf ("target %s port (?!21\\b|80\\b)[0-9]+", escaped);
+
+  g_file_get_contents (burrow_test_lan_get_sshd_log (world.lan, BURROW_TEST_LAN_GW), &log,
+                       NULL, NULL);
+  return log != NULL && g_regex_match_simple (pattern, log, G_REGEX_MULTILINE, 0);
+}
+
+/* busybox ftpget, passive (EPSV, or PASV should the server refuse it),
+ * from DEST's FTP server by name: the control connection and the data
+ * connection both go by the name's rule through GW, which alone resolves
+ * the name (or, after PASV, by DEST's network rule to the address in the
+ * reply).  Uncaptured, the name does not even resolve. */
+static void
+test_seccomp_ftpget (void)
+{
+  g_auto(BurrowTestToolResult) result = { 0 };
+  g_autofree char *local = g_build_filename (world.dir, "ftpget.txt", NULL);
+  g_autofree char *fetched = NULL;
+
+  if (!have_static_busybox ())
+    return;
+  g_unlink (local);
+  run_plain (&result, (const char *[]) { BUSYBOX, "ftpget", BURROW_TEST_LAN_WEB_NAME, local,
+                                         BURROW_TEST_LAN_FTP_FILE, NULL });
+  g_assert_cmpint (result.status, !=, 0);
+  g_assert_false (g_file_test (local, G_FILE_TEST_EXISTS));
+  burrow_test_tool_result_clear (&result);
+
+  use_rules (WEB_NAME_RULE DEST_RULE);
+  run_captured (&result, (const char *[]) { BUSYBOX, "ftpget", "-v", BURROW_TEST_LAN_WEB_NAME,
+                                            local, BURROW_TEST_LAN_FTP_FILE, NULL });
+  burrow_test_assert_tool_ok (&result, "burrow-capture busybox ftpget " BURROW_TEST_LAN_WEB_NAME);
+  g_assert_true (strstr (result.err, "cmd EPSV") != NULL || strstr (result.err, "cmd PASV") != NULL);
+  g_assert_true (g_file_get_contents (local, &fetched, NULL, NULL));
+  g_assert_cmpstr (fetched, ==, BURROW_TEST_LAN_FTP_BODY);
+  g_assert_true (gw_opened_data_channel_to (BURROW_TEST_LAN_WEB_NAME)
+                 || gw_opened_data_channel_to (BURROW_TEST_LAN_DEST_ADDRESS));
 }
 
 /* Setuid programs lose their privileges under seccomp (no_new_privs); the
@@ -795,9 +1112,17 @@ main (int   argc,
   g_test_add_func ("/capture-lan/seccomp/block", test_seccomp_block);
   g_test_add_func ("/capture-lan/seccomp/child", test_seccomp_child);
   g_test_add_func ("/capture-lan/seccomp/dynamic", test_seccomp_dynamic);
+  g_test_add_func ("/capture-lan/seccomp/same-as-preload", test_seccomp_same_as_preload);
   g_test_add_func ("/capture-lan/seccomp/exit-mid-connect", test_seccomp_exit_mid_connect);
   g_test_add_func ("/capture-lan/seccomp/setuid-warning", test_seccomp_setuid_warning);
   g_test_add_func ("/capture-lan/seccomp/refused-calls", test_seccomp_refused_calls);
+  g_test_add_func ("/capture-lan/seccomp/fast-open", test_seccomp_fast_open);
+  g_test_add_func ("/capture-lan/seccomp/signals", test_seccomp_signals);
+  g_test_add_func ("/capture-lan/seccomp/no-preload", test_seccomp_no_preload);
+  g_test_add_func ("/capture-lan/seccomp/wget-name", test_seccomp_wget_name);
+  g_test_add_func ("/capture-lan/seccomp/dns-tcp", test_seccomp_dns_tcp);
+  g_test_add_func ("/capture-lan/seccomp/dns-unconnected", test_seccomp_dns_unconnected);
+  g_test_add_func ("/capture-lan/seccomp/ftpget", test_seccomp_ftpget);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);
