@@ -59,9 +59,11 @@ CAPTURE_INTERNAL int capture_local_decide (const char            *program,
                                            const struct sockaddr *address,
                                            CaptureVerdict        *verdict);
 
-/* 0 when the snapshot shows that no TUNNEL rule can cover @name (resolve
- * it normally, without asking); 1 when one may, or there is no snapshot. */
-CAPTURE_INTERNAL int capture_local_name_maybe_tunnelled (const char *name);
+/* 0 when the snapshot shows that no TUNNEL rule can cover @name looked up
+ * by @program (an executable path; NULL: this process) (resolve it
+ * normally, without asking); 1 when one may, or there is no snapshot. */
+CAPTURE_INTERNAL int capture_local_name_maybe_tunnelled (const char *program,
+                                                         const char *name);
 
 /* This program's executable (/proc/self/exe), or "" when unknown. */
 CAPTURE_INTERNAL const char *capture_executable (void);

@@ -30,20 +30,25 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_SOCKETS 256         /* redirected sockets remembered */
-#define MAX_BUSY 64             /* queries answered at once */
+#define MAX_BUSY 64             /* UDP queries answered at once */
+#define MAX_CONNECTIONS 16      /* TCP connections served at once */
+#define MAX_SERVERS 3           /* nameservers one socket sent to (glibc's and musl's MAXNS) */
 #define MAX_MESSAGE 65535
-#define RELAY_TIMEOUT_MS 5000
+#define RELAY_TIMEOUT_MS 5000   /* a relayed query, all nameservers together */
 #define RELAY_MAX_DATAGRAMS 16  /* read while waiting for the one that answers */
 #define TCP_IDLE_MS 10000
 #define TCP_MAX_QUERIES 64      /* per connection */
@@ -52,10 +57,13 @@
 typedef struct
 {
   ino_t inode;                  /* the socket's; 0: free */
+  int type;                     /* SOCK_DGRAM or SOCK_STREAM */
   struct sockaddr_storage local;        /* its own address, IPv4-mapped made IPv4 */
   socklen_t local_length;
-  struct sockaddr_storage server;       /* the nameserver it addressed, as it did */
-  socklen_t server_length;
+  /* The nameservers it addressed, in its own family: the first is given
+   * as the sender of answers, a relayed query goes to each. */
+  struct sockaddr_storage servers[MAX_SERVERS];
+  size_t n_servers;
   pid_t pid;
 } Redirected;
 
@@ -70,7 +78,8 @@ struct _CaptureDns
   pthread_mutex_t lock;         /* the table */
   Redirected table[MAX_SOCKETS];
   size_t next;                  /* the slot to take when none is free */
-  atomic_int busy;
+  atomic_int busy;              /* UDP queries */
+  atomic_int connections;       /* TCP connections */
 };
 
 /* The table */
@@ -112,6 +121,7 @@ port_of (const struct sockaddr_storage *address)
  * to the port on every address (musl binds its socket so). */
 static Redirected *
 find_by_local (CaptureDns                    *self,
+               int                            type,
                const struct sockaddr_storage *peer,
                socklen_t                      length)
 {
@@ -119,7 +129,7 @@ find_by_local (CaptureDns                    *self,
     {
       Redirected *entry = &self->table[i];
 
-      if (entry->inode == 0 || port_of (&entry->local) != port_of (peer))
+      if (entry->inode == 0 || entry->type != type || port_of (&entry->local) != port_of (peer))
         continue;
       if (is_unspecified (&entry->local)
           || (entry->local_length == length && memcmp (&entry->local, peer, length) == 0))
@@ -146,33 +156,60 @@ take_slot (CaptureDns *self,
   return slot;
 }
 
+static socklen_t
+length_of (const struct sockaddr *address)
+{
+  return address->sa_family == AF_INET ? sizeof (struct sockaddr_in)
+                                       : sizeof (struct sockaddr_in6);
+}
+
+/* @server added to @entry's nameservers, unless it is there or they are
+ * as many as a C library ever asks. */
+static void
+add_server (Redirected            *entry,
+            const struct sockaddr *server)
+{
+  socklen_t length = length_of (server);
+
+  for (size_t i = 0; i < entry->n_servers; i++)
+    if (memcmp (&entry->servers[i], server, length) == 0)
+      return;
+  if (entry->n_servers < MAX_SERVERS)
+    memcpy (&entry->servers[entry->n_servers++], server, length);
+}
+
 void
 capture_dns_remember (CaptureDns            *self,
                       int                    fd,
+                      int                    type,
                       pid_t                  pid,
                       const struct sockaddr *server,
                       socklen_t              length)
 {
-  struct sockaddr_storage local;
-  socklen_t local_length = sizeof local;
+  struct sockaddr_storage local, plain;
+  socklen_t local_length = sizeof local, plain_length;
   ino_t inode = socket_inode (fd);
-  Redirected entry = { .inode = inode, .pid = pid };
+  Redirected *slot;
 
-  if (inode == 0 || length > sizeof entry.server
-      || getsockname (fd, (struct sockaddr *) &local, &local_length) < 0)
+  if (inode == 0 || length < length_of (server) || length > sizeof local
+      || getsockname (fd, (struct sockaddr *) &local, &local_length) < 0
+      || (plain_length = capture_dns_plain_address ((struct sockaddr *) &local, local_length,
+                                                    &plain)) == 0)
     return;
-  entry.local_length = capture_dns_plain_address ((struct sockaddr *) &local, local_length,
-                                                  &entry.local);
-  memcpy (&entry.server, server, length);
-  entry.server_length = length;
   pthread_mutex_lock (&self->lock);
-  *take_slot (self, inode) = entry;
+  slot = take_slot (self, inode);
+  if (slot->inode != inode || slot->pid != pid || slot->type != type)
+    *slot = (Redirected) { .inode = inode, .type = type, .pid = pid };
+  slot->local = plain;
+  slot->local_length = plain_length;
+  add_server (slot, server);
   pthread_mutex_unlock (&self->lock);
 }
 
 /* The entry of the socket whose own address is @peer, copied. */
 static int
 origin_of (CaptureDns            *self,
+           int                    type,
            const struct sockaddr *peer,
            socklen_t              length,
            Redirected            *origin)
@@ -182,7 +219,7 @@ origin_of (CaptureDns            *self,
   Redirected *found;
 
   pthread_mutex_lock (&self->lock);
-  found = plain_length > 0 ? find_by_local (self, &plain, plain_length) : NULL;
+  found = plain_length > 0 ? find_by_local (self, type, &plain, plain_length) : NULL;
   if (found != NULL)
     *origin = *found;
   pthread_mutex_unlock (&self->lock);
@@ -210,8 +247,8 @@ capture_dns_restore_source (CaptureDns              *self,
       if (plain_length == sizeof self->udp_endpoint
           && memcmp (&plain, &self->udp_endpoint, plain_length) == 0)
         {
-          memcpy (from, &found->server, found->server_length);
-          *from_length = found->server_length;
+          *from_length = length_of ((struct sockaddr *) &found->servers[0]);
+          memcpy (from, &found->servers[0], *from_length);
           restored = 1;
         }
     }
@@ -272,11 +309,18 @@ answer_synthetic (pid_t          pid,
   CaptureDnsQuery question;
   struct sockaddr_storage address;
   socklen_t address_length;
+  char link[64], program[PATH_MAX];
+  ssize_t n;
   int family;
   const void *raw;
 
+  /* Rules by application: the program's, not the supervisor's. */
+  snprintf (link, sizeof link, "/proc/%d/exe", (int) pid);
+  n = readlink (link, program, sizeof program - 1);
+  program[n > 0 ? n : 0] = '\0';
   if (capture_dns_parse_query (query, length, &question) < 0
-      || question.klass != CAPTURE_DNS_CLASS_IN || !capture_name_may_be_synthetic (question.name))
+      || question.klass != CAPTURE_DNS_CLASS_IN
+      || !capture_name_may_be_synthetic (program, question.name))
     return 0;
   /* Another type: asked as A, to learn whether the name is covered (then
    * it has no record of that type). */
@@ -289,16 +333,30 @@ answer_synthetic (pid_t          pid,
                                    SYNTHETIC_TTL, answer, size);
 }
 
+static int64_t
+now_ms (void)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Until @fd has @events, or @deadline (now_ms()) passed: 1 or 0. */
 static int
-wait_for (int   fd,
-          short events,
-          int   timeout_ms)
+wait_until (int     fd,
+            short   events,
+            int64_t deadline)
 {
   struct pollfd poll_fd = { fd, events, 0 };
   int ready;
 
   do
-    ready = poll (&poll_fd, 1, timeout_ms);
+    {
+      int64_t left = deadline - now_ms ();
+
+      ready = left > 0 ? poll (&poll_fd, 1, (int) left) : 0;
+    }
   while (ready < 0 && errno == EINTR);
   return ready > 0 && (poll_fd.revents & (events | POLLHUP | POLLERR));
 }
@@ -308,15 +366,15 @@ wait_for (int   fd,
  * connect too. */
 static int
 open_to (const struct sockaddr_storage *server,
-         socklen_t                      length,
-         int                            type)
+         int                            type,
+         int64_t                        deadline)
 {
   int fd = socket (server->ss_family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
   if (fd < 0)
     return -1;
-  if (syscall (SYS_connect, fd, server, length) == 0
-      || (errno == EINPROGRESS && wait_for (fd, POLLOUT, RELAY_TIMEOUT_MS)))
+  if (syscall (SYS_connect, fd, server, length_of ((const struct sockaddr *) server)) == 0
+      || (errno == EINPROGRESS && wait_until (fd, POLLOUT, deadline)))
     {
       int error = 0;
       socklen_t error_length = sizeof error;
@@ -328,7 +386,9 @@ open_to (const struct sockaddr_storage *server,
   return -1;
 }
 
-/* @query relayed over UDP; the answer with the same ID, or 0. */
+/* @query relayed over UDP to each nameserver the program asked (musl asks
+ * them all at once from one socket); the first answer with the query's
+ * ID, or 0 after RELAY_TIMEOUT_MS. */
 static size_t
 relay_datagram (const Redirected *origin,
                 const uint8_t    *query,
@@ -336,32 +396,45 @@ relay_datagram (const Redirected *origin,
                 uint8_t          *answer,
                 size_t            size)
 {
-  int fd = open_to (&origin->server, origin->server_length, SOCK_DGRAM);
-  size_t found = 0;
+  int64_t deadline = now_ms () + RELAY_TIMEOUT_MS;
+  struct pollfd fds[MAX_SERVERS];
+  size_t n_fds = 0, found = 0;
 
-  if (fd < 0)
-    return 0;
-  if (send (fd, query, length, MSG_NOSIGNAL) == (ssize_t) length)
-    for (int i = 0; i < RELAY_MAX_DATAGRAMS && found == 0
-                    && wait_for (fd, POLLIN, RELAY_TIMEOUT_MS); i++)
-      {
-        ssize_t n = recv (fd, answer, size, MSG_DONTWAIT);
+  for (size_t i = 0; i < origin->n_servers; i++)
+    {
+      int fd = open_to (&origin->servers[i], SOCK_DGRAM, deadline);
 
-        if (n >= 2 && length >= 2 && memcmp (answer, query, 2) == 0)
-          found = (size_t) n;
-        else if (n < 0 && errno != EAGAIN)
-          break;
-      }
-  close (fd);
+      if (fd >= 0 && send (fd, query, length, MSG_NOSIGNAL) == (ssize_t) length)
+        fds[n_fds++] = (struct pollfd) { fd, POLLIN, 0 };
+      else if (fd >= 0)
+        close (fd);
+    }
+  for (int i = 0; i < RELAY_MAX_DATAGRAMS && found == 0 && n_fds > 0; i++)
+    {
+      int64_t left = deadline - now_ms ();
+
+      if (left <= 0 || poll (fds, n_fds, (int) left) <= 0)
+        break;
+      for (size_t j = 0; j < n_fds && found == 0; j++)
+        {
+          ssize_t n = (fds[j].revents & POLLIN) ? recv (fds[j].fd, answer, size, MSG_DONTWAIT)
+                                                : -1;
+
+          if (n >= 2 && length >= 2 && memcmp (answer, query, 2) == 0)
+            found = (size_t) n;
+        }
+    }
+  for (size_t j = 0; j < n_fds; j++)
+    close (fds[j].fd);
   return found;
 }
 
-/* Exactly @size bytes, each read waiting at most @timeout_ms. */
+/* Exactly @size bytes, by @deadline. */
 static int
 read_all (int      fd,
           uint8_t *buffer,
           size_t   size,
-          int      timeout_ms)
+          int64_t  deadline)
 {
   size_t done = 0;
 
@@ -369,7 +442,7 @@ read_all (int      fd,
     {
       ssize_t n;
 
-      if (!wait_for (fd, POLLIN, timeout_ms))
+      if (!wait_until (fd, POLLIN, deadline))
         return -1;
       n = recv (fd, buffer + done, size - done, MSG_DONTWAIT);
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
@@ -382,7 +455,8 @@ read_all (int      fd,
 static int
 write_all (int            fd,
            const uint8_t *buffer,
-           size_t         size)
+           size_t         size,
+           int64_t        deadline)
 {
   size_t done = 0;
 
@@ -390,7 +464,7 @@ write_all (int            fd,
     {
       ssize_t n = send (fd, buffer + done, size - done, MSG_NOSIGNAL | MSG_DONTWAIT);
 
-      if (n < 0 && errno == EAGAIN && wait_for (fd, POLLOUT, RELAY_TIMEOUT_MS))
+      if (n < 0 && errno == EAGAIN && wait_until (fd, POLLOUT, deadline))
         continue;
       if (n <= 0)
         return -1;
@@ -403,45 +477,47 @@ write_all (int            fd,
 static int
 send_framed (int            fd,
              const uint8_t *message,
-             size_t         length)
+             size_t         length,
+             int64_t        deadline)
 {
   uint8_t prefix[2] = { (uint8_t) (length >> 8), (uint8_t) length };
 
-  return length <= MAX_MESSAGE && write_all (fd, prefix, 2) == 0
-         ? write_all (fd, message, length) : -1;
+  return length <= MAX_MESSAGE && write_all (fd, prefix, 2, deadline) == 0
+         ? write_all (fd, message, length, deadline) : -1;
 }
 
-/* The next framed message into @buffer (MAX_MESSAGE bytes); its length,
- * or 0 at the end or after @timeout_ms. */
+/* A framed message's length, read by @deadline; 0 at the end. */
 static size_t
-receive_framed (int      fd,
-                uint8_t *buffer,
-                int      timeout_ms)
+receive_prefix (int     fd,
+                int64_t deadline)
 {
   uint8_t prefix[2];
-  size_t length;
 
-  if (read_all (fd, prefix, 2, timeout_ms) < 0)
-    return 0;
-  length = (size_t) prefix[0] << 8 | prefix[1];
-  return length > 0 && read_all (fd, buffer, length, RELAY_TIMEOUT_MS) == 0 ? length : 0;
+  return read_all (fd, prefix, 2, deadline) == 0 ? (size_t) prefix[0] << 8 | prefix[1] : 0;
 }
 
-/* @query relayed over TCP, on a connection of its own. */
+/* @query relayed over TCP to the first nameserver that answers. */
 static size_t
 relay_stream (const Redirected *origin,
               const uint8_t    *query,
               size_t            length,
               uint8_t          *answer)
 {
-  int fd = open_to (&origin->server, origin->server_length, SOCK_STREAM);
+  int64_t deadline = now_ms () + RELAY_TIMEOUT_MS;
   size_t found = 0;
 
-  if (fd < 0)
-    return 0;
-  if (send_framed (fd, query, length) == 0)
-    found = receive_framed (fd, answer, RELAY_TIMEOUT_MS);
-  close (fd);
+  for (size_t i = 0; i < origin->n_servers && found == 0; i++)
+    {
+      int fd = open_to (&origin->servers[i], SOCK_STREAM, deadline);
+
+      if (fd < 0)
+        continue;
+      if (send_framed (fd, query, length, deadline) == 0)
+        found = receive_prefix (fd, deadline);
+      if (found > 0 && read_all (fd, answer, found, deadline) < 0)
+        found = 0;
+      close (fd);
+    }
   return found;
 }
 
@@ -478,7 +554,7 @@ typedef struct
 static void
 finish_work (Work *work)
 {
-  atomic_fetch_sub (&work->dns->busy, 1);
+  atomic_fetch_sub (work->fd >= 0 ? &work->dns->connections : &work->dns->busy, 1);
   if (work->fd >= 0)
     close (work->fd);
   free (work->query);
@@ -501,29 +577,40 @@ answer_datagram (void *data)
   return NULL;
 }
 
-/* Queries on one connection, until the program closes it or is idle. */
+/* The connection's origin: looked up once a message starts, since the
+ * program writes only after its connect returned, and the supervisor
+ * remembers the socket before it lets the connect return.  Anyone else's
+ * connection is closed there. */
+static int
+connection_origin (Work *work)
+{
+  struct sockaddr_storage peer;
+  socklen_t peer_length = sizeof peer;
+
+  return getpeername (work->fd, (struct sockaddr *) &peer, &peer_length) == 0
+         && origin_of (work->dns, SOCK_STREAM, (struct sockaddr *) &peer, peer_length,
+                       &work->origin);
+}
+
+/* Queries on one connection, until the program closes it or is idle;
+ * each message must arrive whole within RELAY_TIMEOUT_MS of its start. */
 static void *
 answer_connection (void *data)
 {
   Work *work = data;
   uint8_t *query = malloc (MAX_MESSAGE), *answer = malloc (MAX_MESSAGE);
-  struct sockaddr_storage peer;
-  socklen_t peer_length = sizeof peer;
 
-  /* Looked up once a query came: the program writes only after its
-   * connect returned, and the supervisor remembers the socket before it
-   * lets the connect return. */
   for (int i = 0; query != NULL && answer != NULL && i < TCP_MAX_QUERIES; i++)
     {
-      size_t length = receive_framed (work->fd, query, TCP_IDLE_MS), found;
+      size_t length = receive_prefix (work->fd, now_ms () + TCP_IDLE_MS), found;
+      int64_t deadline = now_ms () + RELAY_TIMEOUT_MS;
 
-      if (length == 0
-          || (i == 0 && (getpeername (work->fd, (struct sockaddr *) &peer, &peer_length) < 0
-                         || !origin_of (work->dns, (struct sockaddr *) &peer, peer_length,
-                                        &work->origin))))
+      if (length == 0 || (i == 0 && !connection_origin (work))
+          || read_all (work->fd, query, length, deadline) < 0)
         break;
+      capture_say (2, "a DNS query over TCP");
       found = answer_query (&work->origin, 1, query, length, answer);
-      if (found == 0 || send_framed (work->fd, answer, found) < 0)
+      if (found == 0 || send_framed (work->fd, answer, found, now_ms () + RELAY_TIMEOUT_MS) < 0)
         break;
     }
   free (query);
@@ -536,10 +623,11 @@ static void
 start_work (void *(*run) (void *),
             Work  *work)
 {
+  atomic_int *count = work->fd >= 0 ? &work->dns->connections : &work->dns->busy;
   pthread_attr_t attributes;
   pthread_t thread;
 
-  if (atomic_fetch_add (&work->dns->busy, 1) >= MAX_BUSY)
+  if (atomic_fetch_add (count, 1) >= (work->fd >= 0 ? MAX_CONNECTIONS : MAX_BUSY))
     {
       finish_work (work);
       return;
@@ -575,7 +663,8 @@ capture_dns_serve_udp (CaptureDns *self)
                                         (struct sockaddr *) &peer, &peer_length) : -1;
   Work *work = n > 0 ? new_work (self) : NULL;
 
-  if (work == NULL || !origin_of (self, (struct sockaddr *) &peer, peer_length, &work->origin))
+  if (work == NULL
+      || !origin_of (self, SOCK_DGRAM, (struct sockaddr *) &peer, peer_length, &work->origin))
     {
       free (query);
       free (work);

@@ -33,11 +33,13 @@ int capture_dns_redirect (CaptureDns              *self,
                           struct sockaddr_storage *endpoint,
                           socklen_t               *endpoint_length);
 
-/* @fd, this process's copy of a socket of process @pid, has just been
- * connected or sent to the endpoint in place of @server: its queries are
- * then answered, and answers given to it look as if @server sent them. */
+/* @fd, this process's copy of a socket (of @type) of process @pid, has
+ * just been connected or sent to the endpoint in place of @server: its
+ * queries are then answered, and answers given to it look as if the first
+ * nameserver it addressed sent them. */
 void capture_dns_remember (CaptureDns            *self,
                            int                    fd,
+                           int                    type,
                            pid_t                  pid,
                            const struct sockaddr *server,
                            socklen_t              length);

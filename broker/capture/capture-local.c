@@ -186,13 +186,16 @@ capture_local_decide (const char            *program,
 }
 
 int
-capture_local_name_maybe_tunnelled (const char *name)
+capture_local_name_maybe_tunnelled (const char *program,
+                                    const char *name)
 {
   const CaptureRules *rules = rules_lock ();
   int maybe = 1;
 
   if (rules != NULL)
-    maybe = capture_rules_name_maybe_tunnelled (rules, or_null (executable), name);
+    maybe = capture_rules_name_maybe_tunnelled (rules, or_null (program != NULL ? program
+                                                                           : executable),
+                                                name);
   rules_unlock ();
   return maybe;
 }

@@ -29,7 +29,7 @@ synthetic_address (const char              *name,
                    struct sockaddr_storage *address,
                    socklen_t               *length)
 {
-  return capture_name_may_be_synthetic (name)
+  return capture_name_may_be_synthetic (NULL, name)
          && capture_ask_synthetic (name, family, 0, address, length);
 }
 

@@ -34,6 +34,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@
 #define MAX_DATAGRAM 65536
 #define MAX_FASTOPEN 65536      /* a Fast Open send may be short, as any send */
 #define MAX_IOV 64
-#define RECEIVE_CHECK_MS 1000   /* a blocking receive checks the program is still waiting */
+#define RECEIVE_CHECK_MS 1000   /* a blocking call checks the program is still waiting */
 
 /* Answering */
 
@@ -219,15 +220,15 @@ new_call (const CaptureCalls         *calls,
   return call;
 }
 
-/* The address at @remote, @length bytes, into @call; -1 (and the call
- * answered) when it cannot be read. */
+/* The address at @remote, @length bytes (an int, as the kernel reads
+ * it), into @call; -1 (and the call answered) when it cannot be read. */
 static int
 take_address (Call     *call,
               uint64_t  remote,
-              uint64_t  length)
+              int       length)
 {
   /* The kernel refuses these itself, reading nothing. */
-  if (length == 0 || length > sizeof call->address)
+  if (length <= 0 || (size_t) length > sizeof call->address)
     {
       let_continue (call->calls->listener, &call->request);
       return -1;
@@ -292,7 +293,7 @@ resolver_endpoint (const Call              *call,
 static void
 remember_redirect (const Call *call)
 {
-  capture_dns_remember (call->calls->dns, call->copy, call->tgid,
+  capture_dns_remember (call->calls->dns, call->copy, call->type, call->tgid,
                         (const struct sockaddr *) &call->address, call->length);
 }
 
@@ -336,6 +337,89 @@ run_connect (void *data)
   return NULL;
 }
 
+/* Waiting as the program's call would */
+
+/* The program's timeout for @option (SO_RCVTIMEO, SO_SNDTIMEO) in ms;
+ * -1: none. */
+static long long
+socket_timeout_ms (int fd,
+                   int option)
+{
+  struct timeval timeout = { 0 };
+  socklen_t length = sizeof timeout;
+
+  if (getsockopt (fd, SOL_SOCKET, option, &timeout, &length) < 0
+      || (timeout.tv_sec == 0 && timeout.tv_usec == 0))
+    return -1;
+  return (long long) timeout.tv_sec * 1000 + (timeout.tv_usec + 999) / 1000;
+}
+
+/* For a blocking call: until the socket has @events (1), the socket's
+ * timeout passed (0, errno EAGAIN) or the program stopped waiting (-1). */
+static int
+wait_ready (const Call *call,
+            short       events)
+{
+  long long limit = socket_timeout_ms (call->copy, events == POLLIN ? SO_RCVTIMEO : SO_SNDTIMEO);
+  long long waited = 0;
+  struct pollfd poll_fd = { call->copy, events, 0 };
+
+  while (still_waiting (call->calls->listener, call->request.id))
+    {
+      int slice = limit >= 0 && limit - waited < RECEIVE_CHECK_MS ? (int) (limit - waited)
+                                                                  : RECEIVE_CHECK_MS;
+
+      if (poll (&poll_fd, 1, slice) > 0)
+        return 1;
+      waited += slice;
+      if (limit >= 0 && waited >= limit)
+        {
+          errno = EAGAIN;
+          return 0;
+        }
+    }
+  return -1;
+}
+
+static int
+is_blocking (int fd,
+             int flags)
+{
+  return !(fcntl (fd, F_GETFL) & O_NONBLOCK) && !(flags & MSG_DONTWAIT);
+}
+
+/* Fast Open's data sent on the connected socket as send() would: all of
+ * it on a blocking socket (never waiting past the program's own wait),
+ * what fits on a non-blocking one.  SIGPIPE goes to the program, not to
+ * this process. */
+static ssize_t
+send_for_program (const Call *call,
+                  int         flags)
+{
+  int blocking = is_blocking (call->copy, flags), ready = 1;
+  size_t done = 0;
+  ssize_t n = 0;
+
+  while (done < call->data_length && ready > 0)
+    {
+      n = send (call->copy, call->data + done, call->data_length - done,
+                (flags & ~MSG_FASTOPEN) | MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0)
+        done += (size_t) n;
+      else if (n < 0 && errno == EAGAIN && blocking)
+        ready = wait_ready (call, POLLOUT);
+      else
+        break;
+      if (!blocking)
+        break;
+    }
+  if (done > 0)
+    return (ssize_t) done;
+  if (n < 0 && errno == EPIPE && !(flags & MSG_NOSIGNAL))
+    syscall (SYS_tgkill, call->tgid, (pid_t) call->request.pid, SIGPIPE);
+  return ready < 0 ? -2 : n;
+}
+
 /* TCP Fast Open: connected as connect() would be, then the data sent.  A
  * connect still in progress gives EINPROGRESS with nothing sent, as Fast
  * Open without a cookie does. */
@@ -348,9 +432,9 @@ run_fastopen (void *data)
   ssize_t result = connect_stream (call);
 
   if (result == 0)
-    result = send (call->copy, call->data, call->data_length,
-                   (flags & ~MSG_FASTOPEN) | MSG_NOSIGNAL);
-  respond (call->calls->listener, &call->request, result, errno);
+    result = send_for_program (call, flags);
+  if (result != -2)
+    respond (call->calls->listener, &call->request, result, errno);
   free_call (call);
   return NULL;
 }
@@ -397,7 +481,7 @@ handle_connect (Call *call)
 {
   const struct seccomp_data *args = &call->request.data;
 
-  if (take_address (call, args->args[1], args->args[2]) < 0
+  if (take_address (call, args->args[1], (int) args->args[2]) < 0
       || take_socket (call, (int) args->args[0]) < 0)
     free_call (call);
   else if (call->type == SOCK_STREAM)
@@ -444,6 +528,9 @@ send_datagram (Call     *call,
       respond (call->calls->listener, &call->request, -1, EFAULT);
       return 1;
     }
+  /* The bytes are the waiting program's, not a newcomer's with its pid. */
+  if (!still_waiting (call->calls->listener, call->request.id))
+    return 1;
   /* Never waits on the supervisor's loop: a full buffer says EAGAIN. */
   result = sendto (call->copy, call->data, call->data_length, flags | MSG_DONTWAIT,
                    (struct sockaddr *) &endpoint, endpoint_length);
@@ -461,7 +548,7 @@ handle_sendto (Call *call)
   const struct seccomp_data *args = &call->request.data;
   int flags = (int) args->args[3];
 
-  if (take_address (call, args->args[4], args->args[5]) < 0
+  if (take_address (call, args->args[4], (int) args->args[5]) < 0
       || take_socket (call, (int) args->args[0]) < 0)
     {
       free_call (call);
@@ -469,12 +556,13 @@ handle_sendto (Call *call)
     }
   if (call->type == SOCK_STREAM && (flags & MSG_FASTOPEN))
     {
-      if (take_data (call, args->args[1], (size_t) args->args[2]) == 0)
+      if (take_data (call, args->args[1], (size_t) args->args[2]) < 0)
+        respond (call->calls->listener, &call->request, -1, EFAULT);
+      else if (still_waiting (call->calls->listener, call->request.id))
         {
           start_thread (call, run_fastopen);
           return;
         }
-      respond (call->calls->listener, &call->request, -1, EFAULT);
     }
   else if (!(call->type == SOCK_DGRAM
              && send_datagram (call, args->args[1], (size_t) args->args[2], flags)))
@@ -524,7 +612,11 @@ handle_sendmsg (Call *call)
       free_call (call);
       return;
     }
-  if (take_address (call, (uintptr_t) message.msg_name, message.msg_namelen) < 0
+  /* The kernel reads at most a sockaddr_storage of a longer name. */
+  if (take_address (call, (uintptr_t) message.msg_name,
+                    message.msg_namelen < sizeof call->address ? (int) message.msg_namelen
+                                                               : (int) sizeof call->address)
+      < 0
       || take_socket (call, (int) args->args[0]) < 0)
     free_call (call);
   else if (call->type != SOCK_STREAM)
@@ -537,49 +629,13 @@ handle_sendmsg (Call *call)
       respond (call->calls->listener, &call->request, -1, EFAULT);
       free_call (call);
     }
+  else if (!still_waiting (call->calls->listener, call->request.id))
+    free_call (call);
   else
     start_thread (call, run_fastopen);
 }
 
 /* Receiving */
-
-/* The program's receive timeout (SO_RCVTIMEO) in ms; -1: none. */
-static long long
-receive_timeout_ms (int fd)
-{
-  struct timeval timeout = { 0 };
-  socklen_t length = sizeof timeout;
-
-  if (getsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, &length) < 0
-      || (timeout.tv_sec == 0 && timeout.tv_usec == 0))
-    return -1;
-  return (long long) timeout.tv_sec * 1000 + timeout.tv_usec / 1000;
-}
-
-/* For a blocking receive: until the socket is readable (1), the receive
- * timeout passed (0, errno EAGAIN) or the program stopped waiting (-1). */
-static int
-wait_readable (const Call *call)
-{
-  long long limit = receive_timeout_ms (call->copy), waited = 0;
-  struct pollfd poll_fd = { call->copy, POLLIN, 0 };
-
-  while (still_waiting (call->calls->listener, call->request.id))
-    {
-      int slice = limit >= 0 && limit - waited < RECEIVE_CHECK_MS ? (int) (limit - waited)
-                                                                  : RECEIVE_CHECK_MS;
-
-      if (poll (&poll_fd, 1, slice) > 0)
-        return 1;
-      waited += slice;
-      if (limit >= 0 && waited >= limit)
-        {
-          errno = EAGAIN;
-          return 0;
-        }
-    }
-  return -1;
-}
 
 /* The datagram and its sender written where the program wants them. */
 static ssize_t
@@ -596,11 +652,12 @@ deliver (const Call              *call,
 
   given = (size_t) received < room ? (size_t) received : room;
   capture_dns_restore_source (call->calls->dns, call->copy, from, &from_length);
-  if (write_memory (tid, args->args[1], bytes, given) < 0
-      || (args->args[5] != 0 && read_memory (tid, args->args[5], &wanted, sizeof wanted) < 0)
+  /* An address without its length's place: the kernel's EFAULT. */
+  if (args->args[5] == 0
+      || write_memory (tid, args->args[1], bytes, given) < 0
+      || read_memory (tid, args->args[5], &wanted, sizeof wanted) < 0
       || write_memory (tid, args->args[4], from, wanted < from_length ? wanted : from_length) < 0
-      || (args->args[5] != 0 && write_memory (tid, args->args[5], &from_length,
-                                              sizeof from_length) < 0))
+      || write_memory (tid, args->args[5], &from_length, sizeof from_length) < 0)
     {
       errno = EFAULT;
       return -1;
@@ -619,7 +676,7 @@ receive_for_program (const Call *call,
   uint8_t *bytes = malloc (room + 1);
   struct sockaddr_storage from;
   socklen_t from_length = sizeof from;
-  ssize_t received;
+  ssize_t received = -1;
   int ready = 1;
 
   if (bytes == NULL)
@@ -629,12 +686,16 @@ receive_for_program (const Call *call,
     }
   do
     {
-      if (blocking && (ready = wait_readable (call)) <= 0)
+      if (blocking && (ready = wait_ready (call, POLLIN)) <= 0)
         break;
       received = recvfrom (call->copy, bytes, room, (int) args->args[3] | MSG_DONTWAIT,
                            (struct sockaddr *) &from, &from_length);
     }
   while (blocking && received < 0 && errno == EAGAIN);
+  /* Written only for the waiting program (a signal may have ended its
+   * call meanwhile; the datagram is then lost, as DNS allows). */
+  if (ready > 0 && received >= 0 && !still_waiting (call->calls->listener, call->request.id))
+    ready = -1;
   if (ready > 0 && received >= 0)
     received = deliver (call, bytes, received, &from, from_length);
   else if (ready <= 0)
@@ -676,7 +737,7 @@ handle_recvfrom (Call *call)
       free_call (call);
       return;
     }
-  blocking = !(fcntl (call->copy, F_GETFL) & O_NONBLOCK) && !(args->args[3] & MSG_DONTWAIT);
+  blocking = is_blocking (call->copy, (int) args->args[3]);
   if (blocking)
     {
       start_thread (call, run_receive);

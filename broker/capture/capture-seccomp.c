@@ -10,7 +10,8 @@
  * - connect();
  * - sendto() and recvfrom() with an address (a DNS query to a nameserver
  *   and its answer; TCP Fast Open's sendto(MSG_FASTOPEN));
- * - sendmsg() with MSG_FASTOPEN.
+ * - sendmsg() with MSG_FASTOPEN (sendmmsg() with it fails with EOPNOTSUPP,
+ *   as when Fast Open is turned off).
  *
  * capture-seccomp-calls.c judges each: a TCP connect as the LD_PRELOAD
  * library would (capture_decide()), made by the supervisor itself on its
@@ -140,6 +141,13 @@ static struct sock_filter filter[] = {
   NOTIFY,
   IF_CALL (__NR_io_uring_setup, 1),
   FAIL (ENOSYS),
+  /* sendmmsg (fd, messages, count, flags): Fast Open there is refused, as
+   * when it is turned off (the sender then connects first) */
+  IF_CALL (__NR_sendmmsg, 4),
+  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, ARG_LOW (3)),
+  BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 0, 1),
+  FAIL (EOPNOTSUPP),
+  RETURN (SECCOMP_RET_ALLOW),
   /* sendto (fd, buffer, length, flags, address, address_length) and
    * recvfrom (…, address, address_length): with an address */
   IF_CALL (__NR_sendto, 1),

@@ -10,13 +10,14 @@
 #include <string.h>
 
 int
-capture_name_may_be_synthetic (const char *name)
+capture_name_may_be_synthetic (const char *program,
+                               const char *name)
 {
   unsigned char scratch[sizeof (struct in6_addr)];
 
   return name != NULL && name[0] != '\0' && strlen (name) <= BURROW_CAPTURE_MAX_NAME
          && inet_pton (AF_INET, name, scratch) != 1 && inet_pton (AF_INET6, name, scratch) != 1
-         && !capture_settings ()->disabled && capture_local_name_maybe_tunnelled (name);
+         && !capture_settings ()->disabled && capture_local_name_maybe_tunnelled (program, name);
 }
 
 int

@@ -9,9 +9,11 @@
 
 #include <sys/types.h>
 
-/* Whether @name is a name (not an address) that a TUNNEL rule may cover,
- * by the rules snapshot: nothing asked of the broker. */
-CAPTURE_INTERNAL int capture_name_may_be_synthetic (const char *name);
+/* Whether @name is a name (not an address) that a TUNNEL rule may cover
+ * when @program (an executable path; NULL: this process) looks it up, by
+ * the rules snapshot: nothing asked of the broker. */
+CAPTURE_INTERNAL int capture_name_may_be_synthetic (const char *program,
+                                                    const char *name);
 
 /* The broker's synthetic address for @name in @family (AF_INET or
  * AF_INET6), asked on behalf of @pid (0: this process).  Returns 1 with
