@@ -570,60 +570,60 @@ typedef struct
 #define DEFAULT_SERVER { "127.0.0.1" }
 
 static const ResolvCase resolv_cases[] = {
-  { "one", "nameserver 10.0.0.1\n", 8, { "10.0.0.1" } },
-  { "several", "nameserver 10.0.0.1\nnameserver 2001:db8::53\nnameserver 192.0.2.7\n", 8,
-    { "10.0.0.1", "2001:db8::53", "192.0.2.7" } },
+  { "one", "nameserver 192.0.2.1\n", 8, { "192.0.2.1" } },
+  { "several", "nameserver 192.0.2.1\nnameserver 2001:db8::53\nnameserver 192.0.2.7\n", 8,
+    { "192.0.2.1", "2001:db8::53", "192.0.2.7" } },
   { "systemd-resolved", "# This is /run/systemd/resolve/stub-resolv.conf\n"
     "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch corp.test\n", 8, { "127.0.0.53" } },
   { "other-lines", "domain corp.test\nsearch corp.test test\noptions ndots:2 timeout:1\n"
-    "sortlist 10.0.0.0/8\nnameserver ::1\n", 8, { "::1" } },
-  { "tab", "nameserver\t10.0.0.2\n", 8, { "10.0.0.2" } },
-  { "spaces-and-tabs", "nameserver \t  10.0.0.3\t \n", 8, { "10.0.0.3" } },
-  { "comments", "# nameserver 10.9.9.9\n; nameserver 10.8.8.8\nnameserver 10.0.0.1\n", 8,
-    { "10.0.0.1" } },
-  { "trailing-comment", "nameserver 10.0.0.1 # the office\nnameserver 10.0.0.2 ; spare\n", 8,
-    { "10.0.0.1", "10.0.0.2" } },
+    "sortlist 192.0.2.0/24\nnameserver ::1\n", 8, { "::1" } },
+  { "tab", "nameserver\t192.0.2.2\n", 8, { "192.0.2.2" } },
+  { "spaces-and-tabs", "nameserver \t  192.0.2.3\t \n", 8, { "192.0.2.3" } },
+  { "comments", "# nameserver 198.51.100.9\n; nameserver 198.51.100.8\nnameserver 192.0.2.1\n", 8,
+    { "192.0.2.1" } },
+  { "trailing-comment", "nameserver 192.0.2.1 # the office\nnameserver 192.0.2.2 ; spare\n", 8,
+    { "192.0.2.1", "192.0.2.2" } },
   /* As glibc does: '#' and ';' end the address even without a space. */
-  { "comment-touching", "nameserver 10.0.0.1#x\nnameserver 2001:db8::1;y\n", 8,
-    { "10.0.0.1", "2001:db8::1" } },
-  { "trailing-word", "nameserver 10.0.0.1 10.0.0.2\n", 8, { "10.0.0.1" } },
+  { "comment-touching", "nameserver 192.0.2.1#x\nnameserver 2001:db8::1;y\n", 8,
+    { "192.0.2.1", "2001:db8::1" } },
+  { "trailing-word", "nameserver 192.0.2.1 192.0.2.2\n", 8, { "192.0.2.1" } },
   { "scope", "nameserver fe80::1%eth0\n", 8, { "fe80::1" } },
   { "scope-number", "nameserver fe80::53%2 # link\n", 8, { "fe80::53" } },
-  { "v4-mapped", "nameserver ::ffff:10.0.0.1\n", 8, { "::ffff:10.0.0.1" } },
-  { "v6-longest", "nameserver 2001:0db8:0000:0000:0000:ffff:192.168.100.200\n", 8,
-    { "2001:db8::ffff:c0a8:64c8" } },
-  { "no-final-newline", "search corp.test\nnameserver 10.0.0.4", 8, { "10.0.0.4" } },
-  { "blank-lines", "\n\n  \n\t\nnameserver 10.0.0.5\n\n", 8, { "10.0.0.5" } },
-  { "duplicates-kept", "nameserver 10.0.0.1\nnameserver 10.0.0.1\n", 8,
-    { "10.0.0.1", "10.0.0.1" } },
+  { "v4-mapped", "nameserver ::ffff:192.0.2.1\n", 8, { "::ffff:192.0.2.1" } },
+  { "v6-longest", "nameserver 2001:0db8:0000:0000:0000:ffff:198.51.100.200\n", 8,
+    { "2001:db8::ffff:c633:64c8" } },
+  { "no-final-newline", "search corp.test\nnameserver 192.0.2.4", 8, { "192.0.2.4" } },
+  { "blank-lines", "\n\n  \n\t\nnameserver 192.0.2.5\n\n", 8, { "192.0.2.5" } },
+  { "duplicates-kept", "nameserver 192.0.2.1\nnameserver 192.0.2.1\n", 8,
+    { "192.0.2.1", "192.0.2.1" } },
   /* A line that does not parse is skipped; the rest still count. */
-  { "invalid-skipped", "nameserver 10.0.0.256\nnameserver banana\nnameserver 10.0.0\n"
-    "nameserver [::1]\nnameserver ::1:53:\nnameserver 2001:db8::g\nnameserver 10.0.0.6\n",
-    8, { "10.0.0.6" } },
+  { "invalid-skipped", "nameserver 192.0.2.256\nnameserver banana\nnameserver 192.0.2\n"
+    "nameserver [::1]\nnameserver ::1:53:\nnameserver 2001:db8::g\nnameserver 192.0.2.6\n",
+    8, { "192.0.2.6" } },
   { "no-address", "nameserver\nnameserver \nnameserver\t\nnameserver #\nnameserver %eth0\n"
-    "nameserver 10.0.0.7\n", 8, { "10.0.0.7" } },
+    "nameserver 192.0.2.7\n", 8, { "192.0.2.7" } },
   { "address-too-long", "nameserver 0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001\n"
-    "nameserver 10.0.0.8\n", 8, { "10.0.0.8" } },
+    "nameserver 192.0.2.8\n", 8, { "192.0.2.8" } },
   /* The keyword is "nameserver", at the start of the line, then a blank. */
-  { "nameservers", "nameservers 10.0.0.1\n", 8, DEFAULT_SERVER },
-  { "no-blank", "nameserver10.0.0.1\n", 8, DEFAULT_SERVER },
-  { "indented", " nameserver 10.0.0.1\n\tnameserver 10.0.0.2\n", 8, DEFAULT_SERVER },
-  { "upper-case", "NAMESERVER 10.0.0.1\nNameserver 10.0.0.2\n", 8, DEFAULT_SERVER },
-  { "prefix", "nameserve 10.0.0.1\n", 8, DEFAULT_SERVER },
+  { "nameservers", "nameservers 192.0.2.1\n", 8, DEFAULT_SERVER },
+  { "no-blank", "nameserver192.0.2.1\n", 8, DEFAULT_SERVER },
+  { "indented", " nameserver 192.0.2.1\n\tnameserver 192.0.2.2\n", 8, DEFAULT_SERVER },
+  { "upper-case", "NAMESERVER 192.0.2.1\nNameserver 192.0.2.2\n", 8, DEFAULT_SERVER },
+  { "prefix", "nameserve 192.0.2.1\n", 8, DEFAULT_SERVER },
   /* As glibc, which cuts the address at blanks, '#' and ';' only: with a
    * CR before the newline the address does not parse. */
-  { "crlf", "nameserver 10.0.0.1\r\nnameserver 10.0.0.2\n", 8, { "10.0.0.2" } },
-  { "crlf-only", "nameserver 10.0.0.1\r\n", 8, DEFAULT_SERVER },
-  { "max-3", "nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n"
-    "nameserver 10.0.0.4\nnameserver 10.0.0.5\n", 3, { "10.0.0.1", "10.0.0.2", "10.0.0.3" } },
-  { "max-1", "nameserver 2001:db8::1\nnameserver 10.0.0.2\n", 1, { "2001:db8::1" } },
-  { "max-8", "nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n"
-    "nameserver 10.0.0.4\nnameserver 10.0.0.5\nnameserver 10.0.0.6\nnameserver 10.0.0.7\n"
-    "nameserver 10.0.0.8\nnameserver 10.0.0.9\n", 8,
-    { "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6", "10.0.0.7",
-      "10.0.0.8" } },
-  { "max-after-invalid", "nameserver x\nnameserver 10.0.0.1\nnameserver 10.0.0.2\n", 1,
-    { "10.0.0.1" } },
+  { "crlf", "nameserver 192.0.2.1\r\nnameserver 192.0.2.2\n", 8, { "192.0.2.2" } },
+  { "crlf-only", "nameserver 192.0.2.1\r\n", 8, DEFAULT_SERVER },
+  { "max-3", "nameserver 192.0.2.1\nnameserver 192.0.2.2\nnameserver 192.0.2.3\n"
+    "nameserver 192.0.2.4\nnameserver 192.0.2.5\n", 3, { "192.0.2.1", "192.0.2.2", "192.0.2.3" } },
+  { "max-1", "nameserver 2001:db8::1\nnameserver 192.0.2.2\n", 1, { "2001:db8::1" } },
+  { "max-8", "nameserver 192.0.2.1\nnameserver 192.0.2.2\nnameserver 192.0.2.3\n"
+    "nameserver 192.0.2.4\nnameserver 192.0.2.5\nnameserver 192.0.2.6\nnameserver 192.0.2.7\n"
+    "nameserver 192.0.2.8\nnameserver 192.0.2.9\n", 8,
+    { "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5", "192.0.2.6", "192.0.2.7",
+      "192.0.2.8" } },
+  { "max-after-invalid", "nameserver x\nnameserver 192.0.2.1\nnameserver 192.0.2.2\n", 1,
+    { "192.0.2.1" } },
   { "empty", "", 8, DEFAULT_SERVER },
   { "none", "search corp.test\noptions ndots:1\n", 8, DEFAULT_SERVER },
   { "none-max-1", "# nothing\n", 1, DEFAULT_SERVER },
@@ -698,7 +698,7 @@ test_resolv_conf_edges (void)
 
   memset (servers, 0xa5, sizeof servers);
   memset (untouched, 0xa5, sizeof untouched);
-  g_assert_cmpuint (capture_dns_parse_resolv_conf ("nameserver 10.0.0.1\n", servers, 0), ==, 0);
+  g_assert_cmpuint (capture_dns_parse_resolv_conf ("nameserver 192.0.2.1\n", servers, 0), ==, 0);
   g_assert_cmpuint (capture_dns_parse_resolv_conf ("", servers, 0), ==, 0);
   g_assert_cmpmem (servers, sizeof servers, untouched, sizeof untouched);
 
@@ -719,12 +719,12 @@ typedef struct
 } ServerCase;
 
 static const ServerCase server_cases[] = {
-  { "10.0.0.1", 53, FALSE, TRUE },
-  { "10.0.0.1", 5353, FALSE, FALSE },
-  { "10.0.0.1", 0, FALSE, FALSE },
-  { "10.0.0.2", 53, FALSE, FALSE },
-  { "10.0.0.1", 53, TRUE, TRUE },
-  { "10.0.0.1", 54, TRUE, FALSE },
+  { "192.0.2.1", 53, FALSE, TRUE },
+  { "192.0.2.1", 5353, FALSE, FALSE },
+  { "192.0.2.1", 0, FALSE, FALSE },
+  { "192.0.2.2", 53, FALSE, FALSE },
+  { "192.0.2.1", 53, TRUE, TRUE },
+  { "192.0.2.1", 54, TRUE, FALSE },
   { "2001:db8::53", 53, FALSE, TRUE },
   { "2001:db8::53", 853, FALSE, FALSE },
   { "2001:db8::54", 53, FALSE, FALSE },
@@ -732,15 +732,15 @@ static const ServerCase server_cases[] = {
   { "192.0.2.9", 53, FALSE, TRUE },
   { "192.0.2.9", 53, TRUE, TRUE },
   { "192.0.2.10", 53, TRUE, FALSE },
-  /* ::10.0.0.1 (IPv4-compatible) and ::1 are IPv6 addresses. */
-  { "::10.0.0.1", 53, FALSE, FALSE },
+  /* ::192.0.2.1 (IPv4-compatible) and ::1 are IPv6 addresses. */
+  { "::192.0.2.1", 53, FALSE, FALSE },
   { "::1", 53, FALSE, FALSE },
   { "127.0.0.1", 53, FALSE, FALSE },
   { "0.0.0.0", 53, FALSE, FALSE },
   { "::", 53, FALSE, FALSE },
 };
 
-static const char *const test_servers[] = { "10.0.0.1", "2001:db8::53", "::ffff:192.0.2.9" };
+static const char *const test_servers[] = { "192.0.2.1", "2001:db8::53", "::ffff:192.0.2.9" };
 
 static void
 make_address (const ServerCase        *c,
@@ -807,7 +807,7 @@ test_is_server_other_families (void)
   struct sockaddr_un un = { .sun_family = AF_UNIX, .sun_path = "/run/dns" };
   struct sockaddr_storage unspec = { .ss_family = AF_UNSPEC };
 
-  make_server ("10.0.0.1", 53, &servers[0]);
+  make_server ("192.0.2.1", 53, &servers[0]);
   g_assert_false (capture_dns_is_server (servers, 1, (struct sockaddr *) &un, sizeof un));
   g_assert_false (capture_dns_is_server (servers, 1, (struct sockaddr *) &unspec,
                                          sizeof unspec));
@@ -850,8 +850,8 @@ test_plain_address_v6 (void)
   struct sockaddr_storage address, out;
   struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &address;
 
-  /* ::10.0.0.1 is IPv4-compatible, not mapped: left as it is. */
-  static const char * const addresses[] = { "2001:db8::1", "::1", "::10.0.0.1", "fe80::1" };
+  /* ::192.0.2.1 is IPv4-compatible, not mapped: left as it is. */
+  static const char * const addresses[] = { "2001:db8::1", "::1", "::192.0.2.1", "fe80::1" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (addresses); i++)
     {
@@ -868,7 +868,7 @@ test_plain_address_v6 (void)
                         ==, 0);
     }
   /* A mapped address with a short length is no address either. */
-  make_server ("::ffff:10.0.0.1", 53, &address);
+  make_server ("::ffff:192.0.2.1", 53, &address);
   g_assert_cmpuint (capture_dns_plain_address ((struct sockaddr *) &address,
                                                sizeof (struct sockaddr_in6) - 1, &out), ==, 0);
 }
