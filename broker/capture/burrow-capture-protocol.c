@@ -400,6 +400,20 @@ put_u8_field (Writer  *writer,
   put_bytes (writer, bytes, sizeof bytes);
 }
 
+/* A NUL-terminated field (NAME, EXECUTABLE: at most 255 bytes, checked
+ * by the caller), without its NUL. */
+static void
+put_string_field (Writer     *writer,
+                  uint8_t     tag,
+                  const char *text)
+{
+  size_t length = strlen (text);
+
+  put_u8 (writer, tag);
+  put_u8 (writer, (uint8_t) length);
+  put_bytes (writer, text, length);
+}
+
 static void
 put_fields (Writer                     *writer,
             const BurrowCaptureMessage *message)
@@ -417,25 +431,13 @@ put_fields (Writer                     *writer,
       put_bytes (writer, message->address, size);
     }
   if (present & BURROW_CAPTURE_HAS_NAME)
-    {
-      size_t length = strlen (message->name);
-
-      put_u8 (writer, BURROW_CAPTURE_TAG_NAME);
-      put_u8 (writer, (uint8_t) length);
-      put_bytes (writer, message->name, length);
-    }
+    put_string_field (writer, BURROW_CAPTURE_TAG_NAME, message->name);
   if (present & BURROW_CAPTURE_HAS_FLAGS)
     put_u32_field (writer, BURROW_CAPTURE_TAG_FLAGS, message->flags);
   if (present & BURROW_CAPTURE_HAS_FAMILY)
     put_u8_field (writer, BURROW_CAPTURE_TAG_FAMILY, message->query_family);
   if (present & BURROW_CAPTURE_HAS_EXECUTABLE)
-    {
-      size_t length = strlen (message->executable);
-
-      put_u8 (writer, BURROW_CAPTURE_TAG_EXECUTABLE);
-      put_u8 (writer, (uint8_t) length);
-      put_bytes (writer, message->executable, length);
-    }
+    put_string_field (writer, BURROW_CAPTURE_TAG_EXECUTABLE, message->executable);
   if (present & BURROW_CAPTURE_HAS_PID)
     put_u32_field (writer, BURROW_CAPTURE_TAG_PID, message->pid);
   if (present & BURROW_CAPTURE_HAS_ACTION)

@@ -27,6 +27,7 @@
 
 #include "capture-dns-message.h"
 #include "capture-synthetic.h"
+#include "capture-thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -624,20 +625,10 @@ start_work (void *(*run) (void *),
             Work  *work)
 {
   atomic_int *count = work->fd >= 0 ? &work->dns->connections : &work->dns->busy;
-  pthread_attr_t attributes;
-  pthread_t thread;
 
-  if (atomic_fetch_add (count, 1) >= (work->fd >= 0 ? MAX_CONNECTIONS : MAX_BUSY))
-    {
-      finish_work (work);
-      return;
-    }
-  pthread_attr_init (&attributes);
-  pthread_attr_setdetachstate (&attributes, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize (&attributes, 256 * 1024);
-  if (pthread_create (&thread, &attributes, run, work) != 0)
+  if (atomic_fetch_add (count, 1) >= (work->fd >= 0 ? MAX_CONNECTIONS : MAX_BUSY)
+      || capture_thread_start (run, work) < 0)
     finish_work (work);
-  pthread_attr_destroy (&attributes);
 }
 
 static Work *

@@ -28,12 +28,12 @@
 #include "capture-seccomp-private.h"
 
 #include "capture-decide.h"
+#include "capture-thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -443,18 +443,11 @@ static void
 start_thread (Call   *call,
               void *(*run) (void *))
 {
-  pthread_attr_t attributes;
-  pthread_t thread;
-
-  pthread_attr_init (&attributes);
-  pthread_attr_setdetachstate (&attributes, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize (&attributes, 256 * 1024);
-  if (pthread_create (&thread, &attributes, run, call) != 0)
+  if (capture_thread_start (run, call) < 0)
     {
       respond (call->calls->listener, &call->request, -1, EAGAIN);
       free_call (call);
     }
-  pthread_attr_destroy (&attributes);
 }
 
 /* A UDP connect to a nameserver: to the resolver instead (it does not
