@@ -13,23 +13,32 @@
  * answers for this long is abandoned and the agent told to close it. */
 #define AGENT_TIMEOUT_MINUTES 10
 
+/* A question that finds no agent starts the front end by D-Bus activation
+ * (it registers an agent at start-up) and waits this long for it. */
+#define FRONT_END_NAME "io.github.burrow.Burrow"
+#define ACTIVATION_TIMEOUT_SECONDS 30
+#define NO_AGENT_HINT "; run \"burrowctl agent\" to answer on a terminal"
+
 typedef struct
 {
   char *sender;
   char *path;
 } Agent;
 
-/* One question in flight: which agent was asked, and under which id, so
- * that it can be told to stop asking. */
+/* One question in flight: what to ask, which agent was asked and under
+ * which id, so that it can be told to stop asking. */
 typedef struct
 {
   BrokerAgents *agents;
   char *id;
-  char *sender;
+  char *sender;                /* NULL until an agent is asked */
   char *path;
   const char *method;
+  GVariant *parameters;
+  const GVariantType *reply_type;
   gboolean can_remember;
   guint n_prompts;
+  GSource *cancelled;          /* while waiting for an agent to register */
 } Request;
 
 struct _BrokerAgents
@@ -40,6 +49,14 @@ struct _BrokerAgents
   GPtrArray *agents;           /* Agent, the most recently registered last */
   GHashTable *watches;         /* sender → g_bus_watch_name id */
   guint next_request;
+
+  /* Questions that found no agent, and the front end started for them. */
+  GQueue waiting;              /* GTask, owned */
+  GCancellable *activation;    /* set while activating: StartServiceByName */
+  guint activation_timeout_id;
+  guint owner_changed_id;      /* NameOwnerChanged of FRONT_END_NAME */
+  guint activation_timeout;    /* seconds */
+  guint dispatch_id;           /* idle: a new agent gets the waiting questions */
 };
 
 G_DEFINE_FINAL_TYPE (BrokerAgents, broker_agents, G_TYPE_OBJECT)
@@ -53,8 +70,19 @@ agent_free (Agent *agent)
 }
 
 static void
+stop_waiting (Request *request)
+{
+  if (request->cancelled == NULL)
+    return;
+  g_source_destroy (request->cancelled);
+  g_clear_pointer (&request->cancelled, g_source_unref);
+}
+
+static void
 request_free (Request *request)
 {
+  stop_waiting (request);
+  g_clear_pointer (&request->parameters, g_variant_unref);
   g_object_unref (request->agents);
   g_free (request->id);
   g_free (request->sender);
@@ -132,6 +160,9 @@ on_agent_vanished (GDBusConnection *connection,
   forget_sender_if_unused (self, sender);
 }
 
+static void     stop_activation  (BrokerAgents *self);
+static gboolean dispatch_waiting (gpointer      user_data);
+
 /* Registering the same agent again makes it the most recent one. */
 gboolean
 broker_agents_register (BrokerAgents *self,
@@ -173,6 +204,9 @@ broker_agents_register (BrokerAgents *self,
       g_hash_table_insert (self->watches, g_strdup (sender), GUINT_TO_POINTER (watch));
     }
   g_message ("agent %s at %s registered", path, sender);
+  stop_activation (self);
+  if (!g_queue_is_empty (&self->waiting) && self->dispatch_id == 0)
+    self->dispatch_id = g_idle_add (dispatch_waiting, self);
   return TRUE;
 }
 
@@ -206,36 +240,6 @@ broker_agents_has_agent (BrokerAgents *self)
   g_return_val_if_fail (BROKER_IS_AGENTS (self), FALSE);
 
   return self->agents->len > 0;
-}
-
-/* Picks the agent to ask, or completes @task with the reason there is none.
- * The request is the task's data. */
-static Request *
-start_request (BrokerAgents *self,
-               GTask        *task,
-               const char   *method)
-{
-  Agent *agent;
-  Request *request;
-
-  if (self->agents->len == 0)
-    {
-      g_task_return_new_error (task, BROKER_ERROR, BROKER_ERROR_NO_AGENT,
-                               "no agent is registered to ask the user; start Burrow or run "
-                               "\"burrowctl agent\"");
-      return NULL;
-    }
-  if (g_task_return_error_if_cancelled (task))
-    return NULL;
-  agent = self->agents->pdata[self->agents->len - 1];
-  request = g_new0 (Request, 1);
-  request->agents = g_object_ref (self);
-  request->id = g_strdup_printf ("%u", ++self->next_request);
-  request->sender = g_strdup (agent->sender);
-  request->path = g_strdup (agent->path);
-  request->method = method;
-  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
-  return request;
 }
 
 /* Tells the agent to close the question: nobody waits for the answer. */
@@ -297,19 +301,257 @@ on_reply (GObject      *source,
   g_task_return_pointer (task, reply, (GDestroyNotify) g_variant_unref);
 }
 
+/* Asks the most recently registered agent; there is one. */
 static void
-send_request (GTask              *task,
-              GVariant           *parameters,
-              const GVariantType *reply_type)
+send_request (BrokerAgents *self,
+              GTask        *task)
+{
+  Request *request = g_task_get_task_data (task);
+  Agent *agent = self->agents->pdata[self->agents->len - 1];
+
+  request->sender = g_strdup (agent->sender);
+  request->path = g_strdup (agent->path);
+  g_debug ("asking agent %s at %s: %s, request %s", request->path, request->sender,
+           request->method, request->id);
+  g_dbus_connection_call (self->connection, request->sender, request->path, AGENT_INTERFACE,
+                          request->method, request->parameters, request->reply_type,
+                          G_DBUS_CALL_FLAGS_NONE, AGENT_TIMEOUT_MINUTES * 60 * 1000,
+                          g_task_get_cancellable (task), on_reply, task);
+}
+
+/* Activating the front end: questions that find no agent wait here, all of
+ * them for one activation, until an agent registers (they are then asked),
+ * the front end cannot be started, leaves the bus or does not register in
+ * time (they fail with NoAgent), or they are cancelled. */
+
+static void begin_request (BrokerAgents *self,
+                           GTask        *task);
+
+static void
+stop_activation (BrokerAgents *self)
+{
+  if (self->activation == NULL)
+    return;
+  g_cancellable_cancel (self->activation);
+  g_clear_object (&self->activation);
+  g_clear_handle_id (&self->activation_timeout_id, g_source_remove);
+  if (self->owner_changed_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->connection, self->owner_changed_id);
+  self->owner_changed_id = 0;
+}
+
+/* Taken first: a caller told of the failure may ask again, and that
+ * question starts an activation of its own. */
+static void
+return_waiting (BrokerAgents *self,
+                GError       *error)
+{
+  g_autoptr(GError) owned = error;
+  GQueue waiting = self->waiting;
+  GTask *task;
+
+  g_queue_init (&self->waiting);
+  stop_activation (self);
+  while ((task = g_queue_pop_head (&waiting)) != NULL)
+    {
+      stop_waiting (g_task_get_task_data (task));
+      g_task_return_error (task, g_error_copy (error));
+      g_object_unref (task);
+    }
+}
+
+static void
+fail_waiting (BrokerAgents *self,
+              const char   *reason)
+{
+  g_message ("no agent is registered and %s %s", FRONT_END_NAME, reason);
+  return_waiting (self, g_error_new (BROKER_ERROR, BROKER_ERROR_NO_AGENT,
+                                     "no agent is registered and Burrow (%s) %s" NO_AGENT_HINT,
+                                     FRONT_END_NAME, reason));
+}
+
+static void
+on_service_started (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *reason = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  /* Cancelled: an agent registered, or the agents are gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (reply != NULL)
+    {
+      g_debug ("%s is on the bus; waiting for it to register an agent", FRONT_END_NAME);
+      return;
+    }
+  g_dbus_error_strip_remote_error (error);
+  reason = g_strdup_printf ("could not be started: %s", error->message);
+  fail_waiting (user_data, reason);
+}
+
+/* The front end left the bus (or crashed) without registering an agent. */
+static void
+on_front_end_owner_changed (GDBusConnection *connection,
+                            const char      *sender,
+                            const char      *object_path,
+                            const char      *interface,
+                            const char      *signal,
+                            GVariant        *parameters,
+                            gpointer         user_data)
+{
+  const char *name = NULL;
+  const char *old_owner = NULL;
+  const char *new_owner = NULL;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sss)")))
+    return;
+  g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
+  if (*old_owner != '\0' && *new_owner == '\0')
+    fail_waiting (user_data, "left the bus without registering an agent");
+}
+
+static gboolean
+on_activation_timeout (gpointer user_data)
+{
+  BrokerAgents *self = user_data;
+  g_autofree char *reason = g_strdup_printf ("did not register an agent within %u s",
+                                             self->activation_timeout);
+
+  self->activation_timeout_id = 0;
+  fail_waiting (self, reason);
+  return G_SOURCE_REMOVE;
+}
+
+/* Subscribed before the start, so an owner that leaves at once is seen. */
+static void
+start_activation (BrokerAgents *self)
+{
+  g_message ("no agent registered: starting %s to ask the user", FRONT_END_NAME);
+  self->activation = g_cancellable_new ();
+  self->owner_changed_id =
+    g_dbus_connection_signal_subscribe (self->connection, "org.freedesktop.DBus",
+                                        "org.freedesktop.DBus", "NameOwnerChanged",
+                                        "/org/freedesktop/DBus", FRONT_END_NAME,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, on_front_end_owner_changed,
+                                        self, NULL);
+  self->activation_timeout_id = g_timeout_add_seconds (self->activation_timeout,
+                                                       on_activation_timeout, self);
+  /* No call timeout: the bus's own and ours bound it. */
+  g_dbus_connection_call (self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "StartServiceByName",
+                          g_variant_new ("(su)", FRONT_END_NAME, 0), G_VARIANT_TYPE ("(u)"),
+                          G_DBUS_CALL_FLAGS_NONE, G_MAXINT, self->activation, on_service_started,
+                          self);
+}
+
+/* An activation lasts only while a question waits for it. */
+static gboolean
+on_waiting_cancelled (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  BrokerAgents *self = g_task_get_source_object (task);
+
+  g_queue_remove (&self->waiting, task);
+  stop_waiting (g_task_get_task_data (task));
+  if (g_queue_is_empty (&self->waiting) && self->activation != NULL)
+    {
+      g_debug ("no question waits for %s any more", FRONT_END_NAME);
+      stop_activation (self);
+    }
+  g_task_return_error_if_cancelled (task);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes @task. */
+static void
+wait_for_agent (BrokerAgents *self,
+                GTask        *task)
+{
+  Request *request = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (cancellable != NULL)
+    {
+      request->cancelled = g_cancellable_source_new (cancellable);
+      g_source_set_callback (request->cancelled,
+                             (GSourceFunc) (void (*) (void)) on_waiting_cancelled, task, NULL);
+      g_source_attach (request->cancelled, g_task_get_context (task));
+    }
+  g_queue_push_tail (&self->waiting, task);
+  if (self->activation == NULL)
+    start_activation (self);
+}
+
+/* After the RegisterAgent reply has gone: the agent is ready for them. */
+static gboolean
+dispatch_waiting (gpointer user_data)
+{
+  BrokerAgents *self = user_data;
+  GQueue waiting = self->waiting;
+  GTask *task;
+
+  self->dispatch_id = 0;
+  g_queue_init (&self->waiting);
+  while ((task = g_queue_pop_head (&waiting)) != NULL)
+    {
+      stop_waiting (g_task_get_task_data (task));
+      begin_request (self, task);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes @task: asks an agent now, or once one registers. */
+static void
+begin_request (BrokerAgents *self,
+               GTask        *task)
+{
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  if (self->agents->len > 0)
+    send_request (self, task);
+  else
+    wait_for_agent (self, task);
+}
+
+static GTask *
+new_request (BrokerAgents        *self,
+             const char          *method,
+             gpointer             source_tag,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Request *request = g_new0 (Request, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  request->agents = g_object_ref (self);
+  request->id = g_strdup_printf ("%u", ++self->next_request);
+  request->method = method;
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+  return task;
+}
+
+/* Takes @task; @parameters start with the request's id. */
+static void
+ask (GTask              *task,
+     GVariant           *parameters,
+     const GVariantType *reply_type)
 {
   Request *request = g_task_get_task_data (task);
 
-  g_debug ("asking agent %s at %s: %s, request %s", request->path, request->sender,
-           request->method, request->id);
-  g_dbus_connection_call (request->agents->connection, request->sender, request->path,
-                          AGENT_INTERFACE, request->method, parameters, reply_type,
-                          G_DBUS_CALL_FLAGS_NONE, AGENT_TIMEOUT_MINUTES * 60 * 1000,
-                          g_task_get_cancellable (task), on_reply, task);
+  request->parameters = g_variant_ref_sink (parameters);
+  request->reply_type = reply_type;
+  begin_request (request->agents, task);
 }
 
 static GVariant *
@@ -334,20 +576,18 @@ broker_agents_confirm_host_key_async (BrokerAgents        *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  GTask *task;
   Request *request;
 
   g_return_if_fail (BROKER_IS_AGENTS (self));
   g_return_if_fail (profile != NULL && host_port != NULL);
   g_return_if_fail (key_type != NULL && fingerprint != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, broker_agents_confirm_host_key_async);
-  if ((request = start_request (self, task, "ConfirmHostKey")) == NULL)
-    return;
-  send_request (g_steal_pointer (&task),
-                g_variant_new ("(sssss)", request->id, profile, host_port, key_type, fingerprint),
-                G_VARIANT_TYPE ("(s)"));
+  task = new_request (self, "ConfirmHostKey", broker_agents_confirm_host_key_async, cancellable,
+                      callback, user_data);
+  request = g_task_get_task_data (task);
+  ask (task, g_variant_new ("(sssss)", request->id, profile, host_port, key_type, fingerprint),
+       G_VARIANT_TYPE ("(s)"));
 }
 
 /* On error the answer is BROKER_HOST_KEY_ANSWER_REJECT. */
@@ -382,20 +622,18 @@ broker_agents_request_password_async (BrokerAgents        *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  GTask *task;
   Request *request;
 
   g_return_if_fail (BROKER_IS_AGENTS (self));
   g_return_if_fail (profile != NULL && prompt != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, broker_agents_request_password_async);
-  if ((request = start_request (self, task, "RequestPassword")) == NULL)
-    return;
+  task = new_request (self, "RequestPassword", broker_agents_request_password_async, cancellable,
+                      callback, user_data);
+  request = g_task_get_task_data (task);
   request->can_remember = !!can_remember;
-  send_request (g_steal_pointer (&task),
-                g_variant_new ("(sssb)", request->id, profile, prompt, request->can_remember),
-                G_VARIANT_TYPE ("(sb)"));
+  ask (task, g_variant_new ("(sssb)", request->id, profile, prompt, request->can_remember),
+       G_VARIANT_TYPE ("(sb)"));
 }
 
 /* The D-Bus reply's own copy of a secret is beyond reach; the copy returned
@@ -431,19 +669,16 @@ broker_agents_request_passphrase_async (BrokerAgents        *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  GTask *task;
   Request *request;
 
   g_return_if_fail (BROKER_IS_AGENTS (self));
   g_return_if_fail (profile != NULL && identity_file != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, broker_agents_request_passphrase_async);
-  if ((request = start_request (self, task, "RequestPassphrase")) == NULL)
-    return;
-  send_request (g_steal_pointer (&task),
-                g_variant_new ("(sss)", request->id, profile, identity_file),
-                G_VARIANT_TYPE ("(s)"));
+  task = new_request (self, "RequestPassphrase", broker_agents_request_passphrase_async,
+                      cancellable, callback, user_data);
+  request = g_task_get_task_data (task);
+  ask (task, g_variant_new ("(sss)", request->id, profile, identity_file), G_VARIANT_TYPE ("(s)"));
 }
 
 char *
@@ -475,24 +710,22 @@ broker_agents_keyboard_interactive_async (BrokerAgents        *self,
                                           gpointer             user_data)
 {
   g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(sb)"));
-  g_autoptr(GTask) task = NULL;
+  GTask *task;
   Request *request;
 
   g_return_if_fail (BROKER_IS_AGENTS (self));
   g_return_if_fail (profile != NULL);
   g_return_if_fail (prompts != NULL || n_prompts == 0);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, broker_agents_keyboard_interactive_async);
-  if ((request = start_request (self, task, "KeyboardInteractive")) == NULL)
-    return;
+  task = new_request (self, "KeyboardInteractive", broker_agents_keyboard_interactive_async,
+                      cancellable, callback, user_data);
+  request = g_task_get_task_data (task);
   request->n_prompts = n_prompts;
   for (guint i = 0; i < n_prompts; i++)
     g_variant_builder_add (&builder, "(sb)", prompts[i], echo != NULL && echo[i]);
-  send_request (g_steal_pointer (&task),
-                g_variant_new ("(ssssa(sb))", request->id, profile, name != NULL ? name : "",
-                               instruction != NULL ? instruction : "", &builder),
-                G_VARIANT_TYPE ("(as)"));
+  ask (task, g_variant_new ("(ssssa(sb))", request->id, profile, name != NULL ? name : "",
+                            instruction != NULL ? instruction : "", &builder),
+       G_VARIANT_TYPE ("(as)"));
 }
 
 /* Exactly one answer per prompt, in order. */
@@ -520,6 +753,61 @@ broker_agents_keyboard_interactive_finish (BrokerAgents  *self,
   return g_variant_dup_strv (answers, NULL);
 }
 
+/* A changed host key was refused: the user is warned, nothing is asked.
+ * @host_port as for broker_agents_confirm_host_key_async(); @known and
+ * @offered are the fingerprints of the recorded and the offered key,
+ * @known_location is "file:line" of the recorded one. */
+void
+broker_agents_host_key_changed_async (BrokerAgents        *self,
+                                      const char          *profile,
+                                      const char          *host_port,
+                                      const char          *key_type,
+                                      const char          *known,
+                                      const char          *offered,
+                                      const char          *known_location,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  GTask *task;
+  Request *request;
+
+  g_return_if_fail (BROKER_IS_AGENTS (self));
+  g_return_if_fail (profile != NULL && host_port != NULL && key_type != NULL);
+  g_return_if_fail (known != NULL && offered != NULL);
+  g_return_if_fail (known_location != NULL);
+
+  task = new_request (self, "HostKeyChanged", broker_agents_host_key_changed_async, cancellable,
+                      callback, user_data);
+  request = g_task_get_task_data (task);
+  ask (task, g_variant_new ("(sssssss)", request->id, profile, host_port, key_type, known,
+                            offered, known_location),
+       G_VARIANT_TYPE_UNIT);
+}
+
+/* Whether an agent took the warning. */
+gboolean
+broker_agents_host_key_changed_finish (BrokerAgents  *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_autoptr(GVariant) reply = finish_reply (self, result, broker_agents_host_key_changed_async,
+                                            error);
+
+  return reply != NULL;
+}
+
+/* Tests shorten the wait for an activated front end to register an agent. */
+void
+broker_agents_set_activation_timeout (BrokerAgents *self,
+                                      guint         seconds)
+{
+  g_return_if_fail (BROKER_IS_AGENTS (self));
+  g_return_if_fail (seconds > 0);
+
+  self->activation_timeout = seconds;
+}
+
 BrokerAgents *
 broker_agents_new (GDBusConnection *connection)
 {
@@ -537,6 +825,11 @@ broker_agents_dispose (GObject *object)
 {
   BrokerAgents *self = BROKER_AGENTS (object);
 
+  /* Waiting questions hold a reference: only an explicit dispose gets here
+   * with some. */
+  g_clear_handle_id (&self->dispatch_id, g_source_remove);
+  return_waiting (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                             "the broker is stopping"));
   g_hash_table_remove_all (self->watches);
   g_ptr_array_set_size (self->agents, 0);
   g_clear_object (&self->connection);
@@ -569,4 +862,6 @@ broker_agents_init (BrokerAgents *self)
 {
   self->agents = g_ptr_array_new_with_free_func ((GDestroyNotify) agent_free);
   self->watches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unwatch);
+  g_queue_init (&self->waiting);
+  self->activation_timeout = ACTIVATION_TIMEOUT_SECONDS;
 }

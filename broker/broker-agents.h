@@ -16,7 +16,9 @@ typedef enum
 G_DECLARE_FINAL_TYPE (BrokerAgents, broker_agents, BROKER, AGENTS, GObject)
 
 /* The io.github.burrow.Burrow.Agent1 objects clients registered, and the
- * questions the broker asks the user through the most recent one. */
+ * questions the broker asks the user through the most recent one.  With
+ * none registered, a question starts the front end (io.github.burrow.Burrow)
+ * by D-Bus activation and waits, bounded, for it to register one. */
 BrokerAgents *broker_agents_new        (GDBusConnection *connection);
 gboolean      broker_agents_register   (BrokerAgents    *self,
                                         const char      *sender,
@@ -72,6 +74,21 @@ void                broker_agents_keyboard_interactive_async  (BrokerAgents     
 GStrv               broker_agents_keyboard_interactive_finish (BrokerAgents         *self,
                                                                GAsyncResult         *result,
                                                                GError              **error);
+void                broker_agents_host_key_changed_async      (BrokerAgents         *self,
+                                                               const char           *profile,
+                                                               const char           *host_port,
+                                                               const char           *key_type,
+                                                               const char           *known,
+                                                               const char           *offered,
+                                                               const char           *known_location,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+gboolean            broker_agents_host_key_changed_finish     (BrokerAgents         *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
+void                broker_agents_set_activation_timeout      (BrokerAgents         *self,
+                                                               guint                 seconds);
 
 /* Overwrites a secret the agents returned, then frees it. */
 void broker_agents_secret_free  (char  *secret);

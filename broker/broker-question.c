@@ -21,6 +21,8 @@ broker_question_free (BrokerQuestion *self)
   g_free (self->user);
   g_free (self->key_type);
   g_free (self->fingerprint);
+  g_free (self->known_fingerprint);
+  g_free (self->known_location);
   g_free (self->prompt);
   g_free (self->name);
   g_free (self->instruction);

@@ -16,6 +16,7 @@ typedef enum
   BROKER_QUESTION_KEYBOARD_INTERACTIVE,
   BROKER_QUESTION_REMEMBER,     /* store the password that worked; no answer */
   BROKER_QUESTION_FORGET,       /* the stored password was refused; no answer */
+  BROKER_QUESTION_HOST_KEY_CHANGED, /* a changed key was refused: warn the user; no answer */
 } BrokerQuestionKind;
 
 typedef struct
@@ -25,8 +26,10 @@ typedef struct
   char *host;                   /* as the server is named in the profile */
   char *host_port;              /* "host:port" or "[host]:port" */
   char *user;
-  char *key_type;               /* HOST_KEY */
-  char *fingerprint;            /* HOST_KEY */
+  char *key_type;               /* HOST_KEY, HOST_KEY_CHANGED: the offered key's */
+  char *fingerprint;            /* HOST_KEY, HOST_KEY_CHANGED: the offered key's */
+  char *known_fingerprint;      /* HOST_KEY_CHANGED: the recorded key's */
+  char *known_location;         /* HOST_KEY_CHANGED: "file:line" of the recorded key */
   char *prompt;                 /* PASSWORD: the prompt; PASSPHRASE: the file */
   gboolean retry;               /* PASSWORD: the last one was refused */
   char *name;                   /* KEYBOARD_INTERACTIVE */

@@ -193,6 +193,24 @@ host_key_answered (BrokerSessionWorker *self,
   host_key_accepted (self, fingerprint);
 }
 
+/* A changed key is refused without asking, but the user is told (through
+ * the main thread's agent), before the session reports the failure. */
+static void
+warn_key_changed (BrokerSessionWorker       *self,
+                  const BrokerHostKeyResult *result)
+{
+  BrokerQuestion *question;
+
+  if (result->status != BROKER_HOST_KEY_CHANGED && result->status != BROKER_HOST_KEY_OTHER_TYPE)
+    return;
+  question = question_new (self, BROKER_QUESTION_HOST_KEY_CHANGED);
+  question->key_type = g_strdup (result->key_type);
+  question->fingerprint = g_strdup (result->fingerprint);
+  question->known_fingerprint = g_strdup (result->known_fingerprint);
+  question->known_location = g_strdup_printf ("%s:%u", result->known_file, result->known_line);
+  send_question (self, question);
+}
+
 /* Nothing of the authentication is sent before this has accepted the key. */
 static void
 step_host_key (BrokerSessionWorker *self)
@@ -226,6 +244,7 @@ step_host_key (BrokerSessionWorker *self)
   if (decision == BROKER_HOST_KEY_REFUSE)
     {
       broker_host_keys_set_refusal (result, params->policy, &error);
+      warn_key_changed (self, result);
       fail (self, error->message);
       return;
     }

@@ -411,6 +411,7 @@ ask_agent (Asking *asking)
       break;
     case BROKER_QUESTION_REMEMBER:
     case BROKER_QUESTION_FORGET:
+    case BROKER_QUESTION_HOST_KEY_CHANGED:
     default:
       g_assert_not_reached ();
     }
@@ -475,12 +476,48 @@ forget_done (GObject      *source,
 }
 
 static void
+warned_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autofree char *profile = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!broker_agents_host_key_changed_finish (BROKER_AGENTS (source), result, &error))
+    g_message ("%s: the user could not be warned that the host key changed: %s", profile,
+               error->message);
+}
+
+/* The connection fails anyway (the worker reports why): this only tells the
+ * user, so it outlives the session's question and is never cancelled. */
+static void
+warn_host_key_changed (BrokerSession  *self,
+                       BrokerQuestion *q)
+{
+  if (self->agents == NULL)
+    {
+      g_message ("%s: no agent to warn that the host key changed", q->profile);
+      return;
+    }
+  broker_agents_host_key_changed_async (self->agents, q->profile, q->host_port, q->key_type,
+                                        q->known_fingerprint, q->fingerprint, q->known_location,
+                                        NULL, warned_done, g_strdup (q->profile));
+}
+
+static void
 on_worker_ask (BrokerQuestion *question,
                guint           serial,
                gpointer        user_data)
 {
   BrokerSession *self = user_data;
   Asking *asking;
+
+  if (question->kind == BROKER_QUESTION_HOST_KEY_CHANGED)
+    {
+      warn_host_key_changed (self, question);
+      broker_question_free (question);
+      return;
+    }
 
   if (question->kind == BROKER_QUESTION_REMEMBER)
     {

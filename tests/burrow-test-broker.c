@@ -2,11 +2,13 @@
 #include "burrow-test-broker.h"
 #include "burrow-test-ssh-tools.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 
 #define BROKER_BUS_NAME "io.github.burrow.Burrow.Broker"
+#define FRONT_END_BUS_NAME "io.github.burrow.Burrow"
 
 /* Paths into the build tree, from the environment meson gives tests. */
 char *
@@ -27,19 +29,43 @@ burrow_test_build_path (const char *first,
   return g_build_filenamev ((char **) parts->pdata);
 }
 
+static char *
+service_path (BurrowTestBroker *self,
+              const char       *name)
+{
+  g_autofree char *file = g_strconcat (name, ".service", NULL);
+
+  return g_build_filename (self->dir, "services", file, NULL);
+}
+
+/* The bus reads the directory again when a name it does not know is
+ * started, so services may come and go while it runs; a file it has read
+ * is not rewritten (it would notice only a newer mtime). */
 static void
-write_service_file (BurrowTestBroker *self)
+add_service (BurrowTestBroker *self,
+             const char       *name,
+             const char       *exec)
+{
+  g_autofree char *path = service_path (self, name);
+  g_autofree char *contents = g_strdup_printf ("[D-BUS Service]\n"
+                                               "Name=%s\n"
+                                               "Exec=%s\n", name, exec);
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+}
+
+/* The service directory is the bus's even when empty, so that services
+ * can be added later. */
+static void
+add_service_dir (BurrowTestBroker *self,
+                 gboolean          activatable)
 {
   g_autofree char *services = g_build_filename (self->dir, "services", NULL);
-  g_autofree char *path = g_build_filename (services, "io.github.burrow.Burrow.Broker.service",
-                                            NULL);
   g_autofree char *exec = burrow_test_build_path ("broker", "burrow-broker", NULL);
-  g_autofree char *contents = g_strdup_printf ("[D-BUS Service]\n"
-                                               "Name=io.github.burrow.Burrow.Broker\n"
-                                               "Exec=%s\n", exec);
 
   g_assert_cmpint (g_mkdir_with_parents (services, 0700), ==, 0);
-  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  if (activatable)
+    add_service (self, BROKER_BUS_NAME, exec);
   g_test_dbus_add_service_dir (self->bus, services);
 }
 
@@ -76,8 +102,7 @@ burrow_test_broker_new (gboolean activatable)
   set_user_dirs (self);
 
   self->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  if (activatable)
-    write_service_file (self);
+  add_service_dir (self, activatable);
   g_test_dbus_up (self->bus);
   self->connection = g_dbus_connection_new_for_address_sync (
     g_test_dbus_get_bus_address (self->bus),
@@ -201,16 +226,17 @@ call_bus (BurrowTestBroker *self,
                                       -1, NULL, error);
 }
 
-/* The pid of the broker owning the name now, or 0 if none does. */
-guint32
-burrow_test_broker_get_pid (BurrowTestBroker *self)
+/* The pid of the process owning @bus_name now, or 0 if none does. */
+static guint32
+owner_pid (BurrowTestBroker *self,
+           const char       *bus_name)
 {
   g_autoptr(GVariant) owner = NULL;
   g_autoptr(GVariant) pid = NULL;
   const char *name = NULL;
   guint32 value = 0;
 
-  owner = call_bus (self, "GetNameOwner", g_variant_new ("(s)", BROKER_BUS_NAME), "(s)", NULL);
+  owner = call_bus (self, "GetNameOwner", g_variant_new ("(s)", bus_name), "(s)", NULL);
   if (owner == NULL)
     return 0;
   g_variant_get (owner, "(&s)", &name);
@@ -219,6 +245,13 @@ burrow_test_broker_get_pid (BurrowTestBroker *self)
     return 0;
   g_variant_get (pid, "(u)", &value);
   return value;
+}
+
+/* The pid of the broker owning the name now, or 0 if none does. */
+guint32
+burrow_test_broker_get_pid (BurrowTestBroker *self)
+{
+  return owner_pid (self, BROKER_BUS_NAME);
 }
 
 /* Stops the activated broker (SIGTERM) and waits, at most 5 s, until it has
@@ -234,6 +267,77 @@ burrow_test_broker_stop_daemon (BurrowTestBroker *self)
   for (guint i = 0; i < 500 && burrow_test_broker_get_pid (self) != 0; i++)
     g_usleep (10 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpuint (burrow_test_broker_get_pid (self), ==, 0);
+}
+
+/* The GUI's stand-in, tests/agents/burrow-test-front-end.c: @mode and
+ * @command say what each start does ("fail", "hold", or "run" @command);
+ * @mode NULL takes the service away, so the bus knows no such name. */
+void
+burrow_test_broker_set_front_end (BurrowTestBroker   *self,
+                                  const char         *mode,
+                                  const char * const *command)
+{
+  g_autofree char *service = service_path (self, FRONT_END_BUS_NAME);
+  g_autofree char *how = burrow_test_broker_front_end_path (self, NULL);
+  g_autofree char *exe = burrow_test_build_path ("tests", "burrow-test-front-end", NULL);
+  g_autofree char *quoted_exe = g_shell_quote (exe);
+  g_autofree char *quoted_dir = g_shell_quote (self->dir);
+  /* The bus splits Exec as a shell would ($TMPDIR may hold spaces). */
+  g_autofree char *exec = g_strdup_printf ("%s %s", quoted_exe, quoted_dir);
+  g_autoptr(GString) text = g_string_new (mode);
+
+  if (mode == NULL)
+    {
+      g_assert_true (g_remove (service) == 0 || errno == ENOENT);
+      return;
+    }
+  for (guint i = 0; command != NULL && command[i] != NULL; i++)
+    g_string_append_printf (text, "\n%s", command[i]);
+  g_string_append_c (text, '\n');
+  g_assert_true (g_file_set_contents (how, text->str, -1, NULL));
+  if (!g_file_test (service, G_FILE_TEST_EXISTS))
+    add_service (self, FRONT_END_BUS_NAME, exec);
+}
+
+/* The stand-in's files: its instructions (@suffix NULL), and ".started"
+ * (a pid a line), ".out" and ".err" (its command's). */
+char *
+burrow_test_broker_front_end_path (BurrowTestBroker *self,
+                                   const char       *suffix)
+{
+  g_autofree char *name = g_strconcat ("front-end", suffix, NULL);
+
+  return g_build_filename (self->dir, name, NULL);
+}
+
+/* How many times the bus started it. */
+guint
+burrow_test_broker_count_front_end_starts (BurrowTestBroker *self)
+{
+  g_autofree char *path = burrow_test_broker_front_end_path (self, ".started");
+  g_autofree char *text = NULL;
+  guint count = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  for (const char *p = text; *p != '\0'; p++)
+    count += *p == '\n';
+  return count;
+}
+
+/* Ends the stand-in that owns the name now, if any, and waits (at most
+ * 5 s) until it has left the bus. */
+void
+burrow_test_broker_stop_front_end (BurrowTestBroker *self)
+{
+  guint32 pid = owner_pid (self, FRONT_END_BUS_NAME);
+
+  if (pid == 0)
+    return;
+  g_assert_cmpint (kill ((pid_t) pid, SIGTERM), ==, 0);
+  for (guint i = 0; i < 500 && owner_pid (self, FRONT_END_BUS_NAME) != 0; i++)
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpuint (owner_pid (self, FRONT_END_BUS_NAME), ==, 0);
 }
 
 void

@@ -34,6 +34,19 @@ gboolean          burrow_test_wait_until          (gboolean        (*done) (gpoi
                                                    gpointer          data,
                                                    guint             timeout_ms);
 
+/* A stand-in for the GUI (tests/agents/burrow-test-front-end.c) that the
+ * bus starts as io.github.burrow.Burrow when the broker activates it: each
+ * start does what @mode says, "fail" (exit 1 before taking the name),
+ * "hold" (take it, register nothing) or "run" (take it, then run @command,
+ * e.g. "burrowctl agent --script …").  @mode NULL removes the service. */
+void              burrow_test_broker_set_front_end           (BurrowTestBroker   *self,
+                                                              const char         *mode,
+                                                              const char * const *command);
+char             *burrow_test_broker_front_end_path          (BurrowTestBroker   *self,
+                                                              const char         *suffix);
+guint             burrow_test_broker_count_front_end_starts  (BurrowTestBroker   *self);
+void              burrow_test_broker_stop_front_end          (BurrowTestBroker   *self);
+
 /* What a run of the built burrowctl printed and returned. */
 typedef struct
 {

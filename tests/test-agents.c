@@ -443,6 +443,39 @@ ask_keyboard_interactive (Reply *reply)
                                             on_keyboard_interactive, reply);
 }
 
+static void
+on_host_key_changed (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Reply *reply = user_data;
+
+  broker_agents_host_key_changed_finish (BROKER_AGENTS (source), result, &reply->error);
+  reply->done = TRUE;
+}
+
+static void
+warn_host_key_changed (Reply *reply)
+{
+  broker_agents_host_key_changed_async (harness.agents, "web", "127.0.0.1:2222", "ssh-ed25519",
+                                        "SHA256:recordedexample", "SHA256:offeredexample",
+                                        "/home/u/.ssh/known_hosts:3", NULL, on_host_key_changed,
+                                        reply);
+}
+
+#define ACTIVATING "no agent registered: starting io.github.burrow.Burrow to ask the user"
+
+/* How often the broker started the GUI so far. */
+static guint
+count_activations (void)
+{
+  guint count = 0;
+
+  for (const char *p = log_text->str; (p = strstr (p, ACTIVATING)) != NULL; p++)
+    count++;
+  return count;
+}
+
 /* ---- the tests ---- */
 
 static void
@@ -474,6 +507,8 @@ test_no_agent (void)
   g_auto(Reply) passphrase = { 0 };
   g_auto(Reply) keyboard = { 0 };
   g_autofree char *name = NULL;
+  guint activations = count_activations ();
+  gint64 start = g_get_monotonic_time ();
 
   g_assert_false (broker_agents_has_agent (harness.agents));
   ask_host_key (&host_key, NULL);
@@ -482,9 +517,12 @@ test_no_agent (void)
                                           on_passphrase, &passphrase);
   broker_agents_keyboard_interactive_async (harness.agents, "web", "", "", prompts, echo, 1,
                                             NULL, on_keyboard_interactive, &keyboard);
-  /* At once: nothing goes over the bus. */
-  g_assert_true (burrow_test_wait_until (reply_done, &keyboard, 1000));
+  /* Promptly: the bus has no service file for the GUI, so the one
+   * activation started for all four fails at once. */
+  g_assert_true (burrow_test_wait_until (reply_done, &keyboard, 2000));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
   g_assert_true (host_key.done && password.done && passphrase.done);
+  g_assert_cmpuint (count_activations (), ==, activations + 1);
   g_assert_error (host_key.error, BROKER_ERROR, BROKER_ERROR_NO_AGENT);
   g_assert_cmpint (host_key.answer, ==, BROKER_HOST_KEY_ANSWER_REJECT);
   g_assert_error (password.error, BROKER_ERROR, BROKER_ERROR_NO_AGENT);
@@ -492,9 +530,10 @@ test_no_agent (void)
   g_assert_error (passphrase.error, BROKER_ERROR, BROKER_ERROR_NO_AGENT);
   g_assert_error (keyboard.error, BROKER_ERROR, BROKER_ERROR_NO_AGENT);
   g_assert_null (keyboard.answers);
-  g_assert_cmpstr (host_key.error->message, ==,
-                   "no agent is registered to ask the user; start Burrow or run "
-                   "\"burrowctl agent\"");
+  g_assert_true (g_str_has_prefix (host_key.error->message,
+                                   "no agent is registered and Burrow (io.github.burrow.Burrow) "
+                                   "could not be started: "));
+  g_assert_nonnull (strstr (host_key.error->message, "burrowctl agent"));
   name = g_dbus_error_encode_gerror (host_key.error);
   g_assert_cmpstr (name, ==, "io.github.burrow.Burrow.Error.NoAgent");
 }
@@ -1014,6 +1053,207 @@ test_terminal (void)
   agent_stop (agent);
 }
 
+/* The warning asks nothing: it takes no script line, and the agent prints
+ * both fingerprints and where the recorded key is. */
+static void
+test_host_key_changed (void)
+{
+  g_autoptr(AgentProcess) agent = agent_spawn ("host-key reject\n", NULL);
+  g_auto(Reply) reply = { 0 };
+
+  warn_host_key_changed (&reply);
+  wait_reply (&reply);
+  g_assert_no_error (reply.error);
+  wait_for_output (&agent->out, "host-key-changed profile=web host=127.0.0.1:2222 "
+                   "type=ssh-ed25519 known=SHA256:recordedexample offered=SHA256:offeredexample "
+                   "at=/home/u/.ssh/known_hosts:3 → warned\n");
+  wait_for_output (&agent->err, "WARNING: the host key of 127.0.0.1:2222 (profile web) has "
+                   "CHANGED.");
+  wait_for_output (&agent->err, "recorded key:  SHA256:recordedexample "
+                   "(/home/u/.ssh/known_hosts:3)");
+  wait_for_output (&agent->err, "offered key:   ssh-ed25519 SHA256:offeredexample");
+  reply_clear (&reply);
+
+  /* The script's line is still there for the next question. */
+  ask_host_key (&reply, NULL);
+  wait_reply (&reply);
+  g_assert_no_error (reply.error);
+  g_assert_cmpint (reply.answer, ==, BROKER_HOST_KEY_ANSWER_REJECT);
+  agent_stop (agent);
+  g_assert_true (burrow_test_wait_until (no_agent, NULL, WAIT_MS));
+}
+
+static gboolean
+front_end_gone (gpointer data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = TRUE;
+
+  reply = g_dbus_connection_call_sync (harness.bus->connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "NameHasOwner",
+                                       g_variant_new ("(s)", "io.github.burrow.Burrow"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, WAIT_MS,
+                                       NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return !owned;
+}
+
+static char *
+read_front_end_file (const char *suffix)
+{
+  g_autofree char *path = burrow_test_broker_front_end_path (harness.bus, suffix);
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
+}
+
+/* No agent: the broker starts the GUI (here its stand-in, which runs a
+ * scripted "burrowctl agent"), waits until it registers and asks it; the
+ * questions that arrive meanwhile wait for the same activation. */
+static void
+test_activation (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("burrow-test-agent-XXXXXX", NULL);
+  g_autofree char *script = g_build_filename (dir, "script", NULL);
+  g_autofree char *ctl = burrow_test_build_path ("broker", "ctl", "burrowctl", NULL);
+  const char *command[] = { ctl, "agent", "--script", script, "--count=3", NULL };
+  guint activations = count_activations ();
+  guint starts = burrow_test_broker_count_front_end_starts (harness.bus);
+  g_auto(Reply) host_key = { 0 };
+  g_auto(Reply) password = { 0 };
+  g_auto(Reply) warning = { 0 };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_true (g_file_set_contents (script, "host-key save\npassword hunter2-secret\n", -1,
+                                      NULL));
+  burrow_test_broker_set_front_end (harness.bus, "run", command);
+  g_assert_false (broker_agents_has_agent (harness.agents));
+  ask_host_key (&host_key, NULL);
+  ask_password (&password, "Password for alice@web", TRUE);
+  warn_host_key_changed (&warning);
+  wait_reply (&host_key);
+  wait_reply (&password);
+  wait_reply (&warning);
+  g_assert_no_error (host_key.error);
+  g_assert_cmpint (host_key.answer, ==, BROKER_HOST_KEY_ANSWER_SAVE);
+  g_assert_no_error (password.error);
+  g_assert_cmpstr (password.secret, ==, "hunter2-secret");
+  g_assert_no_error (warning.error);
+  g_assert_cmpuint (count_activations (), ==, activations + 1);
+  g_assert_cmpuint (burrow_test_broker_count_front_end_starts (harness.bus), ==, starts + 1);
+
+  /* Its three answers given, the agent leaves, and the stand-in with it. */
+  g_assert_true (burrow_test_wait_until (no_agent, NULL, WAIT_MS));
+  g_assert_true (burrow_test_wait_until (front_end_gone, NULL, WAIT_MS));
+  out = read_front_end_file (".out");
+  err = read_front_end_file (".err");
+  g_test_message ("the activated agent said:\n%s%s", out, err);
+  g_assert_nonnull (strstr (out, "SHA256:q5Hq3example → save\n"));
+  g_assert_nonnull (strstr (out, "prompt=\"Password for alice@web\" → (answered)\n"));
+  g_assert_nonnull (strstr (out, "offered=SHA256:offeredexample at=/home/u/.ssh/known_hosts:3 "
+                                 "→ warned\n"));
+  assert_no_secret (out);
+  assert_no_secret (err);
+  burrow_test_broker_set_front_end (harness.bus, NULL, NULL);
+  g_remove (script);
+  g_rmdir (dir);
+}
+
+static void
+ask_expecting_no_agent (const char *reason)
+{
+  g_auto(Reply) reply = { 0 };
+  g_autofree char *expected = g_strdup_printf ("no agent is registered and Burrow "
+                                               "(io.github.burrow.Burrow) %s", reason);
+
+  ask_host_key (&reply, NULL);
+  wait_reply (&reply);
+  g_assert_error (reply.error, BROKER_ERROR, BROKER_ERROR_NO_AGENT);
+  if (!g_str_has_prefix (reply.error->message, expected))
+    g_error ("\"%s\" does not start with \"%s\"", reply.error->message, expected);
+  g_assert_cmpint (reply.answer, ==, BROKER_HOST_KEY_ANSWER_REJECT);
+}
+
+/* The GUI fails before it takes its name: the bus says so at once. */
+static void
+test_activation_fails (void)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  burrow_test_broker_set_front_end (harness.bus, "fail", NULL);
+  ask_expecting_no_agent ("could not be started: ");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+  burrow_test_broker_set_front_end (harness.bus, NULL, NULL);
+}
+
+/* It takes its name, then leaves without registering an agent. */
+static void
+test_activation_front_end_leaves (void)
+{
+  const char *command[] = { "true", NULL };
+  gint64 start = g_get_monotonic_time ();
+
+  burrow_test_broker_set_front_end (harness.bus, "run", command);
+  ask_expecting_no_agent ("left the bus without registering an agent");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  burrow_test_broker_set_front_end (harness.bus, NULL, NULL);
+}
+
+/* It runs, but no agent registers: the wait is bounded. */
+static void
+test_activation_timeout (void)
+{
+  gint64 start = g_get_monotonic_time ();
+  gint64 waited;
+
+  broker_agents_set_activation_timeout (harness.agents, 1);
+  burrow_test_broker_set_front_end (harness.bus, "hold", NULL);
+  ask_expecting_no_agent ("did not register an agent within 1 s");
+  waited = g_get_monotonic_time () - start;
+  g_assert_cmpint (waited, >=, G_USEC_PER_SEC / 2);
+  g_assert_cmpint (waited, <, 5 * G_USEC_PER_SEC);
+  broker_agents_set_activation_timeout (harness.agents, 30);
+  burrow_test_broker_stop_front_end (harness.bus);
+  burrow_test_broker_set_front_end (harness.bus, NULL, NULL);
+}
+
+static gboolean
+front_end_started (gpointer data)
+{
+  return burrow_test_broker_count_front_end_starts (harness.bus) > GPOINTER_TO_UINT (data);
+}
+
+/* A question waiting for the GUI can be cancelled; with nothing left
+ * waiting the activation ends, and the next question has one of its own. */
+static void
+test_activation_cancelled (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  guint starts = burrow_test_broker_count_front_end_starts (harness.bus);
+  guint activations = count_activations ();
+  g_auto(Reply) reply = { 0 };
+
+  burrow_test_broker_set_front_end (harness.bus, "hold", NULL);
+  ask_host_key (&reply, cancellable);
+  g_assert_true (burrow_test_wait_until (front_end_started, GUINT_TO_POINTER (starts), WAIT_MS));
+  g_assert_false (reply.done);
+  g_cancellable_cancel (cancellable);
+  g_assert_true (burrow_test_wait_until (reply_done, &reply, 1000));
+  g_assert_error (reply.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (reply.answer, ==, BROKER_HOST_KEY_ANSWER_REJECT);
+  burrow_test_broker_stop_front_end (harness.bus);
+  burrow_test_broker_set_front_end (harness.bus, NULL, NULL);
+
+  /* The service is gone from the bus: NoAgent again, promptly. */
+  ask_expecting_no_agent ("could not be started: ");
+  g_assert_cmpuint (count_activations (), ==, activations + 2);
+}
+
 static void
 test_usage (void)
 {
@@ -1154,6 +1394,13 @@ main (int   argc,
   g_test_add_func ("/broker/agents/count", test_count);
   g_test_add_func ("/broker/agents/only-broker-asks", test_only_broker_asks);
   g_test_add_func ("/broker/agents/terminal", test_terminal);
+  g_test_add_func ("/broker/agents/host-key-changed", test_host_key_changed);
+  g_test_add_func ("/broker/agents/activation", test_activation);
+  g_test_add_func ("/broker/agents/activation-fails", test_activation_fails);
+  g_test_add_func ("/broker/agents/activation-front-end-leaves",
+                   test_activation_front_end_leaves);
+  g_test_add_func ("/broker/agents/activation-timeout", test_activation_timeout);
+  g_test_add_func ("/broker/agents/activation-cancelled", test_activation_cancelled);
   g_test_add_func ("/broker/agents/usage", test_usage);
   g_test_add_func ("/broker/agents/no-secret-logged", test_no_secret_logged);
 

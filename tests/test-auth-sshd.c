@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "broker-host-keys.h"
 #include "broker-keyring.h"
 #include "burrow-test-broker.h"
 #include "burrow-test-ssh-tools.h"
@@ -9,7 +10,8 @@
 
 /* Host-key questions and every authentication method that asks the user,
  * against real sshd servers: the broker (D-Bus activated) asks a real
- * "burrowctl agent --script"; passwords may be kept in a real keyring
+ * "burrowctl agent --script", registered or started by the broker through
+ * a stand-in for the GUI; passwords may be kept in a real keyring
  * (libsecret's file backend).  One broker for the file. */
 
 #define PASSWORD "correct horse battery"
@@ -19,6 +21,9 @@ typedef struct
 {
   BurrowTestSshd *sshd;
   BurrowTestSshd *password_sshd;     /* NULL when not root */
+  BurrowTestSshd *changed_sshd;      /* known_hosts records another key for it */
+  char *changed_known_hosts;
+  char *impostor_fingerprint;        /* what changed_known_hosts records */
   BurrowTestBroker *broker;
   char *home;
   char *dir;
@@ -50,6 +55,22 @@ agent_ready (gpointer data)
   g_autofree char *err = read_file (((Agent *) data)->err_path);
 
   return strstr (err, "answering the broker's questions") != NULL;
+}
+
+/* Nothing wakes a main loop when a file grows: look every 20 ms. */
+static gboolean
+file_says (const char *path,
+           const char *needle)
+{
+  for (guint i = 0; i < 500; i++)
+    {
+      g_autofree char *text = read_file (path);
+
+      if (strstr (text, needle) != NULL)
+        return TRUE;
+      g_usleep (20 * 1000);
+    }
+  return FALSE;
 }
 
 /* A scripted agent registered with the broker. */
@@ -133,7 +154,7 @@ profile (const char     *id,
 
 /* Known hosts: the broker's own ~/.ssh/known_hosts only (policy "ask"),
  * plus the sshd's file for the password server, whose key is not what is
- * tested there. */
+ * tested there, and a file that records another key for changed_sshd. */
 static void
 write_config (void)
 {
@@ -143,26 +164,31 @@ write_config (void)
                                       burrow_test_sshd_get_client_key (world.sshd));
   g_autofree char *encrypted = profile ("encrypted", world.sshd, "127.0.0.1", "publickey",
                                         world.encrypted_key);
+  g_autofree char *changed = profile ("changed", world.changed_sshd, "127.0.0.1", "publickey",
+                                      burrow_test_sshd_get_client_key (world.changed_sshd));
   g_autofree char *password = NULL;
   g_autofree char *kbdint = NULL;
-  g_autofree char *known = NULL;
+  g_autofree char *known = g_strdup_printf ("    <known-hosts path=\"%s\"/>\n",
+                                            world.changed_known_hosts);
   g_autofree char *xml = NULL;
 
   if (world.password_sshd != NULL)
     {
+      g_autofree char *more = known;
+
       password = profile ("password", world.password_sshd, "127.0.0.1", "password", NULL);
       kbdint = profile ("kbdint", world.password_sshd, "127.0.0.1", "keyboard-interactive",
                         NULL);
-      known = g_strdup_printf ("    <known-hosts path=\"%s\"/>\n",
+      known = g_strdup_printf ("%s    <known-hosts path=\"%s\"/>\n", more,
                                burrow_test_sshd_get_known_hosts (world.password_sshd));
     }
   xml = g_strdup_printf ("<secsh-broker>\n"
                          "  <general>\n"
                          "    <host-key-policy policy=\"ask\"/>\n%s"
                          "  </general>\n"
-                         "  <profiles>\n%s%s%s%s%s  </profiles>\n"
+                         "  <profiles>\n%s%s%s%s%s%s  </profiles>\n"
                          "</secsh-broker>\n",
-                         known != NULL ? known : "", key, by_name, encrypted,
+                         known, key, by_name, encrypted, changed,
                          password != NULL ? password : "", kbdint != NULL ? kbdint : "");
   burrow_test_broker_write_user (world.broker, xml);
 }
@@ -273,6 +299,77 @@ test_host_key_accept_once_and_reject (void)
   out = agent_stop (agent);
   g_assert_nonnull (strstr (out, "→ accept-once"));
   g_assert_nonnull (strstr (out, "→ reject"));
+}
+
+/* No agent registered: the broker starts the GUI (here its stand-in, which
+ * runs a scripted agent), and the user it asks lets the connect through. */
+static void
+test_activation (void)
+{
+  g_autofree char *ctl = burrow_test_build_path ("broker", "ctl", "burrowctl", NULL);
+  g_autofree char *script = g_build_filename (world.dir, "activated-script", NULL);
+  const char *command[] = { ctl, "agent", "--script", script, "--count=1", NULL };
+  guint starts = burrow_test_broker_count_front_end_starts (world.broker);
+  g_autofree char *out_path = burrow_test_broker_front_end_path (world.broker, ".out");
+
+  g_assert_true (g_file_set_contents (script, "host-key accept-once\n", -1, NULL));
+  burrow_test_broker_set_front_end (world.broker, "run", command);
+  connect_ok ("by-name");
+  disconnect ("by-name");
+  g_assert_cmpuint (burrow_test_broker_count_front_end_starts (world.broker), ==, starts + 1);
+  g_assert_true (file_says (out_path, "→ accept-once"));
+  g_assert_true (file_says (out_path, burrow_test_sshd_get_host_key_fingerprint (world.sshd)));
+  /* The agent left after its one answer; nothing is started any more. */
+  burrow_test_broker_set_front_end (world.broker, NULL, NULL);
+  burrow_test_broker_stop_front_end (world.broker);
+}
+
+static char *
+read_sshd_log (BurrowTestSshd *sshd)
+{
+  return read_file (burrow_test_sshd_get_log (sshd));
+}
+
+/* A changed host key is refused before any authentication, the session
+ * says why as before, and the agent is warned with both fingerprints and
+ * where the recorded key is, without being asked anything. */
+static void
+test_host_key_changed (void)
+{
+  Agent *agent = agent_start ("");
+  const char *offered = burrow_test_sshd_get_host_key_fingerprint (world.changed_sshd);
+  g_autofree char *location = g_strdup_printf ("%s:1", world.changed_known_hosts);
+  g_autofree char *line = g_strdup_printf ("host-key-changed profile=changed "
+                                           "host=[127.0.0.1]:%u type=ssh-ed25519 known=%s "
+                                           "offered=%s at=%s → warned\n",
+                                           burrow_test_sshd_get_port (world.changed_sshd),
+                                           world.impostor_fingerprint, offered, location);
+  g_autofree char *heading = g_strdup_printf ("WARNING: the host key of [127.0.0.1]:%u (profile "
+                                              "changed) has CHANGED.",
+                                              burrow_test_sshd_get_port (world.changed_sshd));
+  g_autofree char *err = connect_fails ("changed");
+  g_autofree char *warning = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *log = NULL;
+
+  g_assert_nonnull (strstr (err, "has CHANGED"));
+  g_assert_nonnull (strstr (err, offered));
+  g_assert_nonnull (strstr (err, world.impostor_fingerprint));
+  g_assert_nonnull (strstr (err, location));
+  g_assert_true (file_says (agent->out_path, line));
+  warning = read_file (agent->err_path);
+  g_assert_nonnull (strstr (warning, heading));
+  g_assert_nonnull (strstr (warning, offered));
+  g_assert_nonnull (strstr (warning, world.impostor_fingerprint));
+  out = agent_stop (agent);
+  g_assert_cmpstr (out, ==, line);
+
+  /* sshd saw the connection, and nothing of the authentication. */
+  log = read_sshd_log (world.changed_sshd);
+  g_assert_nonnull (strstr (log, "Connection from"));
+  g_assert_null (strstr (log, "publickey"));
+  g_assert_null (strstr (log, "password"));
+  g_assert_null (strstr (log, "Accepted"));
 }
 
 static void
@@ -454,6 +551,22 @@ make_encrypted_key (void)
                                       g_strconcat (authorized, line, NULL), -1, NULL));
 }
 
+/* changed_sshd's key is recorded as another ed25519 key: it "changed". */
+static void
+record_impostor (void)
+{
+  g_autoptr(SshKey) impostor = NULL;
+  g_autoptr(GError) error = NULL;
+
+  world.changed_known_hosts = g_build_filename (world.dir, "changed_known_hosts", NULL);
+  g_assert_cmpint (ssh_pki_generate (SSH_KEYTYPE_ED25519, 0, &impostor), ==, SSH_OK);
+  g_assert_true (broker_host_keys_save (impostor, "127.0.0.1",
+                                        burrow_test_sshd_get_port (world.changed_sshd),
+                                        world.changed_known_hosts, &error));
+  g_assert_no_error (error);
+  world.impostor_fingerprint = broker_host_keys_fingerprint (impostor);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -471,6 +584,8 @@ main (int   argc,
   if (world.password_sshd == NULL)
     g_test_message ("no password sshd: %s", error->message);
   g_clear_error (&error);
+  world.changed_sshd = burrow_test_sshd_start (&error);
+  g_assert_no_error (error);
   world.dir = g_dir_make_tmp ("burrow-test-auth-XXXXXX", &error);
   g_assert_no_error (error);
   world.home = g_build_filename (world.dir, "home", NULL);
@@ -482,6 +597,7 @@ main (int   argc,
   g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
   g_setenv ("SECRET_FILE_TEST_PASSWORD", "test keyring", TRUE);
   make_encrypted_key ();
+  record_impostor ();
   world.broker = burrow_test_broker_new (TRUE);
   write_config ();
 
@@ -489,6 +605,8 @@ main (int   argc,
   g_test_add_func ("/broker/auth/host-key-saved", test_host_key_saved);
   g_test_add_func ("/broker/auth/host-key-accept-once-and-reject",
                    test_host_key_accept_once_and_reject);
+  g_test_add_func ("/broker/auth/activation", test_activation);
+  g_test_add_func ("/broker/auth/host-key-changed", test_host_key_changed);
   g_test_add_func ("/broker/auth/passphrase", test_passphrase);
   g_test_add_func ("/broker/auth/password-remembered", test_password_remembered);
   g_test_add_func ("/broker/auth/stored-password-refused", test_stored_password_refused);
@@ -497,8 +615,11 @@ main (int   argc,
 
   burrow_test_broker_stop_daemon (world.broker);
   burrow_test_broker_free (world.broker);
+  burrow_test_sshd_stop (world.changed_sshd);
   burrow_test_sshd_stop (world.password_sshd);
   burrow_test_sshd_stop (world.sshd);
+  g_free (world.changed_known_hosts);
+  g_free (world.impostor_fingerprint);
   /* It holds a key, its passphrase's keyring and the agent's scripts. */
   burrow_test_remove_tree (world.dir);
   return status;

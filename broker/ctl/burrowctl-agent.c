@@ -27,10 +27,15 @@ typedef enum
   /* Script lines only. */
   KIND_CANCEL,
   KIND_HOLD,
+  /* A warning: no script line answers it. */
+  KIND_HOST_KEY_CHANGED,
 } Kind;
+
+#define N_SCRIPT_KINDS (KIND_HOLD + 1)
 
 static const char * const kind_names[] = {
   "host-key", "password", "passphrase", "keyboard-interactive", "cancel", "hold",
+  "host-key-changed",
 };
 
 /* One line of a --script file. */
@@ -57,6 +62,8 @@ typedef struct
   char *host;
   char *key_type;
   char *fingerprint;
+  char *known_fingerprint;
+  char *known_location;
   char *prompt;
   gboolean can_remember;
   char *identity_file;
@@ -131,6 +138,8 @@ request_free (Request *request)
   g_free (request->host);
   g_free (request->key_type);
   g_free (request->fingerprint);
+  g_free (request->known_fingerprint);
+  g_free (request->known_location);
   g_free (request->prompt);
   g_free (request->identity_file);
   g_free (request->name);
@@ -212,6 +221,18 @@ describe (Request *request)
           append_escaped (out, prompt, TRUE);
           g_string_append (out, echo ? "(echo)" : "(hidden)");
         }
+      break;
+    case KIND_HOST_KEY_CHANGED:
+      g_string_append (out, " host=");
+      append_escaped (out, request->host, FALSE);
+      g_string_append (out, " type=");
+      append_escaped (out, request->key_type, FALSE);
+      g_string_append (out, " known=");
+      append_escaped (out, request->known_fingerprint, FALSE);
+      g_string_append (out, " offered=");
+      append_escaped (out, request->fingerprint, FALSE);
+      g_string_append (out, " at=");
+      append_escaped (out, request->known_location, FALSE);
       break;
     case KIND_CANCEL:
     case KIND_HOLD:
@@ -388,6 +409,7 @@ step_prompt (Request  *request,
       return escaped (prompt);
     case KIND_CANCEL:
     case KIND_HOLD:
+    case KIND_HOST_KEY_CHANGED:
     default:
       g_assert_not_reached ();
     }
@@ -629,6 +651,61 @@ on_confirm_host_key (BurrowDBusAgent1      *skeleton,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* The broker refused the connection already: warn, nothing to answer, in
+ * script mode as on a terminal (a warning needs no script line). */
+static void
+warn_host_key_changed (Request *request)
+{
+  g_autofree char *profile = escaped (request->profile);
+  g_autofree char *host = escaped (request->host);
+  g_autofree char *key_type = escaped (request->key_type);
+  g_autofree char *known = escaped (request->known_fingerprint);
+  g_autofree char *offered = escaped (request->fingerprint);
+  g_autofree char *location = escaped (request->known_location);
+
+  fprintf (stderr,
+           "\n"
+           "WARNING: the host key of %s (profile %s) has CHANGED.\n"
+           "Someone may be intercepting the connection, or the server was reinstalled.\n"
+           "The broker refused to connect and sent no credentials.\n"
+           "  recorded key:  %s (%s)\n"
+           "  offered key:   %s %s\n"
+           "If the administrator confirms the new key, remove the recorded one at %s\n"
+           "and connect again.\n",
+           host, profile, known, location, key_type, offered, location);
+  burrow_dbus_agent1_complete_host_key_changed (request->agent->skeleton,
+                                                g_steal_pointer (&request->invocation));
+  finish_request (request, "warned");
+}
+
+static gboolean
+on_host_key_changed (BurrowDBusAgent1      *skeleton,
+                     GDBusMethodInvocation *invocation,
+                     const char            *id,
+                     const char            *profile,
+                     const char            *host,
+                     const char            *key_type,
+                     const char            *known_fingerprint,
+                     const char            *offered_fingerprint,
+                     const char            *known_hosts_location,
+                     gpointer               user_data)
+{
+  Agent *agent = user_data;
+  Request *request;
+
+  if (!from_broker (agent, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  request = request_new (agent, invocation, KIND_HOST_KEY_CHANGED, id, profile);
+  request->host = g_strdup (host);
+  request->key_type = g_strdup (key_type);
+  request->known_fingerprint = g_strdup (known_fingerprint);
+  request->fingerprint = g_strdup (offered_fingerprint);
+  request->known_location = g_strdup (known_hosts_location);
+  request->summary = describe (request);
+  warn_host_key_changed (request);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 on_request_password (BurrowDBusAgent1      *skeleton,
                      GDBusMethodInvocation *invocation,
@@ -796,11 +873,11 @@ parse_script_line (char    *text,
 
   if (rest != NULL)
     *rest++ = '\0';
-  for (kind = 0; kind < G_N_ELEMENTS (kind_names); kind++)
+  for (kind = 0; kind < N_SCRIPT_KINDS; kind++)
     if (g_str_equal (text, kind_names[kind]))
       break;
   line->kind = (Kind) kind;
-  if (kind == G_N_ELEMENTS (kind_names))
+  if (kind == N_SCRIPT_KINDS)
     {
       g_autofree char *word = escaped (text);
 
@@ -927,6 +1004,8 @@ export_agent (Agent   *agent,
   burrow_dbus_agent1_set_version (agent->skeleton, 1);
   g_signal_connect (agent->skeleton, "handle-confirm-host-key",
                     G_CALLBACK (on_confirm_host_key), agent);
+  g_signal_connect (agent->skeleton, "handle-host-key-changed",
+                    G_CALLBACK (on_host_key_changed), agent);
   g_signal_connect (agent->skeleton, "handle-request-password",
                     G_CALLBACK (on_request_password), agent);
   g_signal_connect (agent->skeleton, "handle-request-passphrase",
@@ -1020,6 +1099,9 @@ static const char agent_description[] =
   "On a terminal the questions are asked there: host keys are answered with [s]ave,\n"
   "accept [o]nce or [r]eject, passwords and hidden prompts are read without echo.\n"
   "Each question is also printed on standard output as one line, without secrets.\n"
+  "A changed host key, which the broker refuses, is not asked about: a warning with\n"
+  "both fingerprints goes to standard error and its line (\"host-key-changed … →\n"
+  "warned\") to standard output; it takes no --script line but counts for --count.\n"
   "It serves until interrupted (Ctrl+C, SIGTERM) or until --count questions were\n"
   "answered.  The broker asks the most recently registered agent.\n"
   "\n"
