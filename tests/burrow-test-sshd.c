@@ -443,6 +443,64 @@ burrow_test_sshd_start (GError **error)
   return g_steal_pointer (&self);
 }
 
+/* The port is fixed here: a client's known_hosts names it.  sshd binds with
+ * SO_REUSEADDR, so only another listener can take it; that is retried (it
+ * may be the old sshd's socket still closing), without picking another. */
+static gboolean
+restart_on_same_port (BurrowTestSshd  *self,
+                      GError         **error)
+{
+  gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
+  gboolean retry = TRUE;
+
+  for (guint attempt = 1; retry && attempt <= MAX_START_ATTEMPTS; attempt++)
+    {
+      g_clear_error (error);
+      g_clear_object (&self->process);
+      g_unlink (self->pid_file);
+      if (!spawn_sshd (self, error))
+        return FALSE;
+      if (wait_ready (self, deadline, &retry, error))
+        return TRUE;
+      g_debug ("sshd restart %u on port %u failed", attempt, self->port);
+      if (retry)
+        g_usleep (PROBE_INTERVAL_MS * G_TIME_SPAN_MILLISECOND);
+    }
+
+  return FALSE;
+}
+
+gboolean
+burrow_test_sshd_rekey (BurrowTestSshd  *self,
+                        GError         **error)
+{
+  g_autofree char *host_public = NULL;
+  char *fingerprint;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  host_public = g_strconcat (self->host_key, ".pub", NULL);
+  if (!terminate (self))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "sshd (pid %s) survived SIGKILL", g_subprocess_get_identifier (self->process));
+      return FALSE;
+    }
+  /* ssh-keygen asks before overwriting, and nobody would answer. */
+  g_unlink (self->host_key);
+  g_unlink (host_public);
+  if (!burrow_test_ssh_generate_key (self->host_key, "burrow-test-host", error))
+    return FALSE;
+  fingerprint = burrow_test_ssh_fingerprint (host_public, error);
+  if (fingerprint == NULL)
+    return FALSE;
+  g_free (self->fingerprint);
+  self->fingerprint = fingerprint;
+
+  return restart_on_same_port (self, error);
+}
+
 /* A copy of /etc/shadow where the current user's password is @password,
  * and a PAM stack of pam_unix alone. */
 static gboolean

@@ -34,6 +34,14 @@ void            burrow_test_sshd_use_home                 (BurrowTestSshd *self)
 BurrowTestSshd *burrow_test_sshd_start_with_password      (const char     *password,
                                                            GError        **error);
 
+/* Gives the server a fresh host key, as a reinstalled server would have:
+ * ends sshd and its sessions, makes a new host key, starts sshd again on
+ * the same port (bounded, like start).  The fingerprint getter then returns
+ * the new key's; the known_hosts file keeps the old key, as a client's
+ * would.  The pid changes.  On error sshd may be left stopped. */
+gboolean        burrow_test_sshd_rekey                    (BurrowTestSshd *self,
+                                                           GError        **error);
+
 /* Ends sshd's sessions, then sshd itself by its pid: SIGTERM, bounded wait,
  * SIGKILL if needed.  Removes the temp dir and frees.  NULL-safe. */
 void            burrow_test_sshd_stop                     (BurrowTestSshd *self);
