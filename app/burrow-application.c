@@ -5,12 +5,23 @@
 
 #include <glib/gi18n.h>
 
+#include "burrow-agent.h"
 #include "burrow-application.h"
+#include "burrow-broker-client.h"
 #include "burrow-window.h"
+
+/* Started by the broker to ask a question (D-Bus activation, no window),
+ * the application stays this long after its last dialog closed, so that
+ * the next question of the same connect (a password after the host key)
+ * finds it still there. */
+#define INACTIVITY_TIMEOUT_MS (60 * 1000)
 
 struct _BurrowApplication
 {
   AdwApplication parent_instance;
+
+  BurrowBrokerClient *client;
+  BurrowAgent *agent;
 };
 
 G_DEFINE_FINAL_TYPE (BurrowApplication, burrow_application, ADW_TYPE_APPLICATION)
@@ -30,9 +41,12 @@ burrow_application_activate (GApplication *app)
 {
   GtkWindow *window;
 
-  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  window = NULL;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (BURROW_IS_WINDOW (l->data))
+      window = l->data;
   if (window == NULL)
-    window = GTK_WINDOW (burrow_window_new (GTK_APPLICATION (app)));
+    window = GTK_WINDOW (burrow_window_new (BURROW_APPLICATION (app)));
 
   gtk_window_present (window);
 }
@@ -97,16 +111,73 @@ burrow_application_startup (GApplication *app)
                                          (const char *[]) { "<Control>w", NULL });
 }
 
+/* The agent lives on the application's own bus connection, so the broker
+ * can reach it whether or not a window is open. */
+static gboolean
+burrow_application_dbus_register (GApplication     *app,
+                                  GDBusConnection  *connection,
+                                  const char       *object_path,
+                                  GError          **error)
+{
+  BurrowApplication *self = BURROW_APPLICATION (app);
+
+  if (!G_APPLICATION_CLASS (burrow_application_parent_class)->dbus_register (app, connection,
+                                                                               object_path, error))
+    return FALSE;
+  return burrow_agent_export (self->agent, connection, error);
+}
+
+static void
+burrow_application_dbus_unregister (GApplication    *app,
+                                    GDBusConnection *connection,
+                                    const char      *object_path)
+{
+  BurrowApplication *self = BURROW_APPLICATION (app);
+
+  burrow_agent_unexport (self->agent);
+  G_APPLICATION_CLASS (burrow_application_parent_class)->dbus_unregister (app, connection,
+                                                                          object_path);
+}
+
+BurrowBrokerClient *
+burrow_application_get_client (BurrowApplication *self)
+{
+  g_return_val_if_fail (BURROW_IS_APPLICATION (self), NULL);
+
+  /* Made on first use: a second instance that only forwards its
+   * activation never talks to the broker. */
+  if (self->client == NULL)
+    self->client = burrow_broker_client_new ();
+  return self->client;
+}
+
+static void
+burrow_application_dispose (GObject *object)
+{
+  BurrowApplication *self = BURROW_APPLICATION (object);
+
+  g_clear_object (&self->client);
+  g_clear_object (&self->agent);
+
+  G_OBJECT_CLASS (burrow_application_parent_class)->dispose (object);
+}
+
 static void
 burrow_application_class_init (BurrowApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->dispose = burrow_application_dispose;
   app_class->activate = burrow_application_activate;
   app_class->startup = burrow_application_startup;
+  app_class->dbus_register = burrow_application_dbus_register;
+  app_class->dbus_unregister = burrow_application_dbus_unregister;
 }
 
 static void
 burrow_application_init (BurrowApplication *self)
 {
+  self->agent = burrow_agent_new (GTK_APPLICATION (self));
+  g_application_set_inactivity_timeout (G_APPLICATION (self), INACTIVITY_TIMEOUT_MS);
 }

@@ -18,7 +18,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import burrowgui as bg  # noqa: E402
-from burrowgui import Atspi, extents, find_all, on_screen, poll, walk  # noqa: E402
+from burrowgui import Atspi, extents, find_all, matches, on_screen, poll, walk  # noqa: E402
 
 PAGES = ('Connection Profiles', 'Connection Capture', 'Filter Rules')
 STARTUP_SECONDS = 15      # whole budget for burrow to start and lay out
@@ -32,13 +32,18 @@ def shown_window(app, title):
     return bg.window(app, title, roles=(Atspi.Role.FRAME,))
 
 
+PAGE_WIDGETS = {'Connection Profiles': 'BurrowProfilesPage',
+                'Connection Capture': 'BurrowCapturePage',
+                'Filter Rules': 'BurrowRulesPage'}
+
+
 def page_labels(frame, page):
-    """The status page's title and description of one stack page: the
-    labels under the panel the AdwViewStack names after the page."""
-    panels = find_all(frame, Atspi.Role.PANEL, page)
-    if not panels:
+    """The title of one stack page: each page (a filler named after its
+    widget type) opens with a group titled as its tab is."""
+    pages = find_all(frame, Atspi.Role.FILLER, PAGE_WIDGETS[page])
+    if not pages:
         return []
-    return [a for a in walk(panels[0]) if a.get_role() == Atspi.Role.LABEL]
+    return [a for a in walk(pages[0]) if matches(a, Atspi.Role.LABEL, page)]
 
 
 def page_visible(frame, page):
@@ -118,7 +123,7 @@ def step_menu_button(s):
 def step_first_page(s):
     page = 'Connection Profiles'
     if not poll(lambda: page_visible(s.frame, page), SWITCH_SECONDS):
-        return False, f'{page} status text not on screen'
+        return False, f'{page} page title not on screen'
     title = next((a for a in page_labels(s.frame, page) if a.get_name() == page), None)
     if title is None:
         return False, f'no {page!r} title label on the page'
@@ -194,7 +199,7 @@ STEPS = [
     ('the "Main Menu" button is on screen', step_menu_button, None),
     ('the Connection Profiles page is shown first', step_first_page, None),
     ('clicking the "Filter Rules" tab selects it', step_click_rules_tab, None),
-    ('the Filter Rules status text becomes visible', step_rules_page, None),
+    ('the Filter Rules page title becomes visible', step_rules_page, None),
     ('the Connection Profiles page is no longer shown', step_profiles_hidden, None),
     ('the screenshot is not one flat colour', step_screenshot, None),
     ('burrow is still running (no crash, no fatal warning)', step_still_running, None),
