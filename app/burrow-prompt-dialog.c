@@ -23,7 +23,10 @@ burrow_prompt_dialog_new (GtkWindow  *parent,
                           const char *heading,
                           const char *body)
 {
+  /* The role is not inherited from AdwMessageDialog: without it a screen
+   * reader would not announce a dialog. */
   return g_object_new (BURROW_TYPE_PROMPT_DIALOG,
+                       "accessible-role", GTK_ACCESSIBLE_ROLE_DIALOG,
                        "transient-for", parent,
                        "modal", parent != NULL,
                        "heading", heading,

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The broker's questions as the user meets them, against a real broker and
+# real OpenSSH sshds: with no window open, a connect makes the broker start
+# Burrow, which shows only the host-key dialog; a password asked in a
+# dialog and remembered in the keyring is not asked again after a
+# disconnect; a server whose host key changed gets a warning with both
+# fingerprints, and no connection.
+#
+# Password logins need root (sshd's own shadow file in a mount namespace):
+# without it the test is skipped.  Run with /usr/bin/python3 under xvfb-run
+# and dbus-run-session (meson test --suite gui).  Output is TAP.
+
+import os
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import burrowgui as bg  # noqa: E402
+from burrowgui import Atspi, poll  # noqa: E402
+
+R = Atspi.Role
+PASSWORD = 'gui test horse battery'
+WAIT = 10
+CONNECT_SECONDS = 30
+NO_PROMPT_SECONDS = 5   # how long a prompt that must not come is waited for
+
+
+class Ctx:
+    def __init__(self, world):
+        self.w = world
+        self.key_server = next(s for s in world.servers if not getattr(s, 'password', None))
+        self.pw_server = next(s for s in world.servers if getattr(s, 'password', None))
+        self.app = None
+        self.win = None
+        self.old_fingerprint = self.pw_server.host_key_fingerprint
+
+
+def labels(root):
+    return [bg.text_of(a) for a in bg.find_all(root, R.LABEL) if bg.on_screen(a)]
+
+
+def activated_app(c):
+    pid = c.w.name_owner_pid(bg.APP_ID)
+    return bg.find_application(pid) if pid else None
+
+
+def session_state(c, profile):
+    return next((props.get('State') for props in c.w.sessions().values()
+                 if props.get('Profile') == profile), None)
+
+
+def row_button(c, title, label):
+    row = bg.find(c.win, R.LIST_ITEM, title)
+    return row and bg.find_button(row, label)
+
+
+def row_says(c, title, text):
+    row = bg.find(c.win, R.LIST_ITEM, title)
+    return row is not None and text in labels(row)
+
+
+def shot(c, name):
+    path, error = c.w.screenshot(name)
+    if error:
+        bg.diag(error)
+
+
+# ------------------------------------------------------------------ steps
+
+def step_activation(c):
+    """No Burrow runs: the broker starts it for the question, and only the
+    dialog appears."""
+    if c.w.app_pid():
+        return False, 'Burrow runs already'
+    c.w.connect('background')
+    c.app = poll(lambda: activated_app(c), WAIT)
+    dialog = c.app and bg.wait_window(c.app, 'Unknown Host Key', WAIT)
+    if dialog is None:
+        return False, f'desktop: {bg.describe_desktop()}'
+    shot(c, 'activated-host-key-dialog')
+    main_window = bg.window(c.app, 'Burrow', roles=(R.FRAME,))
+    text = ' '.join(labels(dialog))
+    return main_window is None and c.key_server.host_key_fingerprint in text, \
+        f'main window {main_window and bg.describe(main_window)}; dialog: {text}'
+
+
+def step_activation_save(c):
+    dialog = bg.window(c.app, 'Unknown Host Key')
+    bg.click(bg.find_button(dialog, 'Save'))
+    state = poll(lambda: session_state(c, 'background') == 'connected', CONNECT_SECONDS)
+    return bool(state), f'state {session_state(c, "background")}'
+
+
+def step_window(c):
+    c.w.start_app()
+    c.win = bg.wait_window(c.app, 'Burrow', WAIT)
+    row = c.win and poll(lambda: row_button(c, 'Password sshd', 'Connect'), WAIT)
+    return row is not None, c.win and bg.describe_tree(c.win, depth=6)
+
+
+def password_entry(dialog):
+    return next((a for a in bg.find_all(dialog)
+                 if bg.role_of(a) in (R.TEXT, R.PASSWORD_TEXT, R.ENTRY)
+                 and bg.label_matches(bg.name_of(a), 'Password') and bg.on_screen(a)), None)
+
+
+def step_password(c):
+    bg.click(row_button(c, 'Password sshd', 'Connect'))
+    key = bg.wait_window(c.app, 'Unknown Host Key', WAIT)
+    if key is None:
+        return False, 'no host-key dialog'
+    bg.click(bg.find_button(key, 'Save'))
+    dialog = bg.wait_window(c.app, 'Password Required', WAIT)
+    if dialog is None:
+        return False, [bg.describe(t) for t in bg.top_levels(c.app)]
+    entry = password_entry(dialog)
+    remember = next((a for a in bg.find_all(dialog, R.CHECK_BOX)
+                     if bg.label_matches(bg.name_of(a), 'Remember in keyring')), None)
+    if entry is None or remember is None:
+        return False, bg.describe_tree(dialog, depth=12)
+    typed = bg.set_text(entry, PASSWORD)
+    checked = bg.toggle(remember, True)
+    shot(c, 'password-dialog')
+    bg.click(bg.find_button(dialog, 'Continue'))
+    connected = poll(lambda: row_says(c, 'Password sshd', 'Connected'), CONNECT_SECONDS)
+    return bool(typed and checked and connected), f'state {session_state(c, "pw")}'
+
+
+def step_remembered(c):
+    bg.click(row_button(c, 'Password sshd', 'Disconnect'))
+    if not poll(lambda: row_says(c, 'Password sshd', 'Disconnected'), WAIT):
+        return False, 'did not disconnect'
+    bg.click(row_button(c, 'Password sshd', 'Connect'))
+    connected = poll(lambda: row_says(c, 'Password sshd', 'Connected'), CONNECT_SECONDS)
+    asked = bg.window(c.app, 'Password Required')
+    return bool(connected) and asked is None, \
+        f'connected {bool(connected)}, asked again {asked is not None}'
+
+
+def step_changed_key(c):
+    bg.click(row_button(c, 'Password sshd', 'Disconnect'))
+    poll(lambda: row_says(c, 'Password sshd', 'Disconnected'), WAIT)
+    new = c.w.rekey(c.w.servers.index(c.pw_server))
+    bg.click(row_button(c, 'Password sshd', 'Connect'))
+    dialog = bg.wait_window(c.app, 'Host Key Changed', WAIT)
+    if dialog is None:
+        return False, [bg.describe(t) for t in bg.top_levels(c.app)]
+    text = ' '.join(labels(dialog))
+    shot(c, 'host-key-changed-dialog')
+    buttons = [bg.name_of(b) for b in bg.find_all(dialog, R.PUSH_BUTTON) if bg.on_screen(b)]
+    failed = poll(lambda: row_says(c, 'Password sshd', 'Failed'), WAIT)
+    ok = (c.old_fingerprint in text and new in text and failed and
+          not any('Save' in b or 'Accept' in b for b in buttons))
+    bg.click(bg.find_button(dialog, 'Close'))
+    return bool(ok), f'{text} buttons {buttons} failed {bool(failed)}'
+
+
+def step_secret_kept_out(c):
+    """The password is in no configuration file and no log the broker's
+    environment can show: the user file is the place to look."""
+    text = c.w.read_config() or ''
+    kept_out = PASSWORD not in text
+    return kept_out, None if kept_out else 'the password is in the configuration file'
+
+
+STEPS = [
+    ('with no window, a connect starts Burrow with only the host-key dialog',
+     step_activation, bg.REQUIRED),
+    ('Save in that dialog connects', step_activation_save, None),
+    ('burrow then opens its window on the running instance', step_window, bg.REQUIRED),
+    ('a password typed in the dialog, with "Remember in keyring", connects', step_password, None),
+    ('after a disconnect it connects again without asking', step_remembered, None),
+    ('a changed host key: a warning with both fingerprints, no way to accept, no connection',
+     step_changed_key, None),
+    ('the password is not written to the configuration', step_secret_kept_out, None),
+]
+
+
+def setup(world):
+    world.start(servers=['--key', '--password', PASSWORD])
+    ctx = Ctx(world)
+    world.write_config(bg.config_xml(profiles=[
+        bg.profile_xml(ctx.key_server, 'background', name='Background sshd'),
+        bg.profile_xml(ctx.pw_server, 'pw', name='Password sshd', methods=('password',),
+                       identity_files=[])]))
+    return ctx
+
+
+if __name__ == '__main__':
+    sys.exit(bg.run_test(STEPS, setup, name='prompts'))
