@@ -88,9 +88,8 @@ start_request (BurrowAgent           *self,
   request->id = g_strdup (id);
   request->invocation = g_object_ref (invocation);
   request->dialog = dialog;
-  /* A new question under an id still open replaces the old one, which is
-   * then declined. */
-  g_hash_table_replace (self->requests, request->id, request);
+  /* Ids are unique: the broker counts them. */
+  g_hash_table_insert (self->requests, request->id, request);
   return request;
 }
 

@@ -15,6 +15,7 @@ struct _BurrowBrokerClient
   GCancellable *cancellable;
   BurrowDBusBroker1 *broker;
   GDBusObjectManager *objects;
+  GVariant *profiles;          /* aa{sv} */
 };
 
 G_DEFINE_FINAL_TYPE (BurrowBrokerClient, burrow_broker_client, G_TYPE_OBJECT)
@@ -23,6 +24,7 @@ enum
 {
   READY,
   CONFIG_CHANGED,
+  PROFILES_CHANGED,
   SESSIONS_CHANGED,
   CONNECTIONS_CHANGED,
   N_SIGNALS
@@ -39,10 +41,51 @@ burrow_broker_client_is_ready (BurrowBrokerClient *self)
 }
 
 static void
+on_profiles_listed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GVariant) profiles = NULL;
+  g_autoptr(GError) error = NULL;
+  BurrowBrokerClient *self;
+
+  if (!burrow_dbus_broker1_call_list_profiles_finish (BURROW_DBUS_BROKER1 (source), &profiles,
+                                                      result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("cannot list the profiles: %s", error->message);
+      return;
+    }
+  self = user_data;
+  g_clear_pointer (&self->profiles, g_variant_unref);
+  self->profiles = g_steal_pointer (&profiles);
+  g_signal_emit (self, signals[PROFILES_CHANGED], 0);
+}
+
+static void
+refresh_profiles (BurrowBrokerClient *self)
+{
+  if (self->broker != NULL)
+    burrow_dbus_broker1_call_list_profiles (self->broker, self->cancellable, on_profiles_listed,
+                                            self);
+}
+
+/* The configuration changed: the profiles are read again, once for every
+ * page. */
+static void
+emit_config_changed (BurrowBrokerClient *self)
+{
+  refresh_profiles (self);
+  g_signal_emit (self, signals[CONFIG_CHANGED], 0);
+}
+
+static void
 emit_ready_if_done (BurrowBrokerClient *self)
 {
-  if (burrow_broker_client_is_ready (self))
-    g_signal_emit (self, signals[READY], 0);
+  if (!burrow_broker_client_is_ready (self))
+    return;
+  refresh_profiles (self);
+  g_signal_emit (self, signals[READY], 0);
 }
 
 /* Which list an object belongs to decides which signal tells of it. */
@@ -85,7 +128,7 @@ on_name_owner_changed (GObject    *object,
 {
   BurrowBrokerClient *self = user_data;
 
-  g_signal_emit (self, signals[CONFIG_CHANGED], 0);
+  emit_config_changed (self);
   g_signal_emit (self, signals[SESSIONS_CHANGED], 0);
   g_signal_emit (self, signals[CONNECTIONS_CHANGED], 0);
 }
@@ -122,7 +165,7 @@ on_config_changed (BurrowDBusBroker1 *broker,
                    guint              serial,
                    gpointer           user_data)
 {
-  g_signal_emit (user_data, signals[CONFIG_CHANGED], 0);
+  emit_config_changed (user_data);
 }
 
 static void
@@ -191,6 +234,61 @@ burrow_broker_client_get_objects (BurrowBrokerClient *self)
   g_return_val_if_fail (BURROW_IS_BROKER_CLIENT (self), NULL);
 
   return self->objects;
+}
+
+GVariant *
+burrow_broker_client_get_profiles (BurrowBrokerClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_BROKER_CLIENT (self), NULL);
+
+  return self->profiles;
+}
+
+GVariant *
+burrow_broker_client_dup_profile (BurrowBrokerClient *self,
+                                  const char         *id)
+{
+  GVariantIter iter;
+  GVariant *profile;
+
+  g_return_val_if_fail (BURROW_IS_BROKER_CLIENT (self), NULL);
+
+  if (self->profiles == NULL)
+    return NULL;
+  g_variant_iter_init (&iter, self->profiles);
+  while ((profile = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *profile_id = NULL;
+
+      if (g_variant_lookup (profile, "id", "&s", &profile_id) && g_strcmp0 (profile_id, id) == 0)
+        return profile;
+      g_variant_unref (profile);
+    }
+  return NULL;
+}
+
+GStrv
+burrow_broker_client_dup_profile_ids (BurrowBrokerClient *self)
+{
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  GVariantIter iter;
+  GVariant *profile;
+
+  g_return_val_if_fail (BURROW_IS_BROKER_CLIENT (self), NULL);
+
+  if (self->profiles != NULL)
+    {
+      g_variant_iter_init (&iter, self->profiles);
+      while ((profile = g_variant_iter_next_value (&iter)) != NULL)
+        {
+          const char *id = NULL;
+
+          if (g_variant_lookup (profile, "id", "&s", &id))
+            g_strv_builder_add (ids, id);
+          g_variant_unref (profile);
+        }
+    }
+  return g_strv_builder_end (ids);
 }
 
 BurrowDBusSession1 *
@@ -262,6 +360,7 @@ burrow_broker_client_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->broker);
   g_clear_object (&self->objects);
+  g_clear_pointer (&self->profiles, g_variant_unref);
 
   G_OBJECT_CLASS (burrow_broker_client_parent_class)->dispose (object);
 }
@@ -290,6 +389,9 @@ burrow_broker_client_class_init (BurrowBrokerClientClass *klass)
   signals[CONFIG_CHANGED] = g_signal_new ("config-changed", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                           G_TYPE_NONE, 0);
+  signals[PROFILES_CHANGED] = g_signal_new ("profiles-changed", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 0);
   signals[SESSIONS_CHANGED] = g_signal_new ("sessions-changed", G_TYPE_FROM_CLASS (klass),
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                             G_TYPE_NONE, 0);

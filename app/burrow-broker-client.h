@@ -19,6 +19,15 @@ BurrowBrokerClient *burrow_broker_client_new           (void);
 BurrowDBusBroker1  *burrow_broker_client_get_broker    (BurrowBrokerClient *self);
 GDBusObjectManager *burrow_broker_client_get_objects   (BurrowBrokerClient *self);
 gboolean            burrow_broker_client_is_ready      (BurrowBrokerClient *self);
+/* Every profile (aa{sv}, as ListProfiles gives them), read once per
+ * configuration change for every page; NULL until first read.
+ * "profiles-changed" tells of a new list. */
+GVariant           *burrow_broker_client_get_profiles  (BurrowBrokerClient *self);
+/* The dictionary of profile @id (a new reference), or NULL. */
+GVariant           *burrow_broker_client_dup_profile   (BurrowBrokerClient *self,
+                                                        const char         *id);
+/* The ids of every profile, in order; never NULL. */
+GStrv               burrow_broker_client_dup_profile_ids (BurrowBrokerClient *self);
 /* The Session1 of @profile, or NULL. */
 BurrowDBusSession1 *burrow_broker_client_dup_session   (BurrowBrokerClient *self,
                                                         const char         *profile);

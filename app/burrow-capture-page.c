@@ -46,18 +46,6 @@ connection_row_free (ConnectionRow *row)
   g_free (row);
 }
 
-static void
-toast_error (BurrowCapturePage *self,
-             const GError      *error)
-{
-  g_autofree char *text = NULL;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  text = burrow_broker_client_error_text (error);
-  burrow_window_toast (GTK_WIDGET (self), text);
-}
-
 /* ------------------------------------------------------------- the rows */
 
 static char *
@@ -231,7 +219,7 @@ on_closed (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!burrow_dbus_connection1_call_close_finish (BURROW_DBUS_CONNECTION1 (source), result, &error))
-    toast_error (self, error);
+    burrow_window_toast_error (GTK_WIDGET (self), error);
 }
 
 static void
@@ -289,7 +277,9 @@ on_settings_read (GObject      *source,
   if (!burrow_dbus_broker1_call_get_capture_settings_finish (BURROW_DBUS_BROKER1 (source),
                                                              &settings, result, &error))
     {
-      toast_error (user_data, error);
+      /* Cancelled: the page is gone. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        burrow_window_toast_error (GTK_WIDGET (user_data), error);
       return;
     }
   show_settings (user_data, settings);
@@ -318,7 +308,7 @@ on_settings_written (GObject      *source,
 
   if (!burrow_dbus_broker1_call_set_capture_settings_finish (BURROW_DBUS_BROKER1 (source), result,
                                                             &error))
-    toast_error (self, error);
+    burrow_window_toast_error (GTK_WIDGET (self), error);
   reload_settings (self);
 }
 
@@ -349,7 +339,7 @@ on_active_set (GObject      *source,
 
   if (!burrow_dbus_broker1_call_set_capture_active_finish (BURROW_DBUS_BROKER1 (source), result,
                                                           &error))
-    toast_error (self, error);
+    burrow_window_toast_error (GTK_WIDGET (self), error);
   reload_settings (self);
 }
 
@@ -374,6 +364,13 @@ on_config_changed (BurrowBrokerClient *client,
                    gpointer            user_data)
 {
   reload_settings (user_data);
+}
+
+static void
+on_ready (BurrowBrokerClient *client,
+          gpointer            user_data)
+{
+  reload_settings (user_data);
   update_connections (user_data);
 }
 
@@ -392,7 +389,7 @@ burrow_capture_page_set_client (BurrowCapturePage  *self,
   g_return_if_fail (self->client == NULL);
 
   self->client = g_object_ref (client);
-  g_signal_connect_object (client, "ready", G_CALLBACK (on_config_changed), self, 0);
+  g_signal_connect_object (client, "ready", G_CALLBACK (on_ready), self, 0);
   g_signal_connect_object (client, "config-changed", G_CALLBACK (on_config_changed), self, 0);
   g_signal_connect_object (client, "connections-changed", G_CALLBACK (on_connections_changed),
                            self, 0);

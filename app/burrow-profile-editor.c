@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "burrow-list-box.h"
 #include "burrow-profile-editor.h"
 #include "burrow-tunnel-editor.h"
 #include "burrow-variant.h"
@@ -53,15 +54,6 @@ show_error (BurrowProfileEditor *self,
   gtk_revealer_set_reveal_child (self->error_revealer, text != NULL);
 }
 
-static void
-clear_list_box (GtkListBox *list)
-{
-  GtkListBoxRow *row;
-
-  while ((row = gtk_list_box_get_row_at_index (list, 0)) != NULL)
-    gtk_list_box_remove (list, GTK_WIDGET (row));
-}
-
 /* A row with a title, a subtitle and icon buttons for actions on item
  * @index. */
 static GtkWidget *
@@ -104,7 +96,7 @@ item_row (const char *title,
 static void
 show_identities (BurrowProfileEditor *self)
 {
-  clear_list_box (self->identity_list);
+  burrow_list_box_remove_all (self->identity_list);
   for (guint i = 0; i < self->identities->len; i++)
     gtk_list_box_append (self->identity_list,
                          item_row (self->identities->pdata[i], NULL, i,
@@ -134,7 +126,7 @@ describe_tunnel (GVariant *tunnel)
 static void
 show_tunnels (BurrowProfileEditor *self)
 {
-  clear_list_box (self->tunnel_list);
+  burrow_list_box_remove_all (self->tunnel_list);
   for (guint i = 0; i < self->tunnels->len; i++)
     {
       g_autofree char *title = describe_tunnel (self->tunnels->pdata[i]);
@@ -328,11 +320,6 @@ static GVariant *
 build_profile (BurrowProfileEditor *self)
 {
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (self->base);
-  g_auto(GStrv) identities = NULL;
-
-  g_ptr_array_add (self->identities, NULL);
-  identities = g_strdupv ((char **) self->identities->pdata);
-  g_ptr_array_remove_index (self->identities, self->identities->len - 1);
 
   g_variant_dict_insert (&dict, "id", "s", gtk_editable_get_text (GTK_EDITABLE (self->id_row)));
   g_variant_dict_insert (&dict, "name", "s", gtk_editable_get_text (GTK_EDITABLE (self->name_row)));
@@ -343,7 +330,8 @@ build_profile (BurrowProfileEditor *self)
   g_variant_dict_insert (&dict, "gateway-profile", "s", selected_gateway (self));
   g_variant_dict_insert_value (&dict, "authentication-methods", build_methods (self));
   g_variant_dict_insert_value (&dict, "identity-files",
-                               g_variant_new_strv ((const char * const *) identities, -1));
+                               g_variant_new_strv ((const char * const *) self->identities->pdata,
+                                                   self->identities->len));
   g_variant_dict_insert (&dict, "keepalive-interval", "u",
                          (guint32) gtk_spin_button_get_value_as_int (self->keepalive_spin));
   g_variant_dict_insert (&dict, "idle-timeout", "u",

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "burrow-list-box.h"
 #include "burrow-profile-editor.h"
 #include "burrow-profiles-page.h"
 #include "burrow-ssh-config.h"
@@ -27,8 +28,6 @@ struct _BurrowProfilesPage
   AdwBin parent_instance;
 
   BurrowBrokerClient *client;
-  GCancellable *cancellable;
-  GVariant *profiles;          /* aa{sv}, as the broker listed them */
   GHashTable *rows;            /* id → ProfileRow */
   GHashTable *tests;           /* id → GUINT_TO_POINTER (was connected + 1) */
 
@@ -51,57 +50,6 @@ toast (BurrowProfilesPage *self,
        const char         *text)
 {
   burrow_window_toast (GTK_WIDGET (self), text);
-}
-
-static void
-toast_error (BurrowProfilesPage *self,
-             const GError       *error)
-{
-  g_autofree char *text = NULL;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  text = burrow_broker_client_error_text (error);
-  toast (self, text);
-}
-
-/* The profile's dictionary, or NULL. */
-static GVariant *
-find_profile (BurrowProfilesPage *self,
-              const char         *id)
-{
-  GVariantIter iter;
-  GVariant *profile;
-
-  if (self->profiles == NULL)
-    return NULL;
-  g_variant_iter_init (&iter, self->profiles);
-  while ((profile = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      if (g_strcmp0 (burrow_variant_lookup_string (profile, "id", NULL), id) == 0)
-        return profile;
-      g_variant_unref (profile);
-    }
-  return NULL;
-}
-
-static GStrv
-dup_profile_ids (BurrowProfilesPage *self)
-{
-  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
-  GVariantIter iter;
-  GVariant *profile;
-
-  if (self->profiles != NULL)
-    {
-      g_variant_iter_init (&iter, self->profiles);
-      while ((profile = g_variant_iter_next_value (&iter)) != NULL)
-        {
-          g_strv_builder_add (ids, burrow_variant_lookup_string (profile, "id", ""));
-          g_variant_unref (profile);
-        }
-    }
-  return g_strv_builder_end (ids);
 }
 
 /* ----------------------------------------------------------- session state */
@@ -297,61 +245,24 @@ add_row (BurrowProfilesPage *self,
   return GTK_WIDGET (row->row);
 }
 
+/* The rows follow the client's list of profiles. */
 static void
-clear_list (BurrowProfilesPage *self)
+show_profiles (BurrowProfilesPage *self)
 {
-  GtkWidget *child;
-
-  g_hash_table_remove_all (self->rows);
-  /* The placeholder is not a child the list box lets go of this way. */
-  while ((child = GTK_WIDGET (gtk_list_box_get_row_at_index (self->list, 0))) != NULL)
-    gtk_list_box_remove (self->list, child);
-}
-
-static void
-show_profiles (BurrowProfilesPage *self,
-               GVariant           *profiles)
-{
+  GVariant *profiles = burrow_broker_client_get_profiles (self->client);
   GVariantIter iter;
   GVariant *profile;
 
-  g_clear_pointer (&self->profiles, g_variant_unref);
-  self->profiles = g_variant_ref_sink (profiles);
-  clear_list (self);
+  g_hash_table_remove_all (self->rows);
+  burrow_list_box_remove_all (self->list);
+  if (profiles == NULL)
+    return;
   g_variant_iter_init (&iter, profiles);
   while ((profile = g_variant_iter_next_value (&iter)) != NULL)
     {
       add_row (self, profile);
       g_variant_unref (profile);
     }
-}
-
-static void
-on_profiles_listed (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GVariant) profiles = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!burrow_dbus_broker1_call_list_profiles_finish (BURROW_DBUS_BROKER1 (source), &profiles,
-                                                      result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        toast_error (user_data, error);
-      return;
-    }
-  show_profiles (user_data, profiles);
-}
-
-static void
-reload (BurrowProfilesPage *self)
-{
-  BurrowDBusBroker1 *broker = burrow_broker_client_get_broker (self->client);
-
-  if (broker == NULL)
-    return;
-  burrow_dbus_broker1_call_list_profiles (broker, self->cancellable, on_profiles_listed, self);
 }
 
 /* --------------------------------------------------------------- actions */
@@ -365,7 +276,7 @@ on_connect_done (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!burrow_dbus_broker1_call_connect_finish (BURROW_DBUS_BROKER1 (source), NULL, result, &error))
-    toast_error (self, error);
+    burrow_window_toast_error (GTK_WIDGET (self), error);
 }
 
 static void
@@ -390,7 +301,7 @@ on_disconnect_done (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!burrow_dbus_broker1_call_disconnect_finish (BURROW_DBUS_BROKER1 (source), result, &error))
-    toast_error (self, error);
+    burrow_window_toast_error (GTK_WIDGET (self), error);
 }
 
 static void
@@ -432,7 +343,7 @@ open_editor (BurrowProfilesPage *self,
              GVariant           *profile,
              gboolean            duplicate)
 {
-  g_auto(GStrv) ids = dup_profile_ids (self);
+  g_auto(GStrv) ids = burrow_broker_client_dup_profile_ids (self->client);
   BurrowProfileEditor *editor;
 
   editor = burrow_profile_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
@@ -455,7 +366,8 @@ edit_action (GtkWidget  *widget,
              GVariant   *parameter)
 {
   BurrowProfilesPage *self = BURROW_PROFILES_PAGE (widget);
-  g_autoptr(GVariant) profile = find_profile (self, g_variant_get_string (parameter, NULL));
+  g_autoptr(GVariant) profile = burrow_broker_client_dup_profile (self->client,
+                                                                  g_variant_get_string (parameter, NULL));
 
   if (profile != NULL)
     open_editor (self, profile, g_str_equal (action_name, "profiles.duplicate"));
@@ -470,7 +382,7 @@ on_deleted (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!burrow_dbus_broker1_call_delete_profile_finish (BURROW_DBUS_BROKER1 (source), result, &error))
-    toast_error (self, error);
+    burrow_window_toast_error (GTK_WIDGET (self), error);
 }
 
 static void
@@ -601,7 +513,7 @@ static void
 queue_imported_profiles (Import                *import,
                          BurrowSshConfigImport *parsed)
 {
-  g_auto(GStrv) existing = dup_profile_ids (import->self);
+  g_auto(GStrv) existing = burrow_broker_client_dup_profile_ids (import->self->client);
 
   for (guint i = 0; i < parsed->skipped->len; i++)
     g_ptr_array_add (import->skipped, g_strdup (parsed->skipped->pdata[i]));
@@ -669,10 +581,10 @@ on_sessions_changed (BurrowBrokerClient *client,
 }
 
 static void
-on_config_changed (BurrowBrokerClient *client,
-                   gpointer            user_data)
+on_profiles_changed (BurrowBrokerClient *client,
+                     gpointer            user_data)
 {
-  reload (user_data);
+  show_profiles (user_data);
 }
 
 void
@@ -683,10 +595,9 @@ burrow_profiles_page_set_client (BurrowProfilesPage *self,
   g_return_if_fail (self->client == NULL);
 
   self->client = g_object_ref (client);
-  g_signal_connect_object (client, "ready", G_CALLBACK (on_config_changed), self, 0);
-  g_signal_connect_object (client, "config-changed", G_CALLBACK (on_config_changed), self, 0);
+  g_signal_connect_object (client, "profiles-changed", G_CALLBACK (on_profiles_changed), self, 0);
   g_signal_connect_object (client, "sessions-changed", G_CALLBACK (on_sessions_changed), self, 0);
-  reload (self);
+  show_profiles (self);
 }
 
 static void
@@ -694,7 +605,6 @@ burrow_profiles_page_dispose (GObject *object)
 {
   BurrowProfilesPage *self = BURROW_PROFILES_PAGE (object);
 
-  g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->client);
   gtk_widget_dispose_template (GTK_WIDGET (self), BURROW_TYPE_PROFILES_PAGE);
 
@@ -706,8 +616,6 @@ burrow_profiles_page_finalize (GObject *object)
 {
   BurrowProfilesPage *self = BURROW_PROFILES_PAGE (object);
 
-  g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->profiles, g_variant_unref);
   g_hash_table_unref (self->rows);
   g_hash_table_unref (self->tests);
 
@@ -741,7 +649,6 @@ static void
 burrow_profiles_page_init (BurrowProfilesPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
   self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) profile_row_free);
   self->tests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

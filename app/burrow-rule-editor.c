@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "broker-port-list.h"
 #include "burrow-rule-editor.h"
 #include "burrow-variant.h"
 
@@ -54,30 +55,6 @@ show_error (BurrowRuleEditor *self,
   gtk_revealer_set_reveal_child (self->error_revealer, text != NULL);
 }
 
-/* "21,80,8000-8100": numbers from 1 to 65535, ranges low to high. */
-static gboolean
-ports_are_valid (const char *ports)
-{
-  g_auto(GStrv) items = g_strsplit (ports, ",", -1);
-
-  if (*ports == '\0')
-    return TRUE;
-  for (guint i = 0; items[i] != NULL; i++)
-    {
-      g_auto(GStrv) range = g_strsplit (g_strstrip (items[i]), "-", 2);
-      guint64 low, high;
-
-      if (!g_ascii_string_to_unsigned (range[0], 10, 1, 65535, &low, NULL))
-        return FALSE;
-      high = low;
-      if (range[1] != NULL && !g_ascii_string_to_unsigned (range[1], 10, 1, 65535, &high, NULL))
-        return FALSE;
-      if (high < low)
-        return FALSE;
-    }
-  return TRUE;
-}
-
 static const char *
 selected_profile (BurrowRuleEditor *self)
 {
@@ -96,6 +73,7 @@ check_fields (BurrowRuleEditor *self)
   const char *host = gtk_editable_get_text (GTK_EDITABLE (self->host_row));
   const char *ports = gtk_editable_get_text (GTK_EDITABLE (self->ports_row));
   g_autoptr(GRegex) regex = NULL;
+  g_autoptr(BrokerPortList) port_list = NULL;
   g_autoptr(GError) error = NULL;
   char *problem = NULL;
 
@@ -108,11 +86,11 @@ check_fields (BurrowRuleEditor *self)
       problem = g_strdup_printf (_("The host pattern is not a valid regular expression: %s"),
                                  error->message);
     }
-  else if (!ports_are_valid (ports))
+  else if ((port_list = broker_port_list_parse (ports, &error)) == NULL)
     {
+      /* The broker's own parser: the form refuses what the broker would. */
       gtk_widget_add_css_class (GTK_WIDGET (self->ports_row), "error");
-      problem = g_strdup (_("Ports are numbers from 1 to 65535 and ranges like 8000-8100, "
-                            "separated by commas."));
+      problem = g_strdup (error->message);
     }
   else if (adw_combo_row_get_selected (self->action_row) == ACTION_TUNNEL &&
            *selected_profile (self) == '\0')

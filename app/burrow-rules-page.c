@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "burrow-list-box.h"
 #include "burrow-rule-editor.h"
 #include "burrow-rules-page.h"
 #include "burrow-variant.h"
@@ -17,7 +18,6 @@ struct _BurrowRulesPage
   BurrowBrokerClient *client;
   GCancellable *cancellable;
   GPtrArray *user_rules;       /* GVariant a{sv}, without origin and line */
-  GStrv profile_ids;
 
   GtkListBox *list;
   AdwEntryRow *test_application_row;
@@ -27,18 +27,6 @@ struct _BurrowRulesPage
 };
 
 G_DEFINE_FINAL_TYPE (BurrowRulesPage, burrow_rules_page, ADW_TYPE_BIN)
-
-static void
-toast_error (BurrowRulesPage *self,
-             const GError    *error)
-{
-  g_autofree char *text = NULL;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  text = burrow_broker_client_error_text (error);
-  burrow_window_toast (GTK_WIDGET (self), text);
-}
 
 static GVariant *
 user_rules_variant (BurrowRulesPage *self)
@@ -142,15 +130,6 @@ add_row (BurrowRulesPage *self,
 }
 
 static void
-clear_list (BurrowRulesPage *self)
-{
-  GtkListBoxRow *row;
-
-  while ((row = gtk_list_box_get_row_at_index (self->list, 0)) != NULL)
-    gtk_list_box_remove (self->list, GTK_WIDGET (row));
-}
-
-static void
 show_rules (BurrowRulesPage *self,
             GVariant        *rules)
 {
@@ -169,7 +148,7 @@ show_rules (BurrowRulesPage *self,
         g_ptr_array_add (self->user_rules, burrow_rule_editor_strip_rule (rule));
       g_variant_unref (rule);
     }
-  clear_list (self);
+  burrow_list_box_remove_all (self->list);
   for (guint i = 0; i < global->len; i++)
     add_row (self, global->pdata[i], number++, -1);
   for (guint i = 0; i < self->user_rules->len; i++)
@@ -187,35 +166,12 @@ on_rules_listed (GObject      *source,
   if (!burrow_dbus_broker1_call_list_rules_finish (BURROW_DBUS_BROKER1 (source), &rules, result,
                                                    &error))
     {
-      toast_error (user_data, error);
+      /* Cancelled: the page is gone. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        burrow_window_toast_error (GTK_WIDGET (user_data), error);
       return;
     }
   show_rules (user_data, rules);
-}
-
-static void
-on_profiles_listed (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GVariant) profiles = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
-  BurrowRulesPage *self = user_data;
-  GVariantIter iter;
-  GVariant *profile;
-
-  if (!burrow_dbus_broker1_call_list_profiles_finish (BURROW_DBUS_BROKER1 (source), &profiles,
-                                                      result, &error))
-    return;
-  g_variant_iter_init (&iter, profiles);
-  while ((profile = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      g_strv_builder_add (ids, burrow_variant_lookup_string (profile, "id", ""));
-      g_variant_unref (profile);
-    }
-  g_strfreev (self->profile_ids);
-  self->profile_ids = g_strv_builder_end (ids);
 }
 
 static void
@@ -226,7 +182,6 @@ reload (BurrowRulesPage *self)
   if (broker == NULL)
     return;
   burrow_dbus_broker1_call_list_rules (broker, self->cancellable, on_rules_listed, self);
-  burrow_dbus_broker1_call_list_profiles (broker, self->cancellable, on_profiles_listed, self);
 }
 
 /* --------------------------------------------------------------- actions */
@@ -241,7 +196,7 @@ on_rules_set (GObject      *source,
 
   if (!burrow_dbus_broker1_call_set_rules_finish (BURROW_DBUS_BROKER1 (source), result, &error))
     {
-      toast_error (self, error);
+      burrow_window_toast_error (GTK_WIDGET (self), error);
       reload (self);
     }
 }
@@ -292,11 +247,12 @@ static void
 open_editor (BurrowRulesPage *self,
              int              index)
 {
+  g_auto(GStrv) profile_ids = burrow_broker_client_dup_profile_ids (self->client);
   BurrowRuleEditor *editor;
 
   editor = burrow_rule_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                    self->client, user_rules_variant (self), index,
-                                   (const char * const *) self->profile_ids);
+                                   (const char * const *) profile_ids);
   gtk_window_present (GTK_WINDOW (editor));
 }
 
@@ -425,7 +381,6 @@ burrow_rules_page_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_ptr_array_unref (self->user_rules);
-  g_strfreev (self->profile_ids);
 
   G_OBJECT_CLASS (burrow_rules_page_parent_class)->finalize (object);
 }
@@ -460,5 +415,4 @@ burrow_rules_page_init (BurrowRulesPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->user_rules = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  self->profile_ids = g_new0 (char *, 1);
 }

@@ -43,6 +43,18 @@ burrow_window_toast (GtkWidget  *widget,
     g_message ("%s", text);
 }
 
+void
+burrow_window_toast_error (GtkWidget    *widget,
+                           const GError *error)
+{
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  text = burrow_broker_client_error_text (error);
+  burrow_window_toast (widget, text);
+}
+
 /* The broker keeps its last good configuration while the file on disk is
  * broken; the bar says why, with the file and line, until it is fixed. */
 static void

@@ -16,5 +16,9 @@ BurrowWindow *burrow_window_new  (BurrowApplication *application);
  * a widget in no Burrow window logs it instead. */
 void          burrow_window_toast (GtkWidget        *widget,
                                    const char       *text);
+/* The same for a failed call: the broker's message, nothing for a call
+ * that was cancelled (its widget went away). */
+void          burrow_window_toast_error (GtkWidget    *widget,
+                                         const GError *error);
 
 G_END_DECLS
