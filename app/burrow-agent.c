@@ -210,19 +210,19 @@ complete_secret_request (Request            *request,
   BurrowDBusAgent1 *skeleton = request->agent->skeleton;
   GDBusMethodInvocation *invocation = g_steal_pointer (&request->invocation);
   GStrv answers = burrow_prompt_dialog_take_answers (dialog);
+  gboolean remember = burrow_prompt_dialog_get_remember (dialog);
 
   switch (request->kind)
     {
     case REQUEST_PASSWORD:
-      burrow_dbus_agent1_complete_request_password (skeleton, invocation, answers[0],
-                                                    burrow_prompt_dialog_get_remember (dialog));
+      burrow_dbus_agent1_complete_request_password (skeleton, invocation, answers[0], remember);
       break;
     case REQUEST_PASSPHRASE:
-      burrow_dbus_agent1_complete_request_passphrase (skeleton, invocation, answers[0]);
+      burrow_dbus_agent1_complete_request_passphrase (skeleton, invocation, answers[0], remember);
       break;
     case REQUEST_KEYBOARD_INTERACTIVE:
       burrow_dbus_agent1_complete_keyboard_interactive (skeleton, invocation,
-                                                        (const char * const *) answers);
+                                                        (const char * const *) answers, remember);
       break;
     case REQUEST_HOST_KEY:
     default:
@@ -286,6 +286,7 @@ on_request_passphrase (BurrowDBusAgent1      *skeleton,
                        const char            *id,
                        const char            *profile,
                        const char            *identity_file,
+                       gboolean               can_remember,
                        gpointer               user_data)
 {
   BurrowAgent *self = user_data;
@@ -296,6 +297,7 @@ on_request_passphrase (BurrowDBusAgent1      *skeleton,
                             "passphrase."), profile, identity_file);
   dialog = burrow_prompt_dialog_new (dialog_parent (self), _("Key Passphrase Required"), body);
   burrow_prompt_dialog_add_prompt (dialog, _("Passphrase"), FALSE);
+  burrow_prompt_dialog_set_can_remember (dialog, can_remember);
   ask_for_secrets (self, REQUEST_PASSPHRASE, id, invocation, dialog);
   return TRUE;
 }
@@ -308,6 +310,7 @@ on_keyboard_interactive (BurrowDBusAgent1      *skeleton,
                          const char            *name,
                          const char            *instruction,
                          GVariant              *prompts,
+                         gboolean               can_remember,
                          gpointer               user_data)
 {
   BurrowAgent *self = user_data;
@@ -324,6 +327,7 @@ on_keyboard_interactive (BurrowDBusAgent1      *skeleton,
   g_variant_iter_init (&iter, prompts);
   while (g_variant_iter_next (&iter, "(&sb)", &prompt, &echo))
     burrow_prompt_dialog_add_prompt (dialog, prompt, echo);
+  burrow_prompt_dialog_set_can_remember (dialog, can_remember);
   ask_for_secrets (self, REQUEST_KEYBOARD_INTERACTIVE, id, invocation, dialog);
   return TRUE;
 }

@@ -665,6 +665,7 @@ void
 broker_agents_request_passphrase_async (BrokerAgents        *self,
                                         const char          *profile,
                                         const char          *identity_file,
+                                        gboolean             can_remember,
                                         GCancellable        *cancellable,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
@@ -678,21 +679,31 @@ broker_agents_request_passphrase_async (BrokerAgents        *self,
   task = new_request (self, "RequestPassphrase", broker_agents_request_passphrase_async,
                       cancellable, callback, user_data);
   request = g_task_get_task_data (task);
-  ask (task, g_variant_new ("(sss)", request->id, profile, identity_file), G_VARIANT_TYPE ("(s)"));
+  request->can_remember = !!can_remember;
+  ask (task, g_variant_new ("(sssb)", request->id, profile, identity_file, request->can_remember),
+       G_VARIANT_TYPE ("(sb)"));
 }
 
 char *
 broker_agents_request_passphrase_finish (BrokerAgents  *self,
                                          GAsyncResult  *result,
+                                         gboolean      *remember,
                                          GError       **error)
 {
   g_autoptr(GVariant) reply = NULL;
   const char *passphrase = NULL;
+  gboolean remember_it = FALSE;
+  Request *request;
 
+  if (remember != NULL)
+    *remember = FALSE;
   reply = finish_reply (self, result, broker_agents_request_passphrase_async, error);
   if (reply == NULL)
     return NULL;
-  g_variant_get (reply, "(&s)", &passphrase);
+  request = g_task_get_task_data (G_TASK (result));
+  g_variant_get (reply, "(&sb)", &passphrase, &remember_it);
+  if (remember != NULL)
+    *remember = remember_it && request->can_remember;
   return g_strdup (passphrase);
 }
 
@@ -705,6 +716,7 @@ broker_agents_keyboard_interactive_async (BrokerAgents        *self,
                                           const char * const  *prompts,
                                           const gboolean      *echo,
                                           guint                n_prompts,
+                                          gboolean             can_remember,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
@@ -721,23 +733,29 @@ broker_agents_keyboard_interactive_async (BrokerAgents        *self,
                       cancellable, callback, user_data);
   request = g_task_get_task_data (task);
   request->n_prompts = n_prompts;
+  request->can_remember = !!can_remember;
   for (guint i = 0; i < n_prompts; i++)
     g_variant_builder_add (&builder, "(sb)", prompts[i], echo != NULL && echo[i]);
-  ask (task, g_variant_new ("(ssssa(sb))", request->id, profile, name != NULL ? name : "",
-                            instruction != NULL ? instruction : "", &builder),
-       G_VARIANT_TYPE ("(as)"));
+  ask (task, g_variant_new ("(ssssa(sb)b)", request->id, profile, name != NULL ? name : "",
+                            instruction != NULL ? instruction : "", &builder,
+                            request->can_remember),
+       G_VARIANT_TYPE ("(asb)"));
 }
 
 /* Exactly one answer per prompt, in order. */
 GStrv
 broker_agents_keyboard_interactive_finish (BrokerAgents  *self,
                                            GAsyncResult  *result,
+                                           gboolean      *remember,
                                            GError       **error)
 {
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) answers = NULL;
+  gboolean remember_it = FALSE;
   Request *request;
 
+  if (remember != NULL)
+    *remember = FALSE;
   reply = finish_reply (self, result, broker_agents_keyboard_interactive_async, error);
   if (reply == NULL)
     return NULL;
@@ -750,6 +768,9 @@ broker_agents_keyboard_interactive_finish (BrokerAgents  *self,
                    g_variant_n_children (answers), request->n_prompts);
       return NULL;
     }
+  g_variant_get_child (reply, 1, "b", &remember_it);
+  if (remember != NULL)
+    *remember = remember_it && request->can_remember;
   return g_variant_dup_strv (answers, NULL);
 }
 

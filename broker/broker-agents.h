@@ -55,11 +55,13 @@ char               *broker_agents_request_password_finish     (BrokerAgents     
 void                broker_agents_request_passphrase_async    (BrokerAgents         *self,
                                                                const char           *profile,
                                                                const char           *identity_file,
+                                                               gboolean              can_remember,
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);
 char               *broker_agents_request_passphrase_finish   (BrokerAgents         *self,
                                                                GAsyncResult         *result,
+                                                               gboolean             *remember,
                                                                GError              **error);
 void                broker_agents_keyboard_interactive_async  (BrokerAgents         *self,
                                                                const char           *profile,
@@ -68,11 +70,13 @@ void                broker_agents_keyboard_interactive_async  (BrokerAgents     
                                                                const char * const   *prompts,
                                                                const gboolean       *echo,
                                                                guint                 n_prompts,
+                                                               gboolean              can_remember,
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);
 GStrv               broker_agents_keyboard_interactive_finish (BrokerAgents         *self,
                                                                GAsyncResult         *result,
+                                                               gboolean             *remember,
                                                                GError              **error);
 void                broker_agents_host_key_changed_async      (BrokerAgents         *self,
                                                                const char           *profile,

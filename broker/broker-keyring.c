@@ -23,15 +23,53 @@ broker_keyring_get_schema (void)
   return &schema;
 }
 
+/* Key passphrases belong to the key file, whatever profile uses it. */
+const SecretSchema *
+broker_keyring_get_passphrase_schema (void)
+{
+  static const SecretSchema schema = {
+    "io.github.burrow.Burrow.Passphrase", SECRET_SCHEMA_NONE,
+    {
+      { "identity-file", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    },
+  };
+
+  return &schema;
+}
+
+/* One keyring item: which schema, which attributes, how it is named in
+ * messages ("the password of alice@host (profile p)"). */
+typedef struct
+{
+  const SecretSchema *schema;
+  GHashTable *attributes;
+  char *what;
+  char *label;
+} Item;
+
+static void
+item_free (Item *item)
+{
+  g_clear_pointer (&item->attributes, g_hash_table_unref);
+  g_free (item->what);
+  g_free (item->label);
+  g_free (item);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Item, item_free)
+
 /* libsecret drops a request whose attributes are not UTF-8 with a warning and
  * never calls back, which would leave the caller waiting for ever: such
  * requests are refused here instead. */
-static GHashTable *
-build_attributes (const char  *profile,
-                  const char  *host,
-                  const char  *user,
-                  GError     **error)
+static Item *
+password_item (const char  *profile,
+               const char  *host,
+               const char  *user,
+               GError     **error)
 {
+  Item *item;
+
   if (!g_utf8_validate (profile, -1, NULL)
       || !g_utf8_validate (host, -1, NULL)
       || !g_utf8_validate (user, -1, NULL))
@@ -40,11 +78,36 @@ build_attributes (const char  *profile,
                            "the profile, host and user of a keyring entry must be UTF-8 text");
       return NULL;
     }
-  return secret_attributes_build (broker_keyring_get_schema (),
-                                  "profile", profile,
-                                  "host", host,
-                                  "user", user,
-                                  NULL);
+  item = g_new0 (Item, 1);
+  item->schema = broker_keyring_get_schema ();
+  item->attributes = secret_attributes_build (item->schema,
+                                              "profile", profile,
+                                              "host", host,
+                                              "user", user,
+                                              NULL);
+  item->what = g_strdup_printf ("the password of %s@%s (profile %s)", user, host, profile);
+  item->label = g_strdup_printf ("Burrow: %s@%s (profile %s)", user, host, profile);
+  return item;
+}
+
+static Item *
+passphrase_item (const char  *identity_file,
+                 GError     **error)
+{
+  Item *item;
+
+  if (!g_utf8_validate (identity_file, -1, NULL))
+    {
+      g_set_error_literal (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+                           "the key file of a keyring entry must be named in UTF-8 text");
+      return NULL;
+    }
+  item = g_new0 (Item, 1);
+  item->schema = broker_keyring_get_passphrase_schema ();
+  item->attributes = secret_attributes_build (item->schema, "identity-file", identity_file, NULL);
+  item->what = g_strdup_printf ("the passphrase of %s", identity_file);
+  item->label = g_strdup_printf ("Burrow: passphrase of the key %s", identity_file);
+  return item;
 }
 
 /* Cancellation stays G_IO_ERROR_CANCELLED so that callers can tell it apart;
@@ -72,28 +135,26 @@ wrap_error (GError     *error,
   return wrapped;
 }
 
-/* A GTask for one call; NULL, with the task already answered, when the
- * arguments cannot be used.  Otherwise *attributes is set. */
+/* A GTask for one call on @item (taken; NULL when it could not be made,
+ * @error says why): NULL, with the task already answered, when there is
+ * no item. */
 static GTask *
 start_task (gpointer              source_tag,
-            const char           *profile,
-            const char           *host,
-            const char           *user,
+            Item                 *item,
+            GError               *error,
             GCancellable         *cancellable,
             GAsyncReadyCallback   callback,
-            gpointer              user_data,
-            GHashTable          **attributes)
+            gpointer              user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  GError *error = NULL;
 
   g_task_set_source_tag (task, source_tag);
-  *attributes = build_attributes (profile, host, user, &error);
-  if (*attributes == NULL)
+  if (item == NULL)
     {
       g_task_return_error (task, error);
       return NULL;
     }
+  g_task_set_task_data (task, item, (GDestroyNotify) item_free);
   return g_steal_pointer (&task);
 }
 
@@ -105,14 +166,30 @@ on_lookup_done (GObject      *source,
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
   /* Kept in locked memory that secret_password_free () wipes. */
-  char *password = secret_password_lookup_nonpageable_finish (result, &error);
+  char *secret = secret_password_lookup_nonpageable_finish (result, &error);
 
   if (error != NULL)
     {
       g_task_return_error (task, wrap_error (error, "cannot read the keyring"));
       return;
     }
-  g_task_return_pointer (task, password, (GDestroyNotify) secret_password_free);
+  g_task_return_pointer (task, secret, (GDestroyNotify) secret_password_free);
+}
+
+static void
+lookup (Item                *item,
+        GError              *error,
+        GCancellable        *cancellable,
+        GAsyncReadyCallback  callback,
+        gpointer             user_data)
+{
+  GTask *task = start_task (broker_keyring_lookup_async, item, error, cancellable, callback,
+                            user_data);
+
+  if (task == NULL)
+    return;
+  g_debug ("looking up %s", item->what);
+  secret_password_lookupv (item->schema, item->attributes, cancellable, on_lookup_done, task);
 }
 
 void
@@ -123,18 +200,28 @@ broker_keyring_lookup_async (const char          *profile,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  g_autoptr(GHashTable) attributes = NULL;
-  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  Item *item;
 
   g_return_if_fail (profile != NULL && host != NULL && user != NULL);
 
-  task = start_task (broker_keyring_lookup_async, profile, host, user,
-                     cancellable, callback, user_data, &attributes);
-  if (task == NULL)
-    return;
-  g_debug ("looking up the password of %s@%s (profile %s)", user, host, profile);
-  secret_password_lookupv (broker_keyring_get_schema (), attributes, cancellable,
-                           on_lookup_done, g_steal_pointer (&task));
+  item = password_item (profile, host, user, &error);
+  lookup (item, error, cancellable, callback, user_data);
+}
+
+void
+broker_keyring_lookup_passphrase_async (const char          *identity_file,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GError *error = NULL;
+  Item *item;
+
+  g_return_if_fail (identity_file != NULL);
+
+  item = passphrase_item (identity_file, &error);
+  lookup (item, error, cancellable, callback, user_data);
 }
 
 char *
@@ -158,13 +245,39 @@ on_store_done (GObject      *source,
 
   if (!secret_password_store_finish (result, &error))
     {
-      g_task_return_error (task, wrap_error (error, "cannot save the password in the keyring"));
+      g_task_return_error (task, wrap_error (error, "cannot save the secret in the keyring"));
       return;
     }
   g_task_return_boolean (task, TRUE);
 }
 
 /* An existing item with the same attributes is replaced, not duplicated. */
+static void
+store (Item                *item,
+       GError              *error,
+       const char          *secret,
+       GCancellable        *cancellable,
+       GAsyncReadyCallback  callback,
+       gpointer             user_data)
+{
+  GTask *task = start_task (broker_keyring_store_async, item, error, cancellable, callback,
+                            user_data);
+
+  if (task == NULL)
+    return;
+  /* A non-UTF-8 "text/plain" secret would later read back as "none stored". */
+  if (!g_utf8_validate (secret, -1, NULL))
+    {
+      g_task_return_new_error (task, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+                               "cannot save %s in the keyring: it is not UTF-8 text", item->what);
+      g_object_unref (task);
+      return;
+    }
+  g_debug ("storing %s", item->what);
+  secret_password_storev (item->schema, item->attributes, SECRET_COLLECTION_DEFAULT, item->label,
+                          secret, cancellable, on_store_done, task);
+}
+
 void
 broker_keyring_store_async (const char          *profile,
                             const char          *host,
@@ -174,28 +287,30 @@ broker_keyring_store_async (const char          *profile,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(GHashTable) attributes = NULL;
-  g_autofree char *label = NULL;
-  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  Item *item;
 
   g_return_if_fail (profile != NULL && host != NULL && user != NULL);
   g_return_if_fail (password != NULL);
 
-  task = start_task (broker_keyring_store_async, profile, host, user,
-                     cancellable, callback, user_data, &attributes);
-  if (task == NULL)
-    return;
-  /* A non-UTF-8 "text/plain" secret would later read back as "none stored". */
-  if (!g_utf8_validate (password, -1, NULL))
-    {
-      g_task_return_new_error (task, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
-                               "cannot save the password in the keyring: it is not UTF-8 text");
-      return;
-    }
-  label = g_strdup_printf ("Burrow: %s@%s (profile %s)", user, host, profile);
-  g_debug ("storing the password of %s@%s (profile %s)", user, host, profile);
-  secret_password_storev (broker_keyring_get_schema (), attributes, SECRET_COLLECTION_DEFAULT,
-                          label, password, cancellable, on_store_done, g_steal_pointer (&task));
+  item = password_item (profile, host, user, &error);
+  store (item, error, password, cancellable, callback, user_data);
+}
+
+void
+broker_keyring_store_passphrase_async (const char          *identity_file,
+                                       const char          *passphrase,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GError *error = NULL;
+  Item *item;
+
+  g_return_if_fail (identity_file != NULL && passphrase != NULL);
+
+  item = passphrase_item (identity_file, &error);
+  store (item, error, passphrase, cancellable, callback, user_data);
 }
 
 gboolean
@@ -220,10 +335,26 @@ on_clear_done (GObject      *source,
   /* FALSE without an error only means that nothing was stored. */
   if (!secret_password_clear_finish (result, &error) && error != NULL)
     {
-      g_task_return_error (task, wrap_error (error, "cannot remove the password from the keyring"));
+      g_task_return_error (task, wrap_error (error, "cannot remove the secret from the keyring"));
       return;
     }
   g_task_return_boolean (task, TRUE);
+}
+
+static void
+clear (Item                *item,
+       GError              *error,
+       GCancellable        *cancellable,
+       GAsyncReadyCallback  callback,
+       gpointer             user_data)
+{
+  GTask *task = start_task (broker_keyring_clear_async, item, error, cancellable, callback,
+                            user_data);
+
+  if (task == NULL)
+    return;
+  g_debug ("forgetting %s", item->what);
+  secret_password_clearv (item->schema, item->attributes, cancellable, on_clear_done, task);
 }
 
 void
@@ -234,18 +365,28 @@ broker_keyring_clear_async (const char          *profile,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(GHashTable) attributes = NULL;
-  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  Item *item;
 
   g_return_if_fail (profile != NULL && host != NULL && user != NULL);
 
-  task = start_task (broker_keyring_clear_async, profile, host, user,
-                     cancellable, callback, user_data, &attributes);
-  if (task == NULL)
-    return;
-  g_debug ("forgetting the password of %s@%s (profile %s)", user, host, profile);
-  secret_password_clearv (broker_keyring_get_schema (), attributes, cancellable,
-                          on_clear_done, g_steal_pointer (&task));
+  item = password_item (profile, host, user, &error);
+  clear (item, error, cancellable, callback, user_data);
+}
+
+void
+broker_keyring_clear_passphrase_async (const char          *identity_file,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GError *error = NULL;
+  Item *item;
+
+  g_return_if_fail (identity_file != NULL);
+
+  item = passphrase_item (identity_file, &error);
+  clear (item, error, cancellable, callback, user_data);
 }
 
 gboolean

@@ -24,6 +24,7 @@ broker_question_free (BrokerQuestion *self)
   g_free (self->known_fingerprint);
   g_free (self->known_location);
   g_free (self->prompt);
+  g_free (self->identity_file);
   g_free (self->name);
   g_free (self->instruction);
   g_strfreev (self->prompts);

@@ -14,8 +14,8 @@ typedef enum
   BROKER_QUESTION_PASSWORD,
   BROKER_QUESTION_PASSPHRASE,
   BROKER_QUESTION_KEYBOARD_INTERACTIVE,
-  BROKER_QUESTION_REMEMBER,     /* store the password that worked; no answer */
-  BROKER_QUESTION_FORGET,       /* the stored password was refused; no answer */
+  BROKER_QUESTION_REMEMBER,     /* store the password or passphrase that worked; no answer */
+  BROKER_QUESTION_FORGET,       /* the stored one was refused; no answer */
   BROKER_QUESTION_HOST_KEY_CHANGED, /* a changed key was refused: warn the user; no answer */
 } BrokerQuestionKind;
 
@@ -31,7 +31,11 @@ typedef struct
   char *known_fingerprint;      /* HOST_KEY_CHANGED: the recorded key's */
   char *known_location;         /* HOST_KEY_CHANGED: "file:line" of the recorded key */
   char *prompt;                 /* PASSWORD: the prompt; PASSPHRASE: the file */
-  gboolean retry;               /* PASSWORD: the last one was refused */
+  gboolean retry;               /* PASSWORD, PASSPHRASE, KEYBOARD_INTERACTIVE: ask the
+                                 * user, not the keyring */
+  gboolean can_remember;        /* KEYBOARD_INTERACTIVE: one hidden password prompt */
+  char *identity_file;          /* REMEMBER, FORGET: the key whose passphrase this is;
+                                 * NULL: the profile's password */
   char *name;                   /* KEYBOARD_INTERACTIVE */
   char *instruction;
   GStrv prompts;

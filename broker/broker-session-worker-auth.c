@@ -294,6 +294,58 @@ offer_identity (BrokerSessionWorker *self)
   return rc;
 }
 
+/* Passphrases: the keyring's first (after the key refused to open without
+ * one), then the user's, MAX_ATTEMPTS in all; a stored one that does not
+ * open the key is forgotten. */
+
+static void
+tell_passphrase (BrokerSessionWorker *self,
+                 BrokerQuestionKind   kind,
+                 const char          *path,
+                 const char          *secret)
+{
+  BrokerQuestion *question = question_new (self, kind);
+
+  question->identity_file = g_strdup (path);
+  question->secret = g_strdup (secret);
+  send_question (self, question);
+}
+
+static void
+forget_passphrase_state (BrokerSessionWorker *self)
+{
+  g_clear_pointer (&self->passphrase, broker_agents_secret_free);
+  self->passphrase_from_keyring = FALSE;
+  self->passphrase_remember = FALSE;
+  self->passphrase_keyring_refused = FALSE;
+  self->passphrase_attempts = 0;
+}
+
+/* The key did not open with the passphrase tried (none at first). */
+static int
+ask_passphrase (BrokerSessionWorker *self,
+                const char          *path)
+{
+  BrokerQuestion *question;
+
+  if (self->passphrase_from_keyring)
+    {
+      tell_passphrase (self, BROKER_QUESTION_FORGET, path, NULL);
+      self->passphrase_from_keyring = FALSE;
+      self->passphrase_keyring_refused = TRUE;
+    }
+  else if (self->passphrase_attempts++ >= MAX_ATTEMPTS)
+    {
+      g_string_append_printf (self->tried, " %s (unreadable, or the passphrase was wrong)", path);
+      return SSH_AUTH_DENIED;
+    }
+  question = question_new (self, BROKER_QUESTION_PASSPHRASE);
+  question->prompt = g_strdup (path);
+  question->retry = self->passphrase_keyring_refused || self->passphrase_attempts > 1;
+  ask (self, question);
+  return AUTH_WAITING;
+}
+
 static int
 try_identity (BrokerSessionWorker *self,
               const char          *path)
@@ -313,24 +365,19 @@ try_identity (BrokerSessionWorker *self,
         }
       broker_agents_secret_free (self->passphrase);
       self->passphrase = g_steal_pointer (&answer->secret);
+      self->passphrase_from_keyring = answer->from_keyring;
+      self->passphrase_remember = answer->remember && !answer->from_keyring;
     }
   if (ssh_pki_import_privkey_file (path, self->passphrase, NULL, NULL,
                                    &self->identity_key) != SSH_OK)
     {
       if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
         return SSH_AUTH_DENIED;   /* a default identity that does not exist */
-      if (self->passphrase_attempts++ < MAX_ATTEMPTS)
-        {
-          BrokerQuestion *question = question_new (self, BROKER_QUESTION_PASSPHRASE);
-
-          question->prompt = g_strdup (path);
-          ask (self, question);
-          return AUTH_WAITING;
-        }
-      g_string_append_printf (self->tried, " %s (unreadable, or the passphrase was wrong)", path);
-      return SSH_AUTH_DENIED;
+      return ask_passphrase (self, path);
     }
-  g_clear_pointer (&self->passphrase, broker_agents_secret_free);
+  if (self->passphrase != NULL && self->passphrase_remember)
+    tell_passphrase (self, BROKER_QUESTION_REMEMBER, path, self->passphrase);
+  forget_passphrase_state (self);
   return offer_identity (self);
 }
 
@@ -361,7 +408,7 @@ try_publickey (BrokerSessionWorker *self)
       if (rc != SSH_AUTH_DENIED || g_file_test (path, G_FILE_TEST_IS_REGULAR))
         g_string_append_printf (self->tried, " %s", path);
       self->identity++;
-      self->passphrase_attempts = 0;
+      forget_passphrase_state (self);
       if (rc != SSH_AUTH_DENIED)
         return rc;
     }
@@ -457,7 +504,18 @@ try_password (BrokerSessionWorker *self)
 }
 
 /* Keyboard-interactive: each round's prompts go to the agent, echo flags
- * kept. */
+ * kept.  A round of one hidden prompt that asks for a password (PAM's
+ * "Password:") is the profile's password: the keyring may answer it, once,
+ * and the user may have it remembered. */
+
+static gboolean
+asks_for_password (const char *prompt,
+                   gboolean    echo)
+{
+  g_autofree char *lower = g_ascii_strdown (prompt, -1);
+
+  return !echo && strstr (lower, "password") != NULL;
+}
 
 static int
 ask_kbdint (BrokerSessionWorker *self,
@@ -476,6 +534,9 @@ ask_kbdint (BrokerSessionWorker *self,
       question->prompts[i] = g_strdup (ssh_userauth_kbdint_getprompt (self->ssh, i, &echo));
       question->echo[i] = echo != 0;
     }
+  question->can_remember = n_prompts == 1 &&
+                           asks_for_password (question->prompts[0], question->echo[0]);
+  question->retry = self->kbdint_keyring_tried;
   ask (self, question);
   return AUTH_WAITING;
 }
@@ -494,7 +555,32 @@ set_kbdint_answers (BrokerSessionWorker *self,
     }
   for (guint i = 0; i < n; i++)
     ssh_userauth_kbdint_setanswer (self->ssh, i, answer->answers[i]);
+  self->kbdint_from_keyring = answer->from_keyring;
+  if (answer->from_keyring)
+    self->kbdint_keyring_tried = TRUE;
+  else if (answer->remember && n == 1)
+    {
+      broker_agents_secret_free (self->kbdint_remember);
+      self->kbdint_remember = g_strdup (answer->answers[0]);
+    }
   return TRUE;
+}
+
+/* The server's verdict on the answers sent: a password to remember is
+ * stored once it let the user in, a stored one it refused is forgotten. */
+static void
+settle_kbdint (BrokerSessionWorker *self,
+               int                  rc)
+{
+  if (rc == SSH_AUTH_SUCCESS && self->kbdint_remember != NULL)
+    tell_main (self, BROKER_QUESTION_REMEMBER, self->kbdint_remember);
+  if (rc == SSH_AUTH_DENIED && self->kbdint_from_keyring)
+    {
+      tell_main (self, BROKER_QUESTION_FORGET, NULL);
+      g_string_append (self->tried, " keyboard-interactive (password from the keyring)");
+    }
+  if (rc != SSH_AUTH_INFO)
+    g_clear_pointer (&self->kbdint_remember, broker_agents_secret_free);
 }
 
 static int
@@ -510,13 +596,18 @@ try_kbdint (BrokerSessionWorker *self)
   while (self->kbdint_rounds < MAX_ROUNDS)
     {
       int rc = ssh_userauth_kbdint (self->ssh, NULL, NULL);
+      gboolean stored = self->kbdint_from_keyring;
       int n_prompts;
 
       if (rc == SSH_AUTH_AGAIN)
         return rc;
-      if (rc == SSH_AUTH_DENIED && ++self->kbdint_attempts < MAX_ATTEMPTS)
+      settle_kbdint (self, rc);
+      self->kbdint_from_keyring = FALSE;
+      /* A stored password the server refused is not one of the user's tries. */
+      if (rc == SSH_AUTH_DENIED && (stored || ++self->kbdint_attempts < MAX_ATTEMPTS))
         {
-          g_string_append (self->tried, " keyboard-interactive");
+          if (!stored)
+            g_string_append (self->tried, " keyboard-interactive");
           self->kbdint_rounds = 0;
           continue;
         }
@@ -597,6 +688,7 @@ broker_session_worker_clear_secrets (BrokerSessionWorker *self)
 {
   g_clear_pointer (&self->password, broker_agents_secret_free);
   g_clear_pointer (&self->passphrase, broker_agents_secret_free);
+  g_clear_pointer (&self->kbdint_remember, broker_agents_secret_free);
   g_clear_pointer (&self->answer, broker_answer_free);
   g_clear_pointer (&self->host_key, ssh_key_free);
   g_clear_pointer (&self->identity_key, ssh_key_free);

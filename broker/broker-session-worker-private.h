@@ -89,7 +89,13 @@ struct _BrokerSessionWorker
   guint kbdint_attempts;
   guint kbdint_rounds;
   gboolean kbdint_started;
+  gboolean kbdint_from_keyring;  /* the answers sent are the stored password */
+  gboolean kbdint_keyring_tried; /* the stored password is not offered twice */
+  char *kbdint_remember;       /* the answer to remember once the server accepts */
   char *passphrase;
+  gboolean passphrase_from_keyring;
+  gboolean passphrase_remember;
+  gboolean passphrase_keyring_refused;
   guint passphrase_attempts;
   ssh_key identity_key;        /* offered, the server's answer pending */
 

@@ -350,12 +350,15 @@ passphrase_done (GObject      *source,
 {
   Asking *asking = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean remember = FALSE;
   char *passphrase;
   BrokerAnswer *answer;
 
-  passphrase = broker_agents_request_passphrase_finish (BROKER_AGENTS (source), result, &error);
+  passphrase = broker_agents_request_passphrase_finish (BROKER_AGENTS (source), result, &remember,
+                                                        &error);
   answer = error != NULL ? answer_from_error (error) : broker_answer_new ();
   answer->secret = passphrase;
+  answer->remember = remember;
   reply (asking, answer);
 }
 
@@ -366,12 +369,15 @@ kbdint_done (GObject      *source,
 {
   Asking *asking = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean remember = FALSE;
   GStrv answers;
   BrokerAnswer *answer;
 
-  answers = broker_agents_keyboard_interactive_finish (BROKER_AGENTS (source), result, &error);
+  answers = broker_agents_keyboard_interactive_finish (BROKER_AGENTS (source), result, &remember,
+                                                       &error);
   answer = error != NULL ? answer_from_error (error) : broker_answer_new ();
   answer->answers = answers;
+  answer->remember = remember;
   reply (asking, answer);
 }
 
@@ -400,14 +406,14 @@ ask_agent (Asking *asking)
                                             asking->cancellable, password_done, asking);
       break;
     case BROKER_QUESTION_PASSPHRASE:
-      broker_agents_request_passphrase_async (self->agents, q->profile, q->prompt, asking->cancellable,
-                                              passphrase_done, asking);
+      broker_agents_request_passphrase_async (self->agents, q->profile, q->prompt, TRUE,
+                                              asking->cancellable, passphrase_done, asking);
       break;
     case BROKER_QUESTION_KEYBOARD_INTERACTIVE:
       broker_agents_keyboard_interactive_async (self->agents, q->profile, q->name, q->instruction,
                                                 (const char * const *) q->prompts, q->echo,
-                                                g_strv_length (q->prompts), asking->cancellable,
-                                                kbdint_done, asking);
+                                                g_strv_length (q->prompts), q->can_remember,
+                                                asking->cancellable, kbdint_done, asking);
       break;
     case BROKER_QUESTION_REMEMBER:
     case BROKER_QUESTION_FORGET:
@@ -442,10 +448,36 @@ keyring_lookup_done (GObject      *source,
     }
   answer = broker_answer_new ();
   /* The keyring's copy lives in its locked memory, freed only by it. */
-  answer->secret = g_strdup (password);
+  if (asking->question->kind == BROKER_QUESTION_KEYBOARD_INTERACTIVE)
+    answer->answers = g_strdupv ((char *[]) { password, NULL });
+  else
+    answer->secret = g_strdup (password);
   broker_keyring_password_free (password);
   answer->from_keyring = TRUE;
   reply (asking, answer);
+}
+
+/* Whether the keyring may answer @q before the user is asked. */
+static gboolean
+keyring_may_answer (const BrokerQuestion *q)
+{
+  if (q->retry)
+    return FALSE;
+  return q->kind == BROKER_QUESTION_PASSWORD || q->kind == BROKER_QUESTION_PASSPHRASE ||
+         (q->kind == BROKER_QUESTION_KEYBOARD_INTERACTIVE && q->can_remember);
+}
+
+static void
+look_in_keyring (Asking *asking)
+{
+  BrokerQuestion *q = asking->question;
+
+  if (q->kind == BROKER_QUESTION_PASSPHRASE)
+    broker_keyring_lookup_passphrase_async (q->prompt, asking->cancellable, keyring_lookup_done,
+                                            asking);
+  else
+    broker_keyring_lookup_async (q->profile, q->host, q->user, asking->cancellable,
+                                 keyring_lookup_done, asking);
 }
 
 static void
@@ -471,8 +503,7 @@ forget_done (GObject      *source,
   if (!broker_keyring_clear_finish (result, &error))
     g_message ("%s: %s", profile, error->message);
   else
-    g_message ("%s: the password in the keyring was refused by the server and is forgotten",
-               profile);
+    g_message ("%s: the secret in the keyring was refused and is forgotten", profile);
 }
 
 static void
@@ -504,6 +535,24 @@ warn_host_key_changed (BrokerSession  *self,
                                         NULL, warned_done, g_strdup (q->profile));
 }
 
+/* REMEMBER or FORGET: the password, or a key's passphrase. */
+static void
+tell_keyring (BrokerQuestion *q)
+{
+  const char *path = q->identity_file;
+  char *profile = g_strdup (q->profile);
+
+  if (q->kind == BROKER_QUESTION_REMEMBER && path != NULL)
+    broker_keyring_store_passphrase_async (path, q->secret, NULL, keyring_done, profile);
+  else if (q->kind == BROKER_QUESTION_REMEMBER)
+    broker_keyring_store_async (q->profile, q->host, q->user, q->secret, NULL, keyring_done,
+                                profile);
+  else if (path != NULL)
+    broker_keyring_clear_passphrase_async (path, NULL, forget_done, profile);
+  else
+    broker_keyring_clear_async (q->profile, q->host, q->user, NULL, forget_done, profile);
+}
+
 static void
 on_worker_ask (BrokerQuestion *question,
                guint           serial,
@@ -519,18 +568,9 @@ on_worker_ask (BrokerQuestion *question,
       return;
     }
 
-  if (question->kind == BROKER_QUESTION_REMEMBER)
+  if (question->kind == BROKER_QUESTION_REMEMBER || question->kind == BROKER_QUESTION_FORGET)
     {
-      broker_keyring_store_async (question->profile, question->host, question->user,
-                                  question->secret, NULL, keyring_done,
-                                  g_strdup (question->profile));
-      broker_question_free (question);
-      return;
-    }
-  if (question->kind == BROKER_QUESTION_FORGET)
-    {
-      broker_keyring_clear_async (question->profile, question->host, question->user, NULL,
-                                  forget_done, g_strdup (question->profile));
+      tell_keyring (question);
       broker_question_free (question);
       return;
     }
@@ -543,9 +583,8 @@ on_worker_ask (BrokerQuestion *question,
   g_clear_object (&self->asking);
   self->asking = g_cancellable_new ();
   asking->cancellable = g_object_ref (self->asking);
-  if (question->kind == BROKER_QUESTION_PASSWORD && !question->retry)
-    broker_keyring_lookup_async (question->profile, question->host, question->user,
-                                 asking->cancellable, keyring_lookup_done, asking);
+  if (keyring_may_answer (question))
+    look_in_keyring (asking);
   else
     ask_agent (asking);
 }

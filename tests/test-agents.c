@@ -399,7 +399,7 @@ on_passphrase (GObject      *source,
   Reply *reply = user_data;
 
   reply->secret = broker_agents_request_passphrase_finish (BROKER_AGENTS (source), result,
-                                                           &reply->error);
+                                                           &reply->remember, &reply->error);
   reply->done = TRUE;
 }
 
@@ -411,7 +411,7 @@ on_keyboard_interactive (GObject      *source,
   Reply *reply = user_data;
 
   reply->answers = broker_agents_keyboard_interactive_finish (BROKER_AGENTS (source), result,
-                                                              &reply->error);
+                                                              &reply->remember, &reply->error);
   reply->done = TRUE;
 }
 
@@ -439,7 +439,7 @@ static void
 ask_keyboard_interactive (Reply *reply)
 {
   broker_agents_keyboard_interactive_async (harness.agents, "web", "Two factors",
-                                            "Enter both", two_prompts, two_echoes, 2, NULL,
+                                            "Enter both", two_prompts, two_echoes, 2, FALSE, NULL,
                                             on_keyboard_interactive, reply);
 }
 
@@ -513,10 +513,10 @@ test_no_agent (void)
   g_assert_false (broker_agents_has_agent (harness.agents));
   ask_host_key (&host_key, NULL);
   ask_password (&password, "Password for alice@web", TRUE);
-  broker_agents_request_passphrase_async (harness.agents, "web", "/k/id_ed25519", NULL,
+  broker_agents_request_passphrase_async (harness.agents, "web", "/k/id_ed25519", TRUE, NULL,
                                           on_passphrase, &passphrase);
   broker_agents_keyboard_interactive_async (harness.agents, "web", "", "", prompts, echo, 1,
-                                            NULL, on_keyboard_interactive, &keyboard);
+                                            FALSE, NULL, on_keyboard_interactive, &keyboard);
   /* Promptly: the bus has no service file for the GUI, so the one
    * activation started for all four fails at once. */
   g_assert_true (burrow_test_wait_until (reply_done, &keyboard, 2000));
@@ -730,16 +730,35 @@ test_password (void)
 static void
 test_passphrase (void)
 {
-  g_autoptr(AgentProcess) agent = agent_spawn ("passphrase correct horse battery\n", NULL);
+  g_autoptr(AgentProcess) agent = agent_spawn ("passphrase correct horse battery\n"
+                                               "passphrase staple remember\n"
+                                               "passphrase not offered remember\n", NULL);
   g_auto(Reply) reply = { 0 };
 
-  broker_agents_request_passphrase_async (harness.agents, "web", "/keys/id_ed25519", NULL,
+  broker_agents_request_passphrase_async (harness.agents, "web", "/keys/id_ed25519", TRUE, NULL,
                                           on_passphrase, &reply);
   wait_reply (&reply);
   g_assert_no_error (reply.error);
   g_assert_cmpstr (reply.secret, ==, "correct horse battery");
+  g_assert_false (reply.remember);
   wait_for_output (&agent->out,
                    "passphrase profile=web file=\"/keys/id_ed25519\" → (answered)\n");
+  reply_clear (&reply);
+
+  broker_agents_request_passphrase_async (harness.agents, "web", "/keys/id_ed25519", TRUE, NULL,
+                                          on_passphrase, &reply);
+  wait_reply (&reply);
+  g_assert_cmpstr (reply.secret, ==, "staple");
+  g_assert_true (reply.remember);
+  wait_for_output (&agent->out, "→ (answered, remember)\n");
+  reply_clear (&reply);
+
+  /* Remembering was not offered: not remembered, whatever the agent says. */
+  broker_agents_request_passphrase_async (harness.agents, "web", "/keys/id_rsa", FALSE, NULL,
+                                          on_passphrase, &reply);
+  wait_reply (&reply);
+  g_assert_cmpstr (reply.secret, ==, "not offered");
+  g_assert_false (reply.remember);
   agent_stop (agent);
 }
 
@@ -747,8 +766,11 @@ static void
 test_keyboard_interactive (void)
 {
   g_autoptr(AgentProcess) agent = agent_spawn ("keyboard-interactive 123456\tk-i-secret\n"
-                                               "keyboard-interactive only-one-secret\n", NULL);
+                                               "keyboard-interactive only-one-secret\n"
+                                               "keyboard-interactive pam-secret remember\n", NULL);
   g_auto(Reply) reply = { 0 };
+  const char *password_prompt[] = { "Password: " };
+  gboolean hidden[] = { FALSE };
 
   ask_keyboard_interactive (&reply);
   wait_reply (&reply);
@@ -767,6 +789,16 @@ test_keyboard_interactive (void)
   g_assert_error (reply.error, BROKER_ERROR, BROKER_ERROR_FAILED);
   g_assert_nonnull (strstr (reply.error->message, "1 answers to 2 prompts"));
   g_assert_null (reply.answers);
+  reply_clear (&reply);
+
+  /* One hidden password prompt: remembering may be offered. */
+  broker_agents_keyboard_interactive_async (harness.agents, "web", "", "", password_prompt, hidden,
+                                            1, TRUE, NULL, on_keyboard_interactive, &reply);
+  wait_reply (&reply);
+  g_assert_no_error (reply.error);
+  g_assert_cmpstr (reply.answers[0], ==, "pam-secret");
+  g_assert_true (reply.remember);
+  wait_for_output (&agent->out, "→ (1 answers, remember)\n");
   agent_stop (agent);
 }
 
@@ -899,7 +931,7 @@ test_count (void)
   wait_reply (&reply);
   g_assert_no_error (reply.error);
   reply_clear (&reply);
-  broker_agents_request_passphrase_async (harness.agents, "web", "/keys/id_rsa", NULL,
+  broker_agents_request_passphrase_async (harness.agents, "web", "/keys/id_rsa", TRUE, NULL,
                                           on_passphrase, &reply);
   wait_reply (&reply);
   g_assert_no_error (reply.error);
@@ -1031,8 +1063,8 @@ test_terminal (void)
   reply_clear (&reply);
 
   mark = agent->out.text->len;
-  broker_agents_request_passphrase_async (harness.agents, "web", "/keys/id_ed25519", cancellable,
-                                          on_passphrase, &reply);
+  broker_agents_request_passphrase_async (harness.agents, "web", "/keys/id_ed25519", TRUE,
+                                          cancellable, on_passphrase, &reply);
   wait_for_output_from (&agent->out, "Passphrase for /keys/id_ed25519: ", mark);
   g_cancellable_cancel (cancellable);
   wait_reply (&reply);

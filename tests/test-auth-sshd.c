@@ -526,6 +526,90 @@ test_keyboard_interactive (void)
   disconnect ("kbdint");
 }
 
+/* PAM's "Password:" round is the profile's password: remembered, then
+ * answered from the keyring without asking. */
+static void
+test_keyboard_interactive_remembered (void)
+{
+  Agent *agent;
+  g_autofree char *out = NULL;
+
+  if (!needs_password_sshd ())
+    return;
+  agent = agent_start ("keyboard-interactive " PASSWORD " remember\n");
+  connect_ok ("kbdint");
+  out = agent_stop (agent);
+  g_assert_nonnull (strstr (out, "(1 answers, remember)"));
+  g_assert_null (strstr (out, PASSWORD));
+  disconnect ("kbdint");
+
+  agent = agent_start ("");
+  connect_ok ("kbdint");
+  g_free (out);
+  out = agent_stop (agent);
+  g_assert_cmpstr (out, ==, "");
+  disconnect ("kbdint");
+}
+
+static void
+test_passphrase_remembered (void)
+{
+  Agent *agent = agent_start ("passphrase " PASSPHRASE " remember\n");
+  g_autofree char *out = NULL;
+
+  connect_ok ("encrypted");
+  out = agent_stop (agent);
+  g_assert_nonnull (strstr (out, "(answered, remember)"));
+  g_assert_null (strstr (out, PASSPHRASE));
+  disconnect ("encrypted");
+
+  /* The key opens with the stored passphrase: nobody is asked. */
+  agent = agent_start ("");
+  connect_ok ("encrypted");
+  g_free (out);
+  out = agent_stop (agent);
+  g_assert_cmpstr (out, ==, "");
+  disconnect ("encrypted");
+}
+
+/* A stored passphrase that does not open the key is forgotten; one the
+ * user gives without "remember" is not stored. */
+static void
+test_stored_passphrase_refused (void)
+{
+  g_autoptr(GSubprocess) tool = NULL;
+  g_autoptr(GError) error = NULL;
+  Agent *agent;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  /* secret-tool, a process of its own: this one's file backend has read the
+   * keyring file before the broker wrote to it, and would refuse to. */
+  tool = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE, &error, "secret-tool", "store",
+                           "--label=Burrow test", "xdg:schema", "io.github.burrow.Burrow.Passphrase",
+                           "identity-file", world.encrypted_key, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (tool, "not the passphrase", NULL, NULL, NULL,
+                                                &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (tool));
+  burrow_test_broker_stop_daemon (world.broker);
+  agent = agent_start ("passphrase " PASSPHRASE "\n");
+  connect_ok ("encrypted");
+  out = agent_stop (agent);
+  g_assert_nonnull (strstr (out, world.encrypted_key));
+  g_assert_nonnull (strstr (out, "(answered)"));
+  disconnect ("encrypted");
+
+  burrow_test_broker_stop_daemon (world.broker);
+  agent = agent_start ("");
+  err = connect_fails ("encrypted");
+  g_free (out);
+  out = agent_stop (agent);
+  g_assert_nonnull (strstr (out, world.encrypted_key));
+  g_assert_nonnull (strstr (err, "no passphrase"));
+}
+
 static void
 make_encrypted_key (void)
 {
@@ -611,6 +695,10 @@ main (int   argc,
   g_test_add_func ("/broker/auth/password-remembered", test_password_remembered);
   g_test_add_func ("/broker/auth/stored-password-refused", test_stored_password_refused);
   g_test_add_func ("/broker/auth/keyboard-interactive", test_keyboard_interactive);
+  g_test_add_func ("/broker/auth/keyboard-interactive-remembered",
+                   test_keyboard_interactive_remembered);
+  g_test_add_func ("/broker/auth/stored-passphrase-refused", test_stored_passphrase_refused);
+  g_test_add_func ("/broker/auth/passphrase-remembered", test_passphrase_remembered);
   status = g_test_run ();
 
   burrow_test_broker_stop_daemon (world.broker);

@@ -148,6 +148,63 @@ search (Fixture    *fixture,
   return items;
 }
 
+/* A key's passphrase: its own item, found by the key file alone. */
+static char *
+lookup_passphrase (Fixture    *fixture,
+                   const char *identity_file)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+  char *copy;
+
+  broker_keyring_lookup_passphrase_async (identity_file, NULL, on_done, fixture);
+  result = wait_for_result (fixture);
+  secret = broker_keyring_lookup_finish (result, &error);
+  g_assert_no_error (error);
+  copy = g_strdup (secret);
+  broker_keyring_password_free (secret);
+  return copy;
+}
+
+static void
+test_passphrase (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) stored = NULL;
+  g_autoptr(GAsyncResult) cleared = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *found = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *gone = NULL;
+  GList *items;
+
+  store (fixture, "keys", "keys.example.com", "erin", "erin's password");
+  broker_keyring_store_passphrase_async ("/home/erin/.ssh/id_ed25519", "erin's passphrase", NULL,
+                                         on_done, fixture);
+  stored = wait_for_result (fixture);
+  g_assert_true (broker_keyring_store_finish (stored, &error));
+  g_assert_no_error (error);
+
+  found = lookup_passphrase (fixture, "/home/erin/.ssh/id_ed25519");
+  g_assert_cmpstr (found, ==, "erin's passphrase");
+  other = lookup_passphrase (fixture, "/home/erin/.ssh/id_rsa");
+  g_assert_null (other);
+  /* Not a password of any account, and the password is not a passphrase. */
+  items = search (fixture, "keys", "keys.example.com", "erin");
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  g_list_free_full (items, g_object_unref);
+  assert_lookup (fixture, "keys", "keys.example.com", "erin", "erin's password");
+
+  broker_keyring_clear_passphrase_async ("/home/erin/.ssh/id_ed25519", NULL, on_done, fixture);
+  cleared = wait_for_result (fixture);
+  g_assert_true (broker_keyring_clear_finish (cleared, &error));
+  g_assert_no_error (error);
+  gone = lookup_passphrase (fixture, "/home/erin/.ssh/id_ed25519");
+  g_assert_null (gone);
+  assert_lookup (fixture, "keys", "keys.example.com", "erin", "erin's password");
+}
+
 static void
 test_schema (void)
 {
@@ -160,6 +217,11 @@ test_schema (void)
   g_assert_null (schema->attributes[3].name);
   for (guint i = 0; i < 3; i++)
     g_assert_cmpint (schema->attributes[i].type, ==, SECRET_SCHEMA_ATTRIBUTE_STRING);
+
+  schema = broker_keyring_get_passphrase_schema ();
+  g_assert_cmpstr (schema->name, ==, "io.github.burrow.Burrow.Passphrase");
+  g_assert_cmpstr (schema->attributes[0].name, ==, "identity-file");
+  g_assert_null (schema->attributes[1].name);
 }
 
 static void
@@ -387,6 +449,7 @@ main (int   argc,
   ADD ("/broker/keyring/file-has-no-clear-text", test_file_has_no_clear_text);
   ADD ("/broker/keyring/not-utf8", test_not_utf8);
   ADD ("/broker/keyring/cancelled", test_cancelled);
+  ADD ("/broker/keyring/passphrase", test_passphrase);
 #undef ADD
   g_assert_nonnull (dir);
   status = g_test_run ();

@@ -72,6 +72,7 @@ typedef struct
   GVariant *prompts;   /* a(sb) */
   gboolean shown;      /* on a terminal: the question was printed */
   guint step;          /* on a terminal: the prompt being answered */
+  gboolean remembering; /* on a terminal: every answer typed, "remember?" asked */
   GPtrArray *answers;  /* on a terminal: what was typed so far */
 } Request;
 
@@ -293,23 +294,29 @@ answer_password (Request    *request,
 
 static void
 answer_passphrase (Request    *request,
-                   const char *passphrase)
+                   const char *passphrase,
+                   gboolean    remember)
 {
+  remember = remember && request->can_remember;
   burrow_dbus_agent1_complete_request_passphrase (request->agent->skeleton,
                                                   g_steal_pointer (&request->invocation),
-                                                  passphrase);
-  finish_request (request, "(answered)");
+                                                  passphrase, remember);
+  finish_request (request, remember ? "(answered, remember)" : "(answered)");
 }
 
 static void
 answer_keyboard_interactive (Request            *request,
-                             const char * const *answers)
+                             const char * const *answers,
+                             gboolean            remember)
 {
-  g_autofree char *outcome = g_strdup_printf ("(%u answers)", g_strv_length ((GStrv) answers));
+  g_autofree char *outcome = NULL;
 
+  remember = remember && request->can_remember;
+  outcome = g_strdup_printf (remember ? "(%u answers, remember)" : "(%u answers)",
+                             g_strv_length ((GStrv) answers));
   burrow_dbus_agent1_complete_keyboard_interactive (request->agent->skeleton,
                                                     g_steal_pointer (&request->invocation),
-                                                    answers);
+                                                    answers, remember);
   finish_request (request, outcome);
 }
 
@@ -352,9 +359,9 @@ answer_from_script (Agent   *agent,
   else if (request->kind == KIND_PASSWORD)
     answer_password (request, line->text, line->remember);
   else if (request->kind == KIND_PASSPHRASE)
-    answer_passphrase (request, line->text);
+    answer_passphrase (request, line->text, line->remember);
   else
-    answer_keyboard_interactive (request, (const char * const *) line->answers);
+    answer_keyboard_interactive (request, (const char * const *) line->answers, line->remember);
 }
 
 /* Echo off for hidden answers; ECHONL still ends the line on the screen. */
@@ -390,13 +397,13 @@ step_prompt (Request  *request,
   const char *prompt;
 
   *echo = TRUE;
+  if (request->remembering)
+    return g_strdup ("Remember it in the keyring? [y/N] ");
   switch (request->kind)
     {
     case KIND_HOST_KEY:
       return g_strdup ("[s]ave, accept [o]nce, [r]eject? ");
     case KIND_PASSWORD:
-      if (request->step > 0)
-        return g_strdup ("Remember it in the keyring? [y/N] ");
       *echo = FALSE;
       text = escaped (request->prompt);
       return g_strdup_printf ("%s: ", text);
@@ -470,7 +477,7 @@ ask (Agent *agent)
         {
           const char *none[] = { NULL };
 
-          answer_keyboard_interactive (request, none);
+          answer_keyboard_interactive (request, none, FALSE);
           continue;
         }
       /* Echo goes off before the prompt shows, so nothing typed early is echoed. */
@@ -498,6 +505,23 @@ parse_decision (const char *answer)
   return NULL;
 }
 
+/* Every answer of @request is typed. */
+static void
+answer_secrets (Request  *request,
+                gboolean  remember)
+{
+  if (request->kind == KIND_PASSWORD)
+    answer_password (request, request->answers->pdata[0], remember);
+  else if (request->kind == KIND_PASSPHRASE)
+    answer_passphrase (request, request->answers->pdata[0], remember);
+  else
+    {
+      g_ptr_array_add (request->answers, NULL);
+      answer_keyboard_interactive (request, (const char * const *) request->answers->pdata,
+                                   remember);
+    }
+}
+
 /* Takes @line, the answer to @request's current step. */
 static void
 take_answer (Request *request,
@@ -515,25 +539,22 @@ take_answer (Request *request,
         answer_host_key (request, decision);
       return;
     }
-  if (request->kind == KIND_PASSWORD && request->step > 0)
+  if (request->remembering)
     {
       gboolean remember = g_ascii_tolower (*g_strstrip (line)) == 'y';
 
       g_free (line);
-      answer_password (request, request->answers->pdata[0], remember);
+      answer_secrets (request, remember);
       return;
     }
   g_ptr_array_add (request->answers, line);
   request->step++;
-  if (request->kind == KIND_PASSWORD && !request->can_remember)
-    answer_password (request, line, FALSE);
-  else if (request->kind == KIND_PASSPHRASE)
-    answer_passphrase (request, line);
-  else if (request->kind == KIND_KEYBOARD_INTERACTIVE && request->step == n_prompts (request))
-    {
-      g_ptr_array_add (request->answers, NULL);
-      answer_keyboard_interactive (request, (const char * const *) request->answers->pdata);
-    }
+  if (request->kind == KIND_KEYBOARD_INTERACTIVE && request->step < n_prompts (request))
+    return;
+  if (request->can_remember)
+    request->remembering = TRUE;
+  else
+    answer_secrets (request, FALSE);
 }
 
 static void
@@ -732,6 +753,7 @@ on_request_passphrase (BurrowDBusAgent1      *skeleton,
                        const char            *id,
                        const char            *profile,
                        const char            *identity_file,
+                       gboolean               can_remember,
                        gpointer               user_data)
 {
   Request *request;
@@ -740,6 +762,7 @@ on_request_passphrase (BurrowDBusAgent1      *skeleton,
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   request = request_new (user_data, invocation, KIND_PASSPHRASE, id, profile);
   request->identity_file = g_strdup (identity_file);
+  request->can_remember = can_remember;
   receive (user_data, request);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -752,6 +775,7 @@ on_keyboard_interactive (BurrowDBusAgent1      *skeleton,
                          const char            *name,
                          const char            *instruction,
                          GVariant              *prompts,
+                         gboolean               can_remember,
                          gpointer               user_data)
 {
   Request *request;
@@ -759,6 +783,7 @@ on_keyboard_interactive (BurrowDBusAgent1      *skeleton,
   if (!from_broker (user_data, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   request = request_new (user_data, invocation, KIND_KEYBOARD_INTERACTIVE, id, profile);
+  request->can_remember = can_remember;
   request->name = g_strdup (name);
   request->instruction = g_strdup (instruction);
   request->prompts = g_variant_ref (prompts);
@@ -903,7 +928,10 @@ parse_script_line (char    *text,
                    "host-key takes save, accept-once or reject");
       return NULL;
     }
-  if (line->kind == KIND_PASSWORD && g_str_has_suffix (rest, " remember"))
+  /* A secret may end in " remember"; a lone keyboard-interactive "remember" is an answer. */
+  if ((line->kind == KIND_PASSWORD || line->kind == KIND_PASSPHRASE ||
+       line->kind == KIND_KEYBOARD_INTERACTIVE) && rest != NULL &&
+      g_str_has_suffix (rest, " remember"))
     {
       line->remember = TRUE;
       rest[strlen (rest) - strlen (" remember")] = '\0';
