@@ -5,7 +5,8 @@
 # real OpenSSH sshds: with no window open, a connect makes the broker start
 # Burrow, which shows only the host-key dialog; a password asked in a
 # dialog and remembered in the keyring is not asked again after a
-# disconnect; a server whose host key changed gets a warning with both
+# disconnect; so are a key's passphrase and PAM's keyboard-interactive
+# "Password:"; a server whose host key changed gets a warning with both
 # fingerprints, and no connection.
 #
 # Password logins need root (sshd's own shadow file in a mount namespace):
@@ -13,6 +14,7 @@
 # and dbus-run-session (meson test --suite gui).  Output is TAP.
 
 import os
+import subprocess
 import sys
 import time
 
@@ -23,6 +25,7 @@ from burrowgui import Atspi, poll  # noqa: E402
 
 R = Atspi.Role
 PASSWORD = 'gui test horse battery'
+PASSPHRASE = 'gui test key passphrase'
 WAIT = 10
 CONNECT_SECONDS = 30
 NO_PROMPT_SECONDS = 5   # how long a prompt that must not come is waited for
@@ -101,10 +104,43 @@ def step_window(c):
     return row is not None, c.win and bg.describe_tree(c.win, depth=6)
 
 
-def password_entry(dialog):
+def password_entry(dialog, label='Password'):
     return next((a for a in bg.find_all(dialog)
                  if bg.role_of(a) in (R.TEXT, R.PASSWORD_TEXT, R.ENTRY)
-                 and bg.label_matches(bg.name_of(a), 'Password') and bg.on_screen(a)), None)
+                 and bg.label_matches((bg.name_of(a) or '').strip(), label)
+                 and bg.on_screen(a)), None)
+
+
+def remember_box(dialog):
+    return next((a for a in bg.find_all(dialog, R.CHECK_BOX)
+                 if bg.label_matches(bg.name_of(a), 'Remember in keyring')
+                 and bg.on_screen(a)), None)
+
+
+def answer_remembered(c, dialog, label, secret, screenshot):
+    """Types secret into the dialog's entry named label, ticks "Remember in
+    keyring" and continues."""
+    entry = password_entry(dialog, label)
+    remember = remember_box(dialog)
+    if entry is None or remember is None:
+        return False, bg.describe_tree(dialog, depth=12)
+    typed = bg.set_text(entry, secret)
+    checked = bg.toggle(remember, True)
+    shot(c, screenshot)
+    bg.click(bg.find_button(dialog, 'Continue'))
+    return bool(typed and checked), None
+
+
+def reconnects_silently(c, title, dialog_title):
+    """Disconnect, connect again: connected, and no dialog came."""
+    bg.click(row_button(c, title, 'Disconnect'))
+    if not poll(lambda: row_says(c, title, 'Disconnected'), WAIT):
+        return False, 'did not disconnect'
+    bg.click(row_button(c, title, 'Connect'))
+    connected = poll(lambda: row_says(c, title, 'Connected'), CONNECT_SECONDS)
+    asked = bg.window(c.app, dialog_title)
+    return bool(connected) and asked is None, \
+        f'connected {bool(connected)}, asked again {asked is not None}'
 
 
 def step_password(c):
@@ -140,6 +176,51 @@ def step_remembered(c):
         f'connected {bool(connected)}, asked again {asked is not None}'
 
 
+def step_passphrase(c):
+    """The key server's host key was saved at the start: the passphrase is
+    the only question."""
+    bg.click(row_button(c, 'Encrypted key', 'Connect'))
+    dialog = bg.wait_window(c.app, 'Key Passphrase Required', WAIT)
+    if dialog is None:
+        return False, [bg.describe(t) for t in bg.top_levels(c.app)]
+    names_key = any(c.encrypted_key in t for t in labels(dialog))
+    ok, detail = answer_remembered(c, dialog, 'Passphrase', PASSPHRASE, 'passphrase-dialog')
+    connected = poll(lambda: row_says(c, 'Encrypted key', 'Connected'), CONNECT_SECONDS)
+    return bool(ok and names_key and connected), \
+        detail or f'names the key {names_key}, state {session_state(c, "enc")}'
+
+
+def step_passphrase_remembered(c):
+    return reconnects_silently(c, 'Encrypted key', 'Key Passphrase Required')
+
+
+def step_keyboard_interactive(c):
+    """sshd's PAM asks "Password:" through keyboard-interactive: a dialog
+    headed by the server's name (or a generic one), one hidden entry."""
+    bg.click(row_button(c, 'PAM sshd', 'Connect'))
+
+    def dialog():
+        return next((t for t in bg.top_levels(c.app)
+                     if password_entry(t, 'Password:') is not None), None)
+    found = poll(dialog, WAIT)
+    if found is None:
+        return False, [bg.describe(t) for t in bg.top_levels(c.app)]
+    ok, detail = answer_remembered(c, found, 'Password:', PASSWORD, 'keyboard-interactive-dialog')
+    connected = poll(lambda: row_says(c, 'PAM sshd', 'Connected'), CONNECT_SECONDS)
+    return bool(ok and connected), detail or f'state {session_state(c, "kbd")}'
+
+
+def step_keyboard_interactive_remembered(c):
+    bg.click(row_button(c, 'PAM sshd', 'Disconnect'))
+    if not poll(lambda: row_says(c, 'PAM sshd', 'Disconnected'), WAIT):
+        return False, 'did not disconnect'
+    bg.click(row_button(c, 'PAM sshd', 'Connect'))
+    connected = poll(lambda: row_says(c, 'PAM sshd', 'Connected'), CONNECT_SECONDS)
+    asked = [bg.name_of(t) for t in bg.top_levels(c.app)
+             if password_entry(t, 'Password:') is not None]
+    return bool(connected) and not asked, f'connected {bool(connected)}, asked again {asked}'
+
+
 def step_changed_key(c):
     bg.click(row_button(c, 'Password sshd', 'Disconnect'))
     poll(lambda: row_says(c, 'Password sshd', 'Disconnected'), WAIT)
@@ -159,11 +240,12 @@ def step_changed_key(c):
 
 
 def step_secret_kept_out(c):
-    """The password is in no configuration file and no log the broker's
-    environment can show: the user file is the place to look."""
+    """The secrets are in no configuration file: the user file is the
+    place to look."""
     text = c.w.read_config() or ''
-    kept_out = PASSWORD not in text
-    return kept_out, None if kept_out else 'the password is in the configuration file'
+    found = [name for name, secret in (('password', PASSWORD), ('passphrase', PASSPHRASE))
+             if secret in text]
+    return not found, f'in the configuration file: {found}' if found else None
 
 
 STEPS = [
@@ -173,19 +255,41 @@ STEPS = [
     ('burrow then opens its window on the running instance', step_window, bg.REQUIRED),
     ('a password typed in the dialog, with "Remember in keyring", connects', step_password, None),
     ('after a disconnect it connects again without asking', step_remembered, None),
+    ('a key passphrase typed in its dialog, remembered, connects', step_passphrase, None),
+    ('after a disconnect the key opens without asking', step_passphrase_remembered, None),
+    ('a keyboard-interactive "Password:" in its dialog, remembered, connects',
+     step_keyboard_interactive, None),
+    ('after a disconnect keyboard-interactive signs in without asking',
+     step_keyboard_interactive_remembered, None),
     ('a changed host key: a warning with both fingerprints, no way to accept, no connection',
      step_changed_key, None),
-    ('the password is not written to the configuration', step_secret_kept_out, None),
+    ('no password or passphrase is written to the configuration', step_secret_kept_out, None),
 ]
+
+
+def make_encrypted_key(world, server):
+    """A key of its own with a passphrase, which the key server accepts
+    (its sshd reads the client key's .pub as authorized_keys)."""
+    path = os.path.join(world.dir, 'encrypted')
+    subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', PASSPHRASE, '-C', 'encrypted',
+                    '-f', path], check=True, timeout=30)
+    with open(path + '.pub') as pub, open(server.client_key + '.pub', 'a') as authorized:
+        authorized.write(pub.read())
+    return path
 
 
 def setup(world):
     world.start(servers=['--key', '--password', PASSWORD])
     ctx = Ctx(world)
+    ctx.encrypted_key = make_encrypted_key(world, ctx.key_server)
     world.write_config(bg.config_xml(profiles=[
         bg.profile_xml(ctx.key_server, 'background', name='Background sshd'),
         bg.profile_xml(ctx.pw_server, 'pw', name='Password sshd', methods=('password',),
-                       identity_files=[])]))
+                       identity_files=[]),
+        bg.profile_xml(ctx.key_server, 'enc', name='Encrypted key',
+                       identity_files=[ctx.encrypted_key]),
+        bg.profile_xml(ctx.pw_server, 'kbd', name='PAM sshd',
+                       methods=('keyboard-interactive',), identity_files=[])]))
     return ctx
 
 
