@@ -558,6 +558,8 @@ burrow_profile_editor_new (GtkWindow          *parent,
     load_methods (self, NULL);
   show_identities (self);
   show_tunnels (self);
+  /* Typing starts in the first field. */
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->name_row));
   return self;
 }
 

@@ -260,6 +260,7 @@ burrow_rule_editor_new (GtkWindow          *parent,
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->profile_row, "notify::selected", G_CALLBACK (on_field_changed),
                            self, G_CONNECT_SWAPPED);
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->host_row));
   return self;
 }
 

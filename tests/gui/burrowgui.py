@@ -999,7 +999,11 @@ def top_levels(app):
         return []
 
 
-WINDOW_ROLES = (Atspi.Role.FRAME, Atspi.Role.DIALOG, Atspi.Role.ALERT, Atspi.Role.WINDOW)
+# FILLER too: GTK 4.8 reports some AdwWindows (an editor opened from a
+# popover menu) as fillers.  Only the application's own children are
+# looked at, so a filler there is a window.
+WINDOW_ROLES = (Atspi.Role.FRAME, Atspi.Role.DIALOG, Atspi.Role.ALERT, Atspi.Role.WINDOW,
+                Atspi.Role.FILLER)
 
 
 def window(app, title=None, roles=WINDOW_ROLES):
@@ -1142,6 +1146,26 @@ def click(acc):
     x, y, _ = to_screen(rect)
     diag(f'clicking {describe(acc)} at ({x}, {y})')
     return Atspi.generate_mouse_event(x, y, 'b1c')
+
+
+def scroll_to(win, acc):
+    """Scrolls win (mouse wheel over its middle) until acc is inside it,
+    a bounded number of steps."""
+    bounds = extents(win)
+    for _ in range(40):
+        rect = extents(acc)
+        if rect is None or bounds is None:
+            return False
+        if rect.y >= 0 and rect.y + rect.height <= bounds.height:
+            return True
+        button = 'b5c' if rect.y + rect.height > bounds.height else 'b4c'
+        Atspi.generate_mouse_event(bounds.width // 2, bounds.height // 2, button)
+        time.sleep(0.1)
+    return False
+
+
+def click_scrolled(win, acc):
+    return acc is not None and scroll_to(win, acc) and click(acc)
 
 
 KEYSYMS = {

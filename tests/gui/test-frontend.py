@@ -80,26 +80,6 @@ def row_says(c, title, text):
     return row is not None and text in labels(row)
 
 
-def scroll_to(win, acc):
-    """Scrolls win (mouse wheel over its middle) until acc is inside it,
-    a bounded number of steps."""
-    bounds = bg.extents(win)
-    for _ in range(40):
-        rect = bg.extents(acc)
-        if rect is None or bounds is None:
-            return False
-        if rect.y >= 0 and rect.y + rect.height <= bounds.height:
-            return True
-        button = 'b5c' if rect.y + rect.height > bounds.height else 'b4c'
-        Atspi.generate_mouse_event(bounds.width // 2, bounds.height // 2, button)
-        time.sleep(0.1)
-    return False
-
-
-def click_scrolled(win, acc):
-    return acc is not None and scroll_to(win, acc) and bg.click(acc)
-
-
 def click_tab(c, name):
     tab = bg.find(c.win, R.PAGE_TAB, name)
     if tab is None or not bg.click(tab):
@@ -148,7 +128,7 @@ def step_new_tunnel(c):
     editor = bg.window(c.app, 'New Profile')
     add = next((b for b in bg.find_all(editor, R.PUSH_BUTTON)
                 if bg.label_matches(bg.name_of(b), 'Add Tunnel…')), None)
-    click_scrolled(editor, add)
+    bg.click_scrolled(editor, add)
     tunnel = bg.wait_window(c.app, 'New Tunnel', WAIT)
     if tunnel is None:
         return False, 'no "New Tunnel" window'
