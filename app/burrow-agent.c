@@ -42,6 +42,7 @@ struct _BurrowAgent
   GDBusConnection *connection;
   BurrowDBusAgent1 *skeleton;
   guint broker_watch;
+  char *broker_owner;          /* the broker's unique name: the only caller */
   GHashTable *requests;                 /* id → Request */
 };
 
@@ -371,17 +372,55 @@ on_registered (GObject      *source,
     g_debug ("registered with the broker as its agent");
 }
 
+static void decline_all (BurrowAgent *self);
+
 /* Every broker that appears is told, so a restarted broker has this agent
- * again. */
+ * again; it alone may ask. */
 static void
 on_broker_appeared (GDBusConnection *connection,
                     const char      *name,
                     const char      *owner,
                     gpointer         user_data)
 {
+  BurrowAgent *self = user_data;
+
+  g_free (self->broker_owner);
+  self->broker_owner = g_strdup (owner);
   g_dbus_connection_call (connection, owner, BROKER_PATH, BROKER_INTERFACE, "RegisterAgent",
                           g_variant_new ("(o)", AGENT_PATH), NULL, G_DBUS_CALL_FLAGS_NONE, -1,
                           NULL, on_registered, NULL);
+}
+
+/* Its questions can no longer be answered: their dialogs go. */
+static void
+on_broker_vanished (GDBusConnection *connection,
+                    const char      *name,
+                    gpointer         user_data)
+{
+  BurrowAgent *self = user_data;
+
+  g_clear_pointer (&self->broker_owner, g_free);
+  decline_all (self);
+}
+
+/* Only the broker may ask: another program of the session could otherwise
+ * raise a password dialog and read what the user types in it. */
+static gboolean
+on_authorize_method (GDBusInterfaceSkeleton *skeleton,
+                     GDBusMethodInvocation  *invocation,
+                     gpointer                user_data)
+{
+  BurrowAgent *self = user_data;
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+
+  if (self->broker_owner != NULL && g_strcmp0 (sender, self->broker_owner) == 0)
+    return TRUE;
+  g_message ("refused %s from %s: only the Burrow broker may ask this agent",
+             g_dbus_method_invocation_get_method_name (invocation), sender);
+  g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR,
+                                                 G_DBUS_ERROR_ACCESS_DENIED,
+                                                 "only the Burrow broker may ask this agent");
+  return FALSE;
 }
 
 gboolean
@@ -398,7 +437,8 @@ burrow_agent_export (BurrowAgent      *self,
   self->connection = g_object_ref (connection);
   self->broker_watch = g_bus_watch_name_on_connection (connection, BROKER_BUS_NAME,
                                                        G_BUS_NAME_WATCHER_FLAGS_AUTO_START,
-                                                       on_broker_appeared, NULL, self, NULL);
+                                                       on_broker_appeared, on_broker_vanished,
+                                                       self, NULL);
   return TRUE;
 }
 
@@ -427,6 +467,7 @@ burrow_agent_unexport (BurrowAgent *self)
     return;
   decline_all (self);
   g_clear_handle_id (&self->broker_watch, g_bus_unwatch_name);
+  g_clear_pointer (&self->broker_owner, g_free);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   g_clear_object (&self->connection);
 }
@@ -491,4 +532,5 @@ burrow_agent_init (BurrowAgent *self)
   g_signal_connect (self->skeleton, "handle-keyboard-interactive",
                     G_CALLBACK (on_keyboard_interactive), self);
   g_signal_connect (self->skeleton, "handle-cancel", G_CALLBACK (on_cancel), self);
+  g_signal_connect (self->skeleton, "g-authorize-method", G_CALLBACK (on_authorize_method), self);
 }

@@ -21,7 +21,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import burrowgui as bg  # noqa: E402
-from burrowgui import Atspi, poll  # noqa: E402
+from burrowgui import Atspi, GLib, poll  # noqa: E402
 
 R = Atspi.Role
 PASSWORD = 'gui test horse battery'
@@ -102,6 +102,22 @@ def step_window(c):
     c.win = bg.wait_window(c.app, 'Burrow', WAIT)
     row = c.win and poll(lambda: row_button(c, 'Password sshd', 'Connect'), WAIT)
     return row is not None, c.win and bg.describe_tree(c.win, depth=6)
+
+
+def step_foreign_caller(c):
+    """Another program on the session bus cannot make Burrow ask the user
+    for a password: refused, and no dialog."""
+    try:
+        c.w.call(bg.APP_ID, '/io/github/burrow/Burrow/Agent', 'io.github.burrow.Burrow.Agent1',
+                 'RequestPassword', GLib.Variant('(sssb)', ('x1', 'pw', 'Password', True)),
+                 '(sb)')
+        return False, 'the call was answered'
+    except GLib.Error as error:
+        message = error.message
+    refused = 'AccessDenied' in message and 'only the Burrow broker' in message
+    time.sleep(1)
+    shown = bg.window(c.app, 'Password Required')
+    return refused and shown is None, f'{message}; dialog shown {shown is not None}'
 
 
 def password_entry(dialog, label='Password'):
@@ -253,6 +269,7 @@ STEPS = [
      step_activation, bg.REQUIRED),
     ('Save in that dialog connects', step_activation_save, None),
     ('burrow then opens its window on the running instance', step_window, bg.REQUIRED),
+    ('a program other than the broker cannot raise a password dialog', step_foreign_caller, None),
     ('a password typed in the dialog, with "Remember in keyring", connects', step_password, None),
     ('after a disconnect it connects again without asking', step_remembered, None),
     ('a key passphrase typed in its dialog, remembered, connects', step_passphrase, None),
