@@ -1151,6 +1151,8 @@ expand_percent (const Expansion  *ex,
         }
       if (*++p == '\0')
         {
+          /* Translators: the character %, not a placeholder.
+           * xgettext:no-c-format */
           *problem = g_strdup (_("a '%' ends the path"));
           return NULL;
         }

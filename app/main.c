@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 
 #include "burrow-application.h"
 
@@ -13,6 +14,9 @@ main (int   argc,
 {
   g_autoptr(BurrowApplication) app = NULL;
 
+  /* Before the first _(): GTK sets the locale only inside
+   * g_application_run(), after the name below was looked up. */
+  setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
