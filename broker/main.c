@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <stdlib.h>
 
+#include "broker-config-file.h"
+#include "broker-login.h"
 #include "broker-manager.h"
 #include "broker-service.h"
 
@@ -125,6 +127,84 @@ raise_fd_limit (void)
     }
 }
 
+/* At login (--login, --login-check) */
+
+/* Whether the configuration asks for the broker at login, and why, for
+ * the journal.  Read here, before any main loop, as `burrowctl check`
+ * reads it: a configuration that does not load gives the broker nothing
+ * to do at startup (it would run on an empty one), so it is a no. */
+static gboolean
+login_wanted (const char *global_path,
+              const char *user_path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BrokerConfig) global = NULL;
+  g_autoptr(BrokerConfig) config = NULL;
+  g_autofree char *reason = NULL;
+
+  global = broker_config_file_load (global_path, TRUE, BROKER_CONFIG_ORIGIN_GLOBAL, NULL, &error);
+  if (global != NULL)
+    config = broker_config_file_load (user_path, TRUE, BROKER_CONFIG_ORIGIN_USER, global, &error);
+  if (config == NULL)
+    {
+      g_printerr ("burrow-broker: no start at login: the configuration does not load: %s\n",
+                  error->message);
+      return FALSE;
+    }
+  reason = broker_login_reason (config);
+  if (reason == NULL)
+    {
+      g_message ("nothing asks for the broker at login: no profile connects on startup and "
+                 "session-wide capture is off (%s, %s); its first client will start it",
+                 global_path, user_path);
+      return FALSE;
+    }
+  g_message ("the configuration asks for the broker at login: %s", reason);
+  return TRUE;
+}
+
+/* --login: the session bus starts the broker, as for any client: where
+ * systemd runs the session that is burrow-broker.service (SystemdService=),
+ * elsewhere the bus runs the .service file's Exec=.  So the broker runs
+ * where an on-demand start puts it, and one already running is left
+ * alone.  A blocking call: this process does nothing else.  FALSE when the
+ * bus has no .service file for the broker (installed where it does not
+ * look): then this process becomes the broker. */
+static gboolean
+start_through_bus (int *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GVariant) reply = NULL;
+  guint32 result = 0;
+
+  *status = EXIT_FAILURE;
+  if (bus != NULL)
+    reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus", "StartServiceByName",
+                                         g_variant_new ("(su)", BROKER_BUS_NAME, 0),
+                                         G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                         NULL, &error);
+  if (reply == NULL && g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN))
+    {
+      g_message ("the session bus cannot start %s (%s): running it here", BROKER_BUS_NAME,
+                 error->message);
+      return FALSE;
+    }
+  if (reply == NULL)
+    {
+      g_printerr ("burrow-broker: the session bus did not start %s: %s\n", BROKER_BUS_NAME,
+                  error->message);
+      return TRUE;
+    }
+  g_variant_get (reply, "(u)", &result);
+  /* DBUS_START_REPLY_SUCCESS is 1, DBUS_START_REPLY_ALREADY_RUNNING 2. */
+  g_message (result == 1 ? "the session bus started %s" : "%s was running already",
+             BROKER_BUS_NAME);
+  *status = EXIT_SUCCESS;
+  return TRUE;
+}
+
 /* With session-wide capture the broker too starts with libburrow-capture.so
  * preloaded; its connects must not ask the broker itself.  The library
  * reads its settings at its first use, after this. */
@@ -146,6 +226,9 @@ main (int   argc,
   g_autofree char *global_path = NULL;
   g_autofree char *user_path = NULL;
   gboolean version = FALSE;
+  gboolean login = FALSE;
+  gboolean login_check = FALSE;
+  int status;
   Broker broker = { 0 };
   GOptionEntry entries[] = {
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &broker.replace, "Replace a running broker", NULL },
@@ -155,6 +238,12 @@ main (int   argc,
     { "user-config", 0, 0, G_OPTION_ARG_FILENAME, &user_option,
       "The user's configuration (default $BURROW_USER_CONFIG or "
       "$XDG_CONFIG_HOME/burrow/broker-config.xml)", "FILE" },
+    { "login", 0, 0, G_OPTION_ARG_NONE, &login,
+      "At login: have the session bus start the broker if the configuration asks for it "
+      "(a profile that connects on startup, session-wide capture), else exit at once", NULL },
+    { "login-check", 0, 0, G_OPTION_ARG_NONE, &login_check,
+      "Exit 0 if the configuration asks for the broker at login, 1 if not "
+      "(for systemd's ExecCondition=)", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -177,6 +266,12 @@ main (int   argc,
   global_path = config_path (global_option, "BURROW_GLOBAL_CONFIG",
                              broker_manager_default_global_path);
   user_path = config_path (user_option, "BURROW_USER_CONFIG", broker_manager_default_user_path);
+  if (login_check)
+    return login_wanted (global_path, user_path) ? EXIT_SUCCESS : 1;
+  if (login && !login_wanted (global_path, user_path))
+    return EXIT_SUCCESS;        /* the bus name untouched */
+  if (login && start_through_bus (&status))
+    return status;
   broker.loop = g_main_loop_new (NULL, FALSE);
   broker.manager = broker_manager_new (global_path, user_path);
   broker.service = broker_service_new (broker.manager);
