@@ -52,12 +52,17 @@ static char *
 describe_age (gint64 started_us)
 {
   gint64 seconds = MAX (0, (g_get_real_time () - started_us) / G_USEC_PER_SEC);
+  /* A plain int, so that the format is one xgettext can read. */
+  int age = (int) MIN (seconds, (gint64) G_MAXINT);
 
-  if (seconds < 60)
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " s"), seconds);
-  if (seconds < 3600)
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " min"), seconds / 60);
-  return g_strdup_printf (_("%" G_GINT64_FORMAT " h"), seconds / 3600);
+  if (age < 60)
+    /* Translators: a connection's age in seconds */
+    return g_strdup_printf (_("%d s"), age);
+  if (age < 3600)
+    /* Translators: a connection's age in minutes */
+    return g_strdup_printf (_("%d min"), age / 60);
+  /* Translators: a connection's age in hours */
+  return g_strdup_printf (_("%d h"), age / 3600);
 }
 
 static char *
