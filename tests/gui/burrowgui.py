@@ -1149,23 +1149,81 @@ def click(acc):
 
 
 def scroll_to(win, acc):
-    """Scrolls win (mouse wheel over its middle) until acc is inside it,
-    a bounded number of steps."""
+    """Scrolls win (mouse wheel over its middle) until acc is inside it, a
+    bounded number of steps; after each step it waits for the page to move
+    (at most a second), so a slow redraw does not make it overshoot."""
     bounds = extents(win)
+
+    def inside(rect):
+        return rect.y >= 0 and rect.y + rect.height <= bounds.height
+
     for _ in range(40):
         rect = extents(acc)
         if rect is None or bounds is None:
             return False
-        if rect.y >= 0 and rect.y + rect.height <= bounds.height:
+        if inside(rect):
             return True
         button = 'b5c' if rect.y + rect.height > bounds.height else 'b4c'
         Atspi.generate_mouse_event(bounds.width // 2, bounds.height // 2, button)
-        time.sleep(0.1)
-    return False
+        poll(lambda: (now := extents(acc)) is not None and now.y != rect.y, 1)
+    rect = extents(acc)
+    return rect is not None and inside(rect)
 
 
 def click_scrolled(win, acc):
     return acc is not None and scroll_to(win, acc) and click(acc)
+
+
+# ------------------------------------------------------------ page helpers
+# What the scenario tests look for on a page, by what a user sees.
+
+def labels(root):
+    """The texts of root's on-screen labels."""
+    return [text_of(a) for a in find_all(root, Atspi.Role.LABEL) if on_screen(a)]
+
+
+def spin(root, label):
+    """The on-screen spin button for label (GTK 4.8 names it "Port Port":
+    its row's label, then its own)."""
+    return next((a for a in find_all(root, Atspi.Role.SPIN_BUTTON)
+                 if label_matches(name_of(a), label) and on_screen(a)), None)
+
+
+def row_button(root, title, label):
+    """The button labelled label in the list row titled title (a profile,
+    a rule …)."""
+    row = find(root, Atspi.Role.LIST_ITEM, title)
+    return row and find_button(row, label)
+
+
+def row_says(root, title, text):
+    """Whether the list row titled title shows the label text."""
+    row = find(root, Atspi.Role.LIST_ITEM, title)
+    return row is not None and text in labels(row)
+
+
+def fill(root, role, name, text, seconds=5):
+    """Types text into the entry role/name under root, once it is there."""
+    acc = wait_find(root, role, name, seconds)
+    return acc is not None and set_text(acc, text)
+
+
+def click_tab(win, name, seconds=5):
+    """Selects the page named name with a click on its on-screen tab (the
+    header's switcher, or the bottom bar's in a narrow window)."""
+    tab = next((t for t in find_all(win, Atspi.Role.PAGE_TAB, name) if on_screen(t)), None)
+    if tab is None or not click(tab):
+        return False
+    return bool(poll(lambda: is_selected(tab), seconds))
+
+
+def shot(world, name):
+    """A screenshot of the screen, named name; a failure is a diagnostic,
+    not a test failure.  Returns whether it was taken."""
+    _, error = world.screenshot(name)
+    if error:
+        diag(error)
+    return error is None
 
 
 KEYSYMS = {

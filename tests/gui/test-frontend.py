@@ -49,54 +49,36 @@ class Ctx:
         return self.w.read_config() or ''
 
 
-def labels(root):
-    return [bg.text_of(a) for a in bg.find_all(root, R.LABEL) if bg.on_screen(a)]
-
-
 def button_starting(root, prefix):
     return next((a for a in bg.find_all(root, R.PUSH_BUTTON)
                  if (bg.name_of(a) or '').startswith(prefix) and bg.on_screen(a)), None)
 
 
-def spin(root, label):
-    """The on-screen spin button for label (GTK 4.8 names it "Port Port":
-    its row's label, then its own)."""
-    return next((a for a in bg.find_all(root, R.SPIN_BUTTON)
-                 if bg.label_matches(bg.name_of(a), label) and bg.on_screen(a)), None)
-
-
 def row_of(c, title):
-    """The on-screen list row titled title (a profile, a rule …)."""
     return bg.find(c.win, R.LIST_ITEM, title)
 
 
 def row_button(c, title, label):
-    row = row_of(c, title)
-    return row and bg.find_button(row, label)
+    return bg.row_button(c.win, title, label)
 
 
 def row_says(c, title, text):
-    row = row_of(c, title)
-    return row is not None and text in labels(row)
+    return bg.row_says(c.win, title, text)
 
 
 def click_tab(c, name):
-    tab = bg.find(c.win, R.PAGE_TAB, name)
-    if tab is None or not bg.click(tab):
-        return False
-    return bool(poll(lambda: bg.is_selected(tab), WAIT))
+    return bg.click_tab(c.win, name, WAIT)
 
 
 def fill(root, role, name, text):
-    acc = bg.wait_find(root, role, name, WAIT)
-    return acc is not None and bg.set_text(acc, text)
+    return bg.fill(root, role, name, text, WAIT)
 
 
 def shot(c, name):
-    path, error = c.w.screenshot(name)
-    if error:
-        bg.diag(error)
-    return error is None
+    return bg.shot(c.w, name)
+
+
+labels, spin = bg.labels, bg.spin
 
 
 # ------------------------------------------------------------------ steps

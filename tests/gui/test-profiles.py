@@ -49,48 +49,6 @@ class Ctx:
         return self.w.read_config() or ''
 
 
-def labels(root):
-    return [bg.text_of(a) for a in bg.find_all(root, R.LABEL) if bg.on_screen(a)]
-
-
-def row_of(c, title):
-    return bg.find(c.win, R.LIST_ITEM, title)
-
-
-def row_button(c, title, label):
-    row = row_of(c, title)
-    return row and bg.find_button(row, label)
-
-
-def row_says(c, title, text):
-    row = row_of(c, title)
-    return row is not None and text in labels(row)
-
-
-def spin(root, label):
-    return next((a for a in bg.find_all(root, R.SPIN_BUTTON)
-                 if bg.label_matches(bg.name_of(a), label) and bg.on_screen(a)), None)
-
-
-def fill(root, role, name, text):
-    acc = bg.wait_find(root, role, name, WAIT)
-    return acc is not None and bg.set_text(acc, text)
-
-
-def shot(c, name):
-    path, error = c.w.screenshot(name)
-    if error:
-        bg.diag(error)
-    return error is None
-
-
-def click_tab(c, name):
-    tab = next((t for t in bg.find_all(c.win, R.PAGE_TAB, name) if bg.on_screen(t)), None)
-    if tab is None or not bg.click(tab):
-        return False
-    return bool(poll(lambda: bg.is_selected(tab), WAIT))
-
-
 def menu_items(root):
     """The names of an open popover menu's items, in order."""
     return [bg.name_of(a) for a in bg.walk(root)
@@ -172,6 +130,33 @@ def bottom_tabs(c):
         return []
     return [t for t in bg.find_all(c.win, R.PAGE_TAB)
             if bg.on_screen(t) and bg.extents(t).y > bounds.height // 2]
+
+
+def row_of(c, title):
+    return bg.find(c.win, R.LIST_ITEM, title)
+
+
+def row_button(c, title, label):
+    return bg.row_button(c.win, title, label)
+
+
+def row_says(c, title, text):
+    return bg.row_says(c.win, title, text)
+
+
+def click_tab(c, name):
+    return bg.click_tab(c.win, name, WAIT)
+
+
+def fill(root, role, name, text):
+    return bg.fill(root, role, name, text, WAIT)
+
+
+def shot(c, name):
+    return bg.shot(c.w, name)
+
+
+labels, spin = bg.labels, bg.spin
 
 
 # ------------------------------------------------------------------ steps

@@ -41,10 +41,6 @@ class Ctx:
         self.old_fingerprint = self.pw_server.host_key_fingerprint
 
 
-def labels(root):
-    return [bg.text_of(a) for a in bg.find_all(root, R.LABEL) if bg.on_screen(a)]
-
-
 def activated_app(c):
     pid = c.w.name_owner_pid(bg.APP_ID)
     return bg.find_application(pid) if pid else None
@@ -56,19 +52,18 @@ def session_state(c, profile):
 
 
 def row_button(c, title, label):
-    row = bg.find(c.win, R.LIST_ITEM, title)
-    return row and bg.find_button(row, label)
+    return bg.row_button(c.win, title, label)
 
 
 def row_says(c, title, text):
-    row = bg.find(c.win, R.LIST_ITEM, title)
-    return row is not None and text in labels(row)
+    return bg.row_says(c.win, title, text)
 
 
 def shot(c, name):
-    path, error = c.w.screenshot(name)
-    if error:
-        bg.diag(error)
+    return bg.shot(c.w, name)
+
+
+labels = bg.labels
 
 
 # ------------------------------------------------------------------ steps
@@ -182,14 +177,7 @@ def step_password(c):
 
 
 def step_remembered(c):
-    bg.click(row_button(c, 'Password sshd', 'Disconnect'))
-    if not poll(lambda: row_says(c, 'Password sshd', 'Disconnected'), WAIT):
-        return False, 'did not disconnect'
-    bg.click(row_button(c, 'Password sshd', 'Connect'))
-    connected = poll(lambda: row_says(c, 'Password sshd', 'Connected'), CONNECT_SECONDS)
-    asked = bg.window(c.app, 'Password Required')
-    return bool(connected) and asked is None, \
-        f'connected {bool(connected)}, asked again {asked is not None}'
+    return reconnects_silently(c, 'Password sshd', 'Password Required')
 
 
 def step_passphrase(c):
