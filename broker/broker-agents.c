@@ -636,29 +636,47 @@ broker_agents_request_password_async (BrokerAgents        *self,
        G_VARIANT_TYPE ("(sb)"));
 }
 
-/* The D-Bus reply's own copy of a secret is beyond reach; the copy returned
- * here is the caller's to wipe (broker_agents_secret_free). */
+/* The reply's last value, whether to remember the answer: honoured only
+ * when remembering was offered. */
+static gboolean
+reply_remember (GAsyncResult *result,
+                GVariant     *reply)
+{
+  Request *request = g_task_get_task_data (G_TASK (result));
+  gboolean remember = FALSE;
+
+  g_variant_get_child (reply, g_variant_n_children (reply) - 1, "b", &remember);
+  return remember && request->can_remember;
+}
+
+/* A password or a passphrase, "(sb)".  The D-Bus reply's own copy of a
+ * secret is beyond reach; the copy returned here is the caller's to wipe
+ * (broker_agents_secret_free). */
+static char *
+finish_secret (BrokerAgents  *self,
+               GAsyncResult  *result,
+               gpointer       source_tag,
+               gboolean      *remember,
+               GError       **error)
+{
+  g_autoptr(GVariant) reply = finish_reply (self, result, source_tag, error);
+  const char *secret = NULL;
+
+  if (remember != NULL)
+    *remember = reply != NULL && reply_remember (result, reply);
+  if (reply == NULL)
+    return NULL;
+  g_variant_get_child (reply, 0, "&s", &secret);
+  return g_strdup (secret);
+}
+
 char *
 broker_agents_request_password_finish (BrokerAgents  *self,
                                        GAsyncResult  *result,
                                        gboolean      *remember,
                                        GError       **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-  const char *password = NULL;
-  gboolean remember_it = FALSE;
-  Request *request;
-
-  if (remember != NULL)
-    *remember = FALSE;
-  reply = finish_reply (self, result, broker_agents_request_password_async, error);
-  if (reply == NULL)
-    return NULL;
-  request = g_task_get_task_data (G_TASK (result));
-  g_variant_get (reply, "(&sb)", &password, &remember_it);
-  if (remember != NULL)
-    *remember = remember_it && request->can_remember;
-  return g_strdup (password);
+  return finish_secret (self, result, broker_agents_request_password_async, remember, error);
 }
 
 void
@@ -690,21 +708,7 @@ broker_agents_request_passphrase_finish (BrokerAgents  *self,
                                          gboolean      *remember,
                                          GError       **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-  const char *passphrase = NULL;
-  gboolean remember_it = FALSE;
-  Request *request;
-
-  if (remember != NULL)
-    *remember = FALSE;
-  reply = finish_reply (self, result, broker_agents_request_passphrase_async, error);
-  if (reply == NULL)
-    return NULL;
-  request = g_task_get_task_data (G_TASK (result));
-  g_variant_get (reply, "(&sb)", &passphrase, &remember_it);
-  if (remember != NULL)
-    *remember = remember_it && request->can_remember;
-  return g_strdup (passphrase);
+  return finish_secret (self, result, broker_agents_request_passphrase_async, remember, error);
 }
 
 /* @echo may be NULL: every answer is then hidden. */
@@ -751,7 +755,6 @@ broker_agents_keyboard_interactive_finish (BrokerAgents  *self,
 {
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) answers = NULL;
-  gboolean remember_it = FALSE;
   Request *request;
 
   if (remember != NULL)
@@ -768,9 +771,8 @@ broker_agents_keyboard_interactive_finish (BrokerAgents  *self,
                    g_variant_n_children (answers), request->n_prompts);
       return NULL;
     }
-  g_variant_get_child (reply, 1, "b", &remember_it);
   if (remember != NULL)
-    *remember = remember_it && request->can_remember;
+    *remember = reply_remember (result, reply);
   return g_variant_dup_strv (answers, NULL);
 }
 

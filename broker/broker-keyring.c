@@ -39,13 +39,15 @@ broker_keyring_get_passphrase_schema (void)
 }
 
 /* One keyring item: which schema, which attributes, how it is named in
- * messages ("the password of alice@host (profile p)"). */
+ * messages ("the password of alice@host (profile p)"); or, when it cannot
+ * be asked for, why. */
 typedef struct
 {
   const SecretSchema *schema;
   GHashTable *attributes;
   char *what;
   char *label;
+  GError *error;
 } Item;
 
 static void
@@ -54,6 +56,7 @@ item_free (Item *item)
   g_clear_pointer (&item->attributes, g_hash_table_unref);
   g_free (item->what);
   g_free (item->label);
+  g_clear_error (&item->error);
   g_free (item);
 }
 
@@ -63,22 +66,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Item, item_free)
  * never calls back, which would leave the caller waiting for ever: such
  * requests are refused here instead. */
 static Item *
-password_item (const char  *profile,
-               const char  *host,
-               const char  *user,
-               GError     **error)
+password_item (const char *profile,
+               const char *host,
+               const char *user)
 {
-  Item *item;
+  Item *item = g_new0 (Item, 1);
 
   if (!g_utf8_validate (profile, -1, NULL)
       || !g_utf8_validate (host, -1, NULL)
       || !g_utf8_validate (user, -1, NULL))
     {
-      g_set_error_literal (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+      g_set_error_literal (&item->error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
                            "the profile, host and user of a keyring entry must be UTF-8 text");
-      return NULL;
+      return item;
     }
-  item = g_new0 (Item, 1);
   item->schema = broker_keyring_get_schema ();
   item->attributes = secret_attributes_build (item->schema,
                                               "profile", profile,
@@ -91,18 +92,16 @@ password_item (const char  *profile,
 }
 
 static Item *
-passphrase_item (const char  *identity_file,
-                 GError     **error)
+passphrase_item (const char *identity_file)
 {
-  Item *item;
+  Item *item = g_new0 (Item, 1);
 
   if (!g_utf8_validate (identity_file, -1, NULL))
     {
-      g_set_error_literal (error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
+      g_set_error_literal (&item->error, BROKER_ERROR, BROKER_ERROR_INVALID_ARGS,
                            "the key file of a keyring entry must be named in UTF-8 text");
-      return NULL;
+      return item;
     }
-  item = g_new0 (Item, 1);
   item->schema = broker_keyring_get_passphrase_schema ();
   item->attributes = secret_attributes_build (item->schema, "identity-file", identity_file, NULL);
   item->what = g_strdup_printf ("the passphrase of %s", identity_file);
@@ -135,13 +134,11 @@ wrap_error (GError     *error,
   return wrapped;
 }
 
-/* A GTask for one call on @item (taken; NULL when it could not be made,
- * @error says why): NULL, with the task already answered, when there is
- * no item. */
+/* A GTask for one call on @item (taken): NULL, with the task already
+ * answered, when the item cannot be asked for. */
 static GTask *
 start_task (gpointer              source_tag,
             Item                 *item,
-            GError               *error,
             GCancellable         *cancellable,
             GAsyncReadyCallback   callback,
             gpointer              user_data)
@@ -149,9 +146,10 @@ start_task (gpointer              source_tag,
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
-  if (item == NULL)
+  if (item->error != NULL)
     {
-      g_task_return_error (task, error);
+      g_task_return_error (task, g_steal_pointer (&item->error));
+      item_free (item);
       return NULL;
     }
   g_task_set_task_data (task, item, (GDestroyNotify) item_free);
@@ -178,12 +176,11 @@ on_lookup_done (GObject      *source,
 
 static void
 lookup (Item                *item,
-        GError              *error,
         GCancellable        *cancellable,
         GAsyncReadyCallback  callback,
         gpointer             user_data)
 {
-  GTask *task = start_task (broker_keyring_lookup_async, item, error, cancellable, callback,
+  GTask *task = start_task (broker_keyring_lookup_async, item, cancellable, callback,
                             user_data);
 
   if (task == NULL)
@@ -200,13 +197,9 @@ broker_keyring_lookup_async (const char          *profile,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  GError *error = NULL;
-  Item *item;
-
   g_return_if_fail (profile != NULL && host != NULL && user != NULL);
 
-  item = password_item (profile, host, user, &error);
-  lookup (item, error, cancellable, callback, user_data);
+  lookup (password_item (profile, host, user), cancellable, callback, user_data);
 }
 
 void
@@ -215,13 +208,9 @@ broker_keyring_lookup_passphrase_async (const char          *identity_file,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  GError *error = NULL;
-  Item *item;
-
   g_return_if_fail (identity_file != NULL);
 
-  item = passphrase_item (identity_file, &error);
-  lookup (item, error, cancellable, callback, user_data);
+  lookup (passphrase_item (identity_file), cancellable, callback, user_data);
 }
 
 char *
@@ -254,13 +243,12 @@ on_store_done (GObject      *source,
 /* An existing item with the same attributes is replaced, not duplicated. */
 static void
 store (Item                *item,
-       GError              *error,
        const char          *secret,
        GCancellable        *cancellable,
        GAsyncReadyCallback  callback,
        gpointer             user_data)
 {
-  GTask *task = start_task (broker_keyring_store_async, item, error, cancellable, callback,
+  GTask *task = start_task (broker_keyring_store_async, item, cancellable, callback,
                             user_data);
 
   if (task == NULL)
@@ -287,14 +275,10 @@ broker_keyring_store_async (const char          *profile,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  GError *error = NULL;
-  Item *item;
-
   g_return_if_fail (profile != NULL && host != NULL && user != NULL);
   g_return_if_fail (password != NULL);
 
-  item = password_item (profile, host, user, &error);
-  store (item, error, password, cancellable, callback, user_data);
+  store (password_item (profile, host, user), password, cancellable, callback, user_data);
 }
 
 void
@@ -304,13 +288,9 @@ broker_keyring_store_passphrase_async (const char          *identity_file,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  GError *error = NULL;
-  Item *item;
-
   g_return_if_fail (identity_file != NULL && passphrase != NULL);
 
-  item = passphrase_item (identity_file, &error);
-  store (item, error, passphrase, cancellable, callback, user_data);
+  store (passphrase_item (identity_file), passphrase, cancellable, callback, user_data);
 }
 
 gboolean
@@ -343,12 +323,11 @@ on_clear_done (GObject      *source,
 
 static void
 clear (Item                *item,
-       GError              *error,
        GCancellable        *cancellable,
        GAsyncReadyCallback  callback,
        gpointer             user_data)
 {
-  GTask *task = start_task (broker_keyring_clear_async, item, error, cancellable, callback,
+  GTask *task = start_task (broker_keyring_clear_async, item, cancellable, callback,
                             user_data);
 
   if (task == NULL)
@@ -365,13 +344,9 @@ broker_keyring_clear_async (const char          *profile,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  GError *error = NULL;
-  Item *item;
-
   g_return_if_fail (profile != NULL && host != NULL && user != NULL);
 
-  item = password_item (profile, host, user, &error);
-  clear (item, error, cancellable, callback, user_data);
+  clear (password_item (profile, host, user), cancellable, callback, user_data);
 }
 
 void
@@ -380,13 +355,9 @@ broker_keyring_clear_passphrase_async (const char          *identity_file,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  GError *error = NULL;
-  Item *item;
-
   g_return_if_fail (identity_file != NULL);
 
-  item = passphrase_item (identity_file, &error);
-  clear (item, error, cancellable, callback, user_data);
+  clear (passphrase_item (identity_file), cancellable, callback, user_data);
 }
 
 gboolean
