@@ -1226,6 +1226,33 @@ def shot(world, name):
     return error is None
 
 
+class Scenario:
+    """What a scenario test's steps share: the World, the application and
+    its main window once found, and lookups in that window.  A test's
+    context subclasses it."""
+
+    def __init__(self, world, wait=5):
+        self.w = world
+        self.app = None
+        self.win = None
+        self.wait = wait
+
+    def row_of(self, title):
+        return find(self.win, Atspi.Role.LIST_ITEM, title)
+
+    def row_button(self, title, label):
+        return row_button(self.win, title, label)
+
+    def row_says(self, title, text):
+        return row_says(self.win, title, text)
+
+    def click_tab(self, name):
+        return click_tab(self.win, name, self.wait)
+
+    def shot(self, name):
+        return shot(self.w, name)
+
+
 KEYSYMS = {
     'Return': 0xff0d, 'Tab': 0xff09, 'Escape': 0xff1b, 'BackSpace': 0xff08,
     'Delete': 0xffff, 'Home': 0xff50, 'End': 0xff57, 'Left': 0xff51,

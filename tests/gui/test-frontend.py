@@ -12,6 +12,7 @@
 # Run with /usr/bin/python3 under xvfb-run and dbus-run-session (meson test
 # --suite gui).  Output is TAP.
 
+import functools
 import os
 import socket
 import subprocess
@@ -35,11 +36,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Ctx:
+class Ctx(bg.Scenario):
     def __init__(self, world):
-        self.w = world
-        self.app = None
-        self.win = None
+        super().__init__(world, WAIT)
         self.tunnel_port = free_port()
         self.http = None
         self.http_port = None
@@ -54,31 +53,8 @@ def button_starting(root, prefix):
                  if (bg.name_of(a) or '').startswith(prefix) and bg.on_screen(a)), None)
 
 
-def row_of(c, title):
-    return bg.find(c.win, R.LIST_ITEM, title)
-
-
-def row_button(c, title, label):
-    return bg.row_button(c.win, title, label)
-
-
-def row_says(c, title, text):
-    return bg.row_says(c.win, title, text)
-
-
-def click_tab(c, name):
-    return bg.click_tab(c.win, name, WAIT)
-
-
-def fill(root, role, name, text):
-    return bg.fill(root, role, name, text, WAIT)
-
-
-def shot(c, name):
-    return bg.shot(c.w, name)
-
-
 labels, spin = bg.labels, bg.spin
+fill = functools.partial(bg.fill, seconds=WAIT)
 
 
 # ------------------------------------------------------------------ steps
@@ -86,10 +62,10 @@ labels, spin = bg.labels, bg.spin
 def step_window(c):
     c.app = c.w.find_app()
     c.win = c.app and bg.wait_window(c.app, 'Burrow', WAIT)
-    row = c.win and poll(lambda: row_button(c, 'Harness sshd', 'Connect'), WAIT)
+    row = c.win and poll(lambda: c.row_button('Harness sshd', 'Connect'), WAIT)
     if row is None:
         return False, c.win and bg.describe_tree(c.win, depth=30)
-    return shot(c, 'profiles'), None
+    return c.shot('profiles'), None
 
 
 def step_new_profile(c):
@@ -118,7 +94,7 @@ def step_new_tunnel(c):
           fill(tunnel, R.TEXT, 'Destination Host', '127.0.0.1') and
           bg.set_text(spin(tunnel, 'Destination Port'), '80'))
     bg.press('Tab')
-    shot(c, 'tunnel-editor')
+    c.shot('tunnel-editor')
     bg.click(bg.find_button(tunnel, 'Save'))
     closed = poll(lambda: bg.window(c.app, 'New Tunnel') is None, WAIT)
     row = poll(lambda: bg.find(editor, R.LABEL,
@@ -128,12 +104,12 @@ def step_new_tunnel(c):
 
 def step_save_profile(c):
     editor = bg.window(c.app, 'New Profile')
-    shot(c, 'profile-editor')
+    c.shot('profile-editor')
     bg.click(bg.find_button(editor, 'Save'))
     closed = poll(lambda: bg.window(c.app, 'New Profile') is None, WAIT)
     if not closed:
         return False, f'the editor stayed open: {labels(editor)}'
-    listed = poll(lambda: row_button(c, 'Web via harness', 'Connect'), WAIT)
+    listed = poll(lambda: c.row_button('Web via harness', 'Connect'), WAIT)
     text = c.config()
     ok = (listed is not None and 'id="web"' in text and
           f'listen-port="{c.tunnel_port}"' in text and 'dst-port="80"' in text)
@@ -147,7 +123,7 @@ def step_editor_refuses(c):
     ok = editor and fill(editor, R.TEXT, 'Identifier', 'nohost')
     bg.click(bg.find_button(editor, 'Save'))
     said = editor and poll(lambda: any('needs the host' in t for t in labels(editor)), WAIT)
-    shot(c, 'profile-editor-error')
+    c.shot('profile-editor-error')
     bg.press('Escape')
     gone = poll(lambda: bg.window(c.app, 'New Profile') is None, WAIT)
     return bool(ok and said and gone and 'nohost' not in c.config()), \
@@ -174,7 +150,7 @@ def add_rule(c, host, action_index, screenshot=None):
     bg.press('Return')
     time.sleep(0.5)
     if screenshot:
-        shot(c, screenshot)
+        c.shot(screenshot)
     bg.click(bg.find_button(editor, 'Save'))
     return bool(poll(lambda: bg.window(c.app, 'New Rule') is None, WAIT))
 
@@ -184,7 +160,7 @@ def rule_hosts(c):
 
 
 def step_rules(c):
-    if not click_tab(c, 'Filter Rules'):
+    if not c.click_tab('Filter Rules'):
         return False, 'the Filter Rules tab did not select'
     ok = (add_rule(c, r'.*\.example\.test', 1, 'rule-editor') and
           add_rule(c, r'blocked\.test', 2))
@@ -213,7 +189,7 @@ def step_inline_validation(c):
                                        for t in labels(editor)), WAIT)
     save = editor and bg.find_button(editor, 'Save')
     blocked = save is not None and not bg.is_sensitive(save)
-    shot(c, 'rule-editor-invalid')
+    c.shot('rule-editor-invalid')
     bg.press('Escape')
     gone = poll(lambda: bg.window(c.app, 'New Rule') is None, WAIT)
     return bool(ok and said and blocked and gone and len(c.w.list_rules()) == 2), \
@@ -224,23 +200,23 @@ def step_test_box(c):
     ok = fill(c.win, R.TEXT, 'Destination Host', 'www.example.test')
     bg.click(bg.find_button(c.win, 'Test'))
     said = poll(lambda: any(t.startswith('Rule 2 decides: DIRECT') for t in labels(c.win)), WAIT)
-    shot(c, 'rules')
+    c.shot('rules')
     return bool(ok and said), [t for t in labels(c.win) if 'decides' in t or 'No rule' in t]
 
 
 def step_connect(c):
-    if not click_tab(c, 'Connection Profiles'):
+    if not c.click_tab('Connection Profiles'):
         return False, 'the Connection Profiles tab did not select'
-    bg.click(row_button(c, 'Harness sshd', 'Connect'))
+    bg.click(c.row_button('Harness sshd', 'Connect'))
     dialog = bg.wait_window(c.app, 'Unknown Host Key', WAIT)
     if dialog is None:
         return False, [bg.describe(t) for t in bg.top_levels(c.app)]
     text = ' '.join(labels(dialog))
-    shot(c, 'host-key-dialog')
+    c.shot('host-key-dialog')
     if c.w.servers[0].host_key_fingerprint not in text:
         return False, text
     bg.click(bg.find_button(dialog, 'Save'))
-    connected = poll(lambda: row_says(c, 'Harness sshd', 'Connected'), CONNECT_SECONDS)
+    connected = poll(lambda: c.row_says('Harness sshd', 'Connected'), CONNECT_SECONDS)
     return bool(connected), [s for s in c.w.sessions()]
 
 
@@ -309,14 +285,14 @@ def step_capture_list(c):
          'ports': bg.GLib.Variant('s', str(c.http_port)),
          'action': bg.GLib.Variant('s', 'TUNNEL'),
          'profile': bg.GLib.Variant('s', 'harness')}],)))
-    if not click_tab(c, 'Connection Capture'):
+    if not c.click_tab('Connection Capture'):
         return False, 'the Connection Capture tab did not select'
     capture = os.path.join(c.w.build_root, 'broker', 'capture', 'burrow-capture')
     c.client = subprocess.Popen([capture, '-l', '/usr/bin/python3', '-c', CLIENT, str(c.http_port)],
                                 env=c.w.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, preexec_fn=bg.die_with_parent)
     row = poll(lambda: connection_title(c), WAIT)
-    shot(c, 'capture')
+    c.shot('capture')
     if row is None:
         if c.client.poll() is not None:
             out, err = c.client.communicate()
@@ -353,14 +329,14 @@ def step_import(c):
         f.write(f'Host imported\n  HostName 127.0.0.1\n  Port {server.port}\n'
                 f'  User {server.user}\n\nHost viaproxy\n  HostName 127.0.0.1\n'
                 f'  ProxyCommand nc %h %p\n')
-    if not click_tab(c, 'Connection Profiles'):
+    if not c.click_tab('Connection Profiles'):
         return False, 'the Connection Profiles tab did not select'
     bg.click(bg.find_button(c.win, 'Import…'))
     summary = bg.wait_window(c.app, 'Import from ~/.ssh/config', WAIT)
     if summary is None:
         return False, [bg.describe(t) for t in bg.top_levels(c.app)]
     text = ' '.join(labels(summary))
-    shot(c, 'import-summary')
+    c.shot('import-summary')
     bg.click(bg.find_button(summary, 'Close'))
     ids = [p['id'] for p in c.w.list_profiles()]
     ok = ('imported' in ids and 'viaproxy' in ids and 'ProxyCommand is not run' in text and
@@ -379,14 +355,14 @@ def step_config_error(c):
     except bg.GLib.Error as error:
         bg.diag(f'Reload refused, as it should be: {error.message}')
     said = poll(lambda: any(c.w.config_path + ':' in t for t in labels(c.win)), WAIT)
-    shot(c, 'config-error')
+    c.shot('config-error')
     kept = len(c.w.list_profiles()) == before
     c.w.write_config(good)
     c.w.reload()
     # GTK 4.8 keeps reporting a hidden revealer's child: the broker says
     # the errors are gone, the screenshots show the bar gone.
     gone = poll(lambda: not c.w.get_status().get('config-errors'), WAIT)
-    shot(c, 'config-fixed')
+    c.shot('config-fixed')
     return bool(said and kept and gone), [t for t in labels(c.win) if 'error' in t.lower()]
 
 

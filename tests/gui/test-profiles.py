@@ -12,6 +12,7 @@
 # Run with /usr/bin/python3 under xvfb-run and dbus-run-session (meson test
 # --suite gui).  Output is TAP.
 
+import functools
 import os
 import shutil
 import socket
@@ -38,11 +39,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Ctx:
+class Ctx(bg.Scenario):
     def __init__(self, world):
-        self.w = world
-        self.app = None
-        self.win = None
+        super().__init__(world, WAIT)
         self.tunnel_port = free_port()
 
     def config(self):
@@ -132,31 +131,8 @@ def bottom_tabs(c):
             if bg.on_screen(t) and bg.extents(t).y > bounds.height // 2]
 
 
-def row_of(c, title):
-    return bg.find(c.win, R.LIST_ITEM, title)
-
-
-def row_button(c, title, label):
-    return bg.row_button(c.win, title, label)
-
-
-def row_says(c, title, text):
-    return bg.row_says(c.win, title, text)
-
-
-def click_tab(c, name):
-    return bg.click_tab(c.win, name, WAIT)
-
-
-def fill(root, role, name, text):
-    return bg.fill(root, role, name, text, WAIT)
-
-
-def shot(c, name):
-    return bg.shot(c.w, name)
-
-
 labels, spin = bg.labels, bg.spin
+fill = functools.partial(bg.fill, seconds=WAIT)
 
 
 # ------------------------------------------------------------------ steps
@@ -164,7 +140,7 @@ labels, spin = bg.labels, bg.spin
 def step_window(c):
     c.app = c.w.find_app()
     c.win = c.app and bg.wait_window(c.app, 'Burrow', WAIT)
-    row = c.win and poll(lambda: row_button(c, 'Harness sshd', 'Connect'), WAIT)
+    row = c.win and poll(lambda: c.row_button('Harness sshd', 'Connect'), WAIT)
     return row is not None, c.win and bg.describe_tree(c.win, depth=30)
 
 
@@ -180,7 +156,7 @@ def step_test_connection(c):
     shows_key = any(fingerprint in t for t in labels(dialog))
     bg.click(bg.find_button(dialog, 'Save'))
     said = poll(lambda: toast_says(c, '“harness” works'), CONNECT_SECONDS)
-    shot(c, 'test-connection-toast')
+    c.shot('test-connection-toast')
     closed = poll(lambda: session_state(c, 'harness') in (None, 'disconnected'), WAIT)
     return bool(shows_key and said and fingerprint in (said or '') and closed), \
         f'key shown {shows_key}, toast {said!r}, state {session_state(c, "harness")}'
@@ -197,7 +173,7 @@ def step_duplicate(c):
     values = (name and bg.text_of(name), ident and bg.text_of(ident))
     bg.click(bg.find_button(editor, 'Save'))
     closed = poll(lambda: bg.window(c.app, 'New Profile') is None, WAIT)
-    listed = poll(lambda: row_button(c, 'Harness sshd (copy)', 'Connect'), WAIT)
+    listed = poll(lambda: c.row_button('Harness sshd (copy)', 'Connect'), WAIT)
     text = c.config()
     ok = (values == ('Harness sshd (copy)', 'harness-copy') and closed and listed and
           'id="harness-copy"' in text and 'id="harness"' in text and
@@ -234,7 +210,7 @@ def step_edit_tunnel(c):
     bg.press('Tab')
     bg.click(bg.find_button(tunnel, 'Save'))
     updated = poll(lambda: bg.find(editor, R.LABEL, tunnel_title(c, 8080)), WAIT)
-    shot(c, 'profile-editor-tunnel-edited')
+    c.shot('profile-editor-tunnel-edited')
     saved = save_editor(c, editor)
     text = c.config()
     copy = text[text.find('id="harness-copy"'):]
@@ -262,9 +238,9 @@ def step_delete(c):
     dialog = bg.wait_window(c.app, 'Delete Profile?', WAIT)
     if dialog is None:
         return False, [bg.describe(t) for t in bg.top_levels(c.app)]
-    shot(c, 'delete-profile-dialog')
+    c.shot('delete-profile-dialog')
     bg.click(bg.find_button(dialog, 'Delete'))
-    gone = poll(lambda: row_of(c, 'Harness sshd (copy)') is None, WAIT)
+    gone = poll(lambda: c.row_of('Harness sshd (copy)') is None, WAIT)
     text = c.config()
     return bool(gone and 'harness-copy' not in text and 'id="harness"' in text), text
 
@@ -287,7 +263,7 @@ def choose_direct(editor):
 def step_invalid_ports(c):
     """The rule editor checks ports with the broker's own parser: the
     message shows and Save stays disabled until they are valid."""
-    if not click_tab(c, 'Filter Rules'):
+    if not c.click_tab('Filter Rules'):
         return False, 'the Filter Rules tab did not select'
     bg.click(bg.find_button(c.win, 'Add Rule'))
     editor = bg.wait_window(c.app, 'New Rule', WAIT)
@@ -298,7 +274,7 @@ def step_invalid_ports(c):
     save = bg.find_button(editor, 'Save')
     said = poll(lambda: next((t for t in labels(editor) if '70000' in t), None), WAIT)
     refused = save is not None and not bg.is_sensitive(save)
-    shot(c, 'rule-editor-invalid-ports')
+    c.shot('rule-editor-invalid-ports')
     fixed = fill(editor, R.TEXT, 'Ports', '80,8000-8080')
     allowed = poll(lambda: bg.is_sensitive(save), WAIT)
     cleared = not any('70000' in t for t in labels(editor))
@@ -350,10 +326,10 @@ def step_narrow(c):
     if not resize(c, NARROW):
         return False, f'the window did not become {NARROW[0]} wide'
     tabs = poll(lambda: len(bottom_tabs(c)) == 3 and bottom_tabs(c), WAIT)
-    shot(c, 'narrow')
+    c.shot('narrow')
     rules = next((t for t in tabs or [] if bg.name_of(t) == 'Filter Rules'), None)
     switched = rules is not None and bg.click(rules) and poll(lambda: bg.is_selected(rules), WAIT)
-    shot(c, 'narrow-rules')
+    c.shot('narrow-rules')
     resize(c, WIDE)
     return bool(not before and tabs and switched), \
         f'before {len(before)} bottom tabs, after {[bg.name_of(t) for t in tabs or []]}, ' \

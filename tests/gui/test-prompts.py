@@ -31,13 +31,11 @@ CONNECT_SECONDS = 30
 NO_PROMPT_SECONDS = 5   # how long a prompt that must not come is waited for
 
 
-class Ctx:
+class Ctx(bg.Scenario):
     def __init__(self, world):
-        self.w = world
+        super().__init__(world, WAIT)
         self.key_server = next(s for s in world.servers if not getattr(s, 'password', None))
         self.pw_server = next(s for s in world.servers if getattr(s, 'password', None))
-        self.app = None
-        self.win = None
         self.old_fingerprint = self.pw_server.host_key_fingerprint
 
 
@@ -49,18 +47,6 @@ def activated_app(c):
 def session_state(c, profile):
     return next((props.get('State') for props in c.w.sessions().values()
                  if props.get('Profile') == profile), None)
-
-
-def row_button(c, title, label):
-    return bg.row_button(c.win, title, label)
-
-
-def row_says(c, title, text):
-    return bg.row_says(c.win, title, text)
-
-
-def shot(c, name):
-    return bg.shot(c.w, name)
 
 
 labels = bg.labels
@@ -78,7 +64,7 @@ def step_activation(c):
     dialog = c.app and bg.wait_window(c.app, 'Unknown Host Key', WAIT)
     if dialog is None:
         return False, f'desktop: {bg.describe_desktop()}'
-    shot(c, 'activated-host-key-dialog')
+    c.shot('activated-host-key-dialog')
     main_window = bg.window(c.app, 'Burrow', roles=(R.FRAME,))
     text = ' '.join(labels(dialog))
     return main_window is None and c.key_server.host_key_fingerprint in text, \
@@ -95,7 +81,7 @@ def step_activation_save(c):
 def step_window(c):
     c.w.start_app()
     c.win = bg.wait_window(c.app, 'Burrow', WAIT)
-    row = c.win and poll(lambda: row_button(c, 'Password sshd', 'Connect'), WAIT)
+    row = c.win and poll(lambda: c.row_button('Password sshd', 'Connect'), WAIT)
     return row is not None, c.win and bg.describe_tree(c.win, depth=6)
 
 
@@ -137,25 +123,25 @@ def answer_remembered(c, dialog, label, secret, screenshot):
         return False, bg.describe_tree(dialog, depth=12)
     typed = bg.set_text(entry, secret)
     checked = bg.toggle(remember, True)
-    shot(c, screenshot)
+    c.shot(screenshot)
     bg.click(bg.find_button(dialog, 'Continue'))
     return bool(typed and checked), None
 
 
 def reconnects_silently(c, title, dialog_title):
     """Disconnect, connect again: connected, and no dialog came."""
-    bg.click(row_button(c, title, 'Disconnect'))
-    if not poll(lambda: row_says(c, title, 'Disconnected'), WAIT):
+    bg.click(c.row_button(title, 'Disconnect'))
+    if not poll(lambda: c.row_says(title, 'Disconnected'), WAIT):
         return False, 'did not disconnect'
-    bg.click(row_button(c, title, 'Connect'))
-    connected = poll(lambda: row_says(c, title, 'Connected'), CONNECT_SECONDS)
+    bg.click(c.row_button(title, 'Connect'))
+    connected = poll(lambda: c.row_says(title, 'Connected'), CONNECT_SECONDS)
     asked = bg.window(c.app, dialog_title)
     return bool(connected) and asked is None, \
         f'connected {bool(connected)}, asked again {asked is not None}'
 
 
 def step_password(c):
-    bg.click(row_button(c, 'Password sshd', 'Connect'))
+    bg.click(c.row_button('Password sshd', 'Connect'))
     key = bg.wait_window(c.app, 'Unknown Host Key', WAIT)
     if key is None:
         return False, 'no host-key dialog'
@@ -170,9 +156,9 @@ def step_password(c):
         return False, bg.describe_tree(dialog, depth=12)
     typed = bg.set_text(entry, PASSWORD)
     checked = bg.toggle(remember, True)
-    shot(c, 'password-dialog')
+    c.shot('password-dialog')
     bg.click(bg.find_button(dialog, 'Continue'))
-    connected = poll(lambda: row_says(c, 'Password sshd', 'Connected'), CONNECT_SECONDS)
+    connected = poll(lambda: c.row_says('Password sshd', 'Connected'), CONNECT_SECONDS)
     return bool(typed and checked and connected), f'state {session_state(c, "pw")}'
 
 
@@ -183,13 +169,13 @@ def step_remembered(c):
 def step_passphrase(c):
     """The key server's host key was saved at the start: the passphrase is
     the only question."""
-    bg.click(row_button(c, 'Encrypted key', 'Connect'))
+    bg.click(c.row_button('Encrypted key', 'Connect'))
     dialog = bg.wait_window(c.app, 'Key Passphrase Required', WAIT)
     if dialog is None:
         return False, [bg.describe(t) for t in bg.top_levels(c.app)]
     names_key = any(c.encrypted_key in t for t in labels(dialog))
     ok, detail = answer_remembered(c, dialog, 'Passphrase', PASSPHRASE, 'passphrase-dialog')
-    connected = poll(lambda: row_says(c, 'Encrypted key', 'Connected'), CONNECT_SECONDS)
+    connected = poll(lambda: c.row_says('Encrypted key', 'Connected'), CONNECT_SECONDS)
     return bool(ok and names_key and connected), \
         detail or f'names the key {names_key}, state {session_state(c, "enc")}'
 
@@ -201,7 +187,7 @@ def step_passphrase_remembered(c):
 def step_keyboard_interactive(c):
     """sshd's PAM asks "Password:" through keyboard-interactive: a dialog
     headed by the server's name (or a generic one), one hidden entry."""
-    bg.click(row_button(c, 'PAM sshd', 'Connect'))
+    bg.click(c.row_button('PAM sshd', 'Connect'))
 
     def dialog():
         return next((t for t in bg.top_levels(c.app)
@@ -210,33 +196,33 @@ def step_keyboard_interactive(c):
     if found is None:
         return False, [bg.describe(t) for t in bg.top_levels(c.app)]
     ok, detail = answer_remembered(c, found, 'Password:', PASSWORD, 'keyboard-interactive-dialog')
-    connected = poll(lambda: row_says(c, 'PAM sshd', 'Connected'), CONNECT_SECONDS)
+    connected = poll(lambda: c.row_says('PAM sshd', 'Connected'), CONNECT_SECONDS)
     return bool(ok and connected), detail or f'state {session_state(c, "kbd")}'
 
 
 def step_keyboard_interactive_remembered(c):
-    bg.click(row_button(c, 'PAM sshd', 'Disconnect'))
-    if not poll(lambda: row_says(c, 'PAM sshd', 'Disconnected'), WAIT):
+    bg.click(c.row_button('PAM sshd', 'Disconnect'))
+    if not poll(lambda: c.row_says('PAM sshd', 'Disconnected'), WAIT):
         return False, 'did not disconnect'
-    bg.click(row_button(c, 'PAM sshd', 'Connect'))
-    connected = poll(lambda: row_says(c, 'PAM sshd', 'Connected'), CONNECT_SECONDS)
+    bg.click(c.row_button('PAM sshd', 'Connect'))
+    connected = poll(lambda: c.row_says('PAM sshd', 'Connected'), CONNECT_SECONDS)
     asked = [bg.name_of(t) for t in bg.top_levels(c.app)
              if password_entry(t, 'Password:') is not None]
     return bool(connected) and not asked, f'connected {bool(connected)}, asked again {asked}'
 
 
 def step_changed_key(c):
-    bg.click(row_button(c, 'Password sshd', 'Disconnect'))
-    poll(lambda: row_says(c, 'Password sshd', 'Disconnected'), WAIT)
+    bg.click(c.row_button('Password sshd', 'Disconnect'))
+    poll(lambda: c.row_says('Password sshd', 'Disconnected'), WAIT)
     new = c.w.rekey(c.w.servers.index(c.pw_server))
-    bg.click(row_button(c, 'Password sshd', 'Connect'))
+    bg.click(c.row_button('Password sshd', 'Connect'))
     dialog = bg.wait_window(c.app, 'Host Key Changed', WAIT)
     if dialog is None:
         return False, [bg.describe(t) for t in bg.top_levels(c.app)]
     text = ' '.join(labels(dialog))
-    shot(c, 'host-key-changed-dialog')
+    c.shot('host-key-changed-dialog')
     buttons = [bg.name_of(b) for b in bg.find_all(dialog, R.PUSH_BUTTON) if bg.on_screen(b)]
-    failed = poll(lambda: row_says(c, 'Password sshd', 'Failed'), WAIT)
+    failed = poll(lambda: c.row_says('Password sshd', 'Failed'), WAIT)
     ok = (c.old_fingerprint in text and new in text and failed and
           not any('Save' in b or 'Accept' in b for b in buttons))
     bg.click(bg.find_button(dialog, 'Close'))
