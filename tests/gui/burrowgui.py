@@ -34,6 +34,7 @@ import json
 import os
 import select
 import shlex
+import socket
 import shutil
 import signal
 import subprocess
@@ -1224,6 +1225,13 @@ def shot(world, name):
     if error:
         diag(error)
     return error is None
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 class Scenario:

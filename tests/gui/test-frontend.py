@@ -30,16 +30,10 @@ CONNECT_SECONDS = 30   # an SSH connection to 127.0.0.1
 CLIENT_SECONDS = 20    # the captured client's whole run
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 class Ctx(bg.Scenario):
     def __init__(self, world):
         super().__init__(world, WAIT)
-        self.tunnel_port = free_port()
+        self.tunnel_port = bg.free_port()
         self.http = None
         self.http_port = None
         self.client = None
@@ -244,7 +238,7 @@ socketserver.ThreadingTCPServer(('127.0.0.1', int(sys.argv[1])), Greeter).serve_
 
 
 def start_http(c):
-    c.http_port = free_port()
+    c.http_port = bg.free_port()
     c.http = subprocess.Popen(['/usr/bin/python3', '-c', SERVER, str(c.http_port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               preexec_fn=bg.die_with_parent)

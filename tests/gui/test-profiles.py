@@ -15,7 +15,6 @@
 import functools
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -33,16 +32,10 @@ NARROW = (360, 640)    # a phone-sized window
 WIDE = (900, 640)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 class Ctx(bg.Scenario):
     def __init__(self, world):
         super().__init__(world, WAIT)
-        self.tunnel_port = free_port()
+        self.tunnel_port = bg.free_port()
 
     def config(self):
         return self.w.read_config() or ''
