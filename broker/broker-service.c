@@ -5,6 +5,7 @@
 
 #include "broker-service.h"
 
+#include "broker-caller-guard.h"
 #include "broker-config-variant.h"
 #include "broker-error.h"
 #include "broker-capture-server.h"
@@ -392,6 +393,7 @@ ensure_session_for (BrokerService *self,
   path = g_strdup_printf (BROKER_OBJECT_MANAGER_PATH "/Session/%u", ++self->next_session);
   object = burrow_dbus_object_skeleton_new (path);
   burrow_dbus_object_skeleton_set_session1 (object, BURROW_DBUS_SESSION1 (session));
+  broker_caller_guard_object (G_DBUS_OBJECT_SKELETON (object));
   if (self->objects != NULL)
     g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
   g_signal_connect_object (session, "notify::state", G_CALLBACK (on_session_state), self, 0);
@@ -599,6 +601,7 @@ add_tunnel (BrokerService             *self,
   path = g_strdup_printf (BROKER_OBJECT_MANAGER_PATH "/Tunnel/%u", ++self->next_tunnel);
   entry->object = burrow_dbus_object_skeleton_new (path);
   burrow_dbus_object_skeleton_set_tunnel1 (entry->object, BURROW_DBUS_TUNNEL1 (tunnel));
+  broker_caller_guard_object (G_DBUS_OBJECT_SKELETON (entry->object));
   if (self->objects != NULL)
     g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (entry->object));
   g_signal_connect (tunnel, "closed", G_CALLBACK (on_tunnel_closed), self);
@@ -1157,6 +1160,7 @@ capture_publish (gpointer                 owner,
   BurrowDBusObjectSkeleton *object = burrow_dbus_object_skeleton_new (path);
 
   burrow_dbus_object_skeleton_set_connection1 (object, BURROW_DBUS_CONNECTION1 (connection));
+  broker_caller_guard_object (G_DBUS_OBJECT_SKELETON (object));
   if (self->objects != NULL)
     g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
   g_hash_table_insert (self->connections, g_object_ref (connection), object);

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <stdlib.h>
 
+#include "broker-caller-guard.h"
 #include "broker-config-file.h"
 #include "broker-login.h"
 #include "broker-manager.h"
@@ -34,6 +35,7 @@ on_bus_acquired (GDBusConnection *connection,
 
   broker->objects = g_dbus_object_manager_server_new (BROKER_OBJECT_MANAGER_PATH);
   burrow_dbus_object_skeleton_set_broker1 (object, BURROW_DBUS_BROKER1 (broker->service));
+  broker_caller_guard_object (G_DBUS_OBJECT_SKELETON (object));
   g_dbus_object_manager_server_export (broker->objects, G_DBUS_OBJECT_SKELETON (object));
   broker_service_set_object_manager (broker->service, broker->objects);
   g_dbus_object_manager_server_set_connection (broker->objects, connection);
