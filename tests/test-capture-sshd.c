@@ -15,6 +15,7 @@
 #include "burrow-test-netns.h"
 #include "burrow-test-peer.h"
 #include "burrow-test-process.h"
+#include "burrow-test-sandbox.h"
 #include "burrow-test-ssh-tools.h"
 #include "burrow-test-tool.h"
 
@@ -1396,74 +1397,6 @@ typedef struct
   char *out_path;
 } Holder;
 
-/* The host's /bin, /lib… as they are: symbolic links into /usr (merged
- * /usr) or directories of their own. */
-static void
-add_root_directories (GPtrArray *argv)
-{
-  const char *names[] = { "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autofree char *target = g_file_read_link (names[i], NULL);
-
-      if (target != NULL)
-        {
-          g_ptr_array_add (argv, g_strdup ("--symlink"));
-          g_ptr_array_add (argv, g_steal_pointer (&target));
-          g_ptr_array_add (argv, g_strdup (names[i]));
-        }
-      else if (g_file_test (names[i], G_FILE_TEST_IS_DIR))
-        {
-          g_ptr_array_add (argv, g_strdup ("--ro-bind"));
-          g_ptr_array_add (argv, g_strdup (names[i]));
-          g_ptr_array_add (argv, g_strdup (names[i]));
-        }
-    }
-}
-
-static void
-add_bind (GPtrArray  *argv,
-          const char *how,
-          const char *source,
-          const char *target)
-{
-  g_ptr_array_add (argv, g_strdup (how));
-  g_ptr_array_add (argv, g_strdup (source));
-  g_ptr_array_add (argv, g_strdup (target));
-}
-
-/* bubblewrap as Flatpak runs an application: a root of its own (a tmpfs)
- * with the system's /usr and /etc, the test's directory (the capture
- * socket is there), the build tree (the launcher and its library) and
- * /.flatpak-info.  The network namespace stays the test's. */
-static void
-add_sandbox (GPtrArray  *argv,
-             const char *app_id)
-{
-  g_autofree char *info = g_strdup_printf ("[Application]\nname=%s\n", app_id);
-  g_autofree char *info_path = g_strdup_printf ("%s/flatpak-info-%s", world.dir, app_id);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (info_path, info, -1, &error);
-  g_assert_no_error (error);
-  g_ptr_array_add (argv, g_strdup ("bwrap"));
-  g_ptr_array_add (argv, g_strdup ("--die-with-parent"));
-  g_ptr_array_add (argv, g_strdup ("--tmpfs"));
-  g_ptr_array_add (argv, g_strdup ("/"));
-  add_bind (argv, "--ro-bind", "/usr", "/usr");
-  add_root_directories (argv);
-  add_bind (argv, "--ro-bind", "/etc", "/etc");
-  g_ptr_array_add (argv, g_strdup ("--proc"));
-  g_ptr_array_add (argv, g_strdup ("/proc"));
-  g_ptr_array_add (argv, g_strdup ("--dev"));
-  g_ptr_array_add (argv, g_strdup ("/dev"));
-  add_bind (argv, "--bind", world.dir, world.dir);
-  add_bind (argv, "--ro-bind", g_getenv ("BURROW_BUILD_ROOT"), g_getenv ("BURROW_BUILD_ROOT"));
-  add_bind (argv, "--ro-bind", info_path, "/.flatpak-info");
-  g_ptr_array_add (argv, g_strdup ("--"));
-}
-
 /* burrow-capture @option @argv…, in a sandbox of @app_id's unless NULL. */
 static GPtrArray *
 captured_argv (const char         *app_id,
@@ -1473,7 +1406,7 @@ captured_argv (const char         *app_id,
   GPtrArray *all = g_ptr_array_new_with_free_func (g_free);
 
   if (app_id != NULL)
-    add_sandbox (all, app_id);
+    burrow_test_sandbox_add_argv (all, world.dir, app_id);
   g_ptr_array_add (all, capture_launcher ());
   if (option != NULL)
     g_ptr_array_add (all, g_strdup (option));
@@ -1572,29 +1505,6 @@ no_ssh_connection (gpointer user_data)
   return ssh_connections () == 0;
 }
 
-static gboolean
-bwrap_usable (void)
-{
-  g_auto(BurrowTestToolResult) result = { 0 };
-  g_autofree char *bwrap = g_find_program_in_path ("bwrap");
-
-  if (bwrap == NULL)
-    {
-      g_test_skip ("bubblewrap (bwrap) is not installed");
-      return FALSE;
-    }
-  burrow_test_run_tool (&result, world.dir,
-                        (const char *[]) { "bwrap", "--ro-bind", "/", "/", "true", NULL }, NULL,
-                        TOOL_TIMEOUT_S);
-  if (result.status != 0)
-    {
-      g_test_message ("bwrap: %s", result.err);
-      g_test_skip ("bwrap cannot make a sandbox here");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 assert_line_has (const char *what,
                  const char *needle)
@@ -1621,7 +1531,7 @@ test_sandbox_own_session (void)
   g_autofree char *plain_1_pid = NULL;
   g_autofree char *plain_2_pid = NULL;
 
-  if (!bwrap_usable ())
+  if (!burrow_test_sandbox_usable (world.dir))
     return;
   /* The shared session of earlier tests may still be up: start afresh
    * (others end within their idle timeout, 5 s). */
@@ -1677,7 +1587,7 @@ test_sandbox_hostname_from_app (void)
   g_auto(BurrowTestToolResult) result = { 0 };
   g_auto(BurrowTestCtlResult) status = { 0 };
 
-  if (!bwrap_usable ())
+  if (!burrow_test_sandbox_usable (world.dir))
     return;
   /* Without -l: the name, not loopback, is what is captured. */
   argv = captured_argv ("org.example.Sandboxed", NULL,
