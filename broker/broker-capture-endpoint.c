@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "burrow-broker"
+
 #include "broker-capture-endpoint.h"
 
 #include <arpa/inet.h>

@@ -250,6 +250,9 @@ main (int   argc,
     { NULL }
   };
 
+  /* Every level on stderr (the journal, or the bus's log), debug messages
+   * (G_MESSAGES_DEBUG) included: GLib would print those on stdout. */
+  g_log_writer_default_set_use_stderr (TRUE);
   never_capture_self ();
   setlocale (LC_ALL, "");
   raise_fd_limit ();

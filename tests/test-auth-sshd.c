@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "broker-host-keys.h"
 #include "broker-keyring.h"
 #include "burrow-test-broker.h"
 #include "burrow-test-ssh-tools.h"
 #include "burrow-test-sshd.h"
+#include "burrow-test-tool.h"
 
 /* Host-key questions and every authentication method that asks the user,
  * against real sshd servers: the broker (D-Bus activated) asks a real
@@ -16,6 +19,14 @@
 
 #define PASSWORD "correct horse battery"
 #define PASSPHRASE "open sesame"
+#define KEYRING_PASSWORD "test keyring"
+
+/* Every secret this file types or stores: none may show in the broker's
+ * log (at debug level), a D-Bus signal, the configuration, known_hosts or
+ * what an agent printed (the last test looks). */
+static const char * const secrets[] = {
+  PASSWORD, PASSPHRASE, KEYRING_PASSWORD, "wrong guess", "not it", "an old password",
+};
 
 typedef struct
 {
@@ -28,6 +39,10 @@ typedef struct
   char *home;
   char *dir;
   char *encrypted_key;
+  char *log_path;                    /* the bus's and so the broker's stderr */
+  GString *signals;                  /* every signal on the bus, printed */
+  guint signal_count;
+  GString *agents_said;
 } World;
 
 static World world;
@@ -115,6 +130,7 @@ agent_stop (Agent *agent)
     g_autofree char *err = read_file (agent->err_path);
 
     g_test_message ("agent said: %s%s", out, err);
+    g_string_append_printf (world.agents_said, "%s%s", out, err);
   }
   g_object_unref (agent->process);
   g_free (agent->out_path);
@@ -610,6 +626,117 @@ test_stored_passphrase_refused (void)
   g_assert_nonnull (strstr (err, "no passphrase"));
 }
 
+/* Fails naming @what and the line (never the secret) if @text holds one
+ * of the secrets. */
+static void
+assert_no_secret (const char *what,
+                  const char *text)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
+    {
+      const char *found = strstr (text, secrets[i]);
+      guint line = 1;
+
+      if (found == NULL)
+        continue;
+      for (const char *p = text; p < found; p++)
+        line += *p == '\n';
+      g_error ("%s, line %u, holds test secret number %u", what, line, i);
+    }
+}
+
+/* The end of the broker's log, for a failed run, each secret replaced by
+ * its number: this output must not hold one either. */
+static void
+print_log_redacted (void)
+{
+  g_autofree char *tail = burrow_test_read_log_tail (world.log_path);
+  g_autoptr(GString) text = g_string_new (tail);
+
+  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
+    {
+      g_autofree char *mark = g_strdup_printf ("[test secret %u]", i);
+
+      g_string_replace (text, secrets[i], mark, 0);
+    }
+  g_printerr ("the broker's log ends:\n%s\n", text->str);
+}
+
+static void
+on_any_signal (GDBusConnection *connection,
+               const char      *sender,
+               const char      *path,
+               const char      *interface_name,
+               const char      *signal_name,
+               GVariant        *parameters,
+               gpointer         user_data)
+{
+  g_autofree char *text = g_variant_print (parameters, FALSE);
+
+  world.signal_count++;
+  g_string_append_printf (world.signals, "%s %s.%s %s\n", path, interface_name, signal_name, text);
+}
+
+/* The broker has logged at debug level into world.log_path all along, and
+ * this connection has heard every signal on the bus.  After every password,
+ * passphrase and keyboard-interactive answer above, none of them is in
+ * either, nor in the files the broker writes or the agents' output. */
+static void
+test_no_secret_anywhere (void)
+{
+  g_autofree char *log = read_file (world.log_path);
+  g_autofree char *config = burrow_test_broker_read_user (world.broker);
+  g_autofree char *known_hosts = g_build_filename (world.home, ".ssh", "known_hosts", NULL);
+  g_autofree char *known = read_file (known_hosts);
+
+  for (guint i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+  g_test_message ("%u signals, %zu bytes of broker log, %zu of agent output checked",
+                  world.signal_count, strlen (log), world.agents_said->len);
+  /* Not vacuous: the log is at debug level and covers the logins. */
+  g_assert_cmpuint (world.signal_count, >, 10);
+  burrow_test_assert_contains (log, "burrow-agents-DEBUG");
+  burrow_test_assert_contains (log, "saved the host key");
+  burrow_test_assert_contains (world.agents_said->str, "(answered)");
+  assert_no_secret ("the broker's log", log);
+  assert_no_secret ("the D-Bus signals", world.signals->str);
+  assert_no_secret ("the user configuration", config);
+  assert_no_secret ("known_hosts", known);
+  assert_no_secret ("the agents' output", world.agents_said->str);
+}
+
+/* Every domain the broker logs in: debug messages of other programs (GLib's
+ * own, the front end's) would go to the test's stdout. */
+#define BROKER_LOG_DOMAINS "burrow-access burrow-agents burrow-broker burrow-channel " \
+  "burrow-config burrow-ftp broker-ftp burrow-host-keys burrow-keyring burrow-manager " \
+  "burrow-service burrow-session burrow-tunnel"
+
+/* The bus daemon (and so every broker it activates) writes its stderr to
+ * world.log_path, with the broker's debug messages on; the test's own
+ * stderr stays. */
+static void
+start_broker_logged (void)
+{
+  int saved = dup (STDERR_FILENO);
+  int log_fd;
+
+  world.log_path = g_build_filename (world.dir, "broker.log", NULL);
+  log_fd = open (world.log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  g_assert_cmpint (log_fd, >=, 0);
+  g_assert_cmpint (saved, >=, 0);
+  g_setenv ("G_MESSAGES_DEBUG", BROKER_LOG_DOMAINS, TRUE);
+  dup2 (log_fd, STDERR_FILENO);
+  world.broker = burrow_test_broker_new (TRUE);
+  dup2 (saved, STDERR_FILENO);
+  close (saved);
+  close (log_fd);
+  g_unsetenv ("G_MESSAGES_DEBUG");
+  world.signals = g_string_new (NULL);
+  world.agents_said = g_string_new (NULL);
+  g_dbus_connection_signal_subscribe (world.broker->connection, NULL, NULL, NULL, NULL, NULL,
+                                      G_DBUS_SIGNAL_FLAGS_NONE, on_any_signal, NULL, NULL);
+}
+
 static void
 make_encrypted_key (void)
 {
@@ -679,10 +806,10 @@ main (int   argc,
   keyring = g_build_filename (world.dir, "keyring", NULL);
   g_setenv ("SECRET_BACKEND", "file", TRUE);
   g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
-  g_setenv ("SECRET_FILE_TEST_PASSWORD", "test keyring", TRUE);
+  g_setenv ("SECRET_FILE_TEST_PASSWORD", KEYRING_PASSWORD, TRUE);
   make_encrypted_key ();
   record_impostor ();
-  world.broker = burrow_test_broker_new (TRUE);
+  start_broker_logged ();
   write_config ();
 
   g_test_add_func ("/broker/auth/no-agent", test_no_agent);
@@ -699,7 +826,10 @@ main (int   argc,
                    test_keyboard_interactive_remembered);
   g_test_add_func ("/broker/auth/stored-passphrase-refused", test_stored_passphrase_refused);
   g_test_add_func ("/broker/auth/passphrase-remembered", test_passphrase_remembered);
+  g_test_add_func ("/broker/auth/no-secret-anywhere", test_no_secret_anywhere);
   status = g_test_run ();
+  if (status != 0)
+    print_log_redacted ();
 
   burrow_test_broker_stop_daemon (world.broker);
   burrow_test_broker_free (world.broker);
