@@ -84,6 +84,29 @@ on_quit_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+on_hangup_reloaded (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!broker_manager_reload_finish (BROKER_MANAGER (source), result, &error))
+    g_message ("SIGHUP: the configuration stays as it was: %s", error->message);
+}
+
+/* SIGHUP, as daemons take it: the configuration files are read again, as
+ * by the Reload method (a file that does not load changes nothing). */
+static gboolean
+on_hangup_signal (gpointer user_data)
+{
+  Broker *broker = user_data;
+
+  g_message ("reading the configuration again on SIGHUP");
+  broker_manager_reload_async (broker->manager, NULL, on_hangup_reloaded, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 /* The bus name is taken only once the configuration has been read, so the
  * first call of an activating client already sees it. */
 static void
@@ -282,6 +305,7 @@ main (int   argc,
   broker.service = broker_service_new (broker.manager);
   g_unix_signal_add (SIGTERM, on_quit_signal, &broker);
   g_unix_signal_add (SIGINT, on_quit_signal, &broker);
+  g_unix_signal_add (SIGHUP, on_hangup_signal, &broker);
   broker_manager_reload_async (broker.manager, NULL, on_initial_load, &broker);
 
   g_main_loop_run (broker.loop);

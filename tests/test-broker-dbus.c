@@ -530,6 +530,44 @@ test_sigterm (Fixture       *fixture,
 
 typedef struct
 {
+  Fixture *fixture;
+  const char *ids;
+} ExpectedIds;
+
+static gboolean
+profile_ids_are (gpointer data)
+{
+  ExpectedIds *expected = data;
+  g_autofree char *ids = profile_ids (expected->fixture);
+
+  return g_str_equal (ids, expected->ids);
+}
+
+/* SIGHUP reads the files again, as Reload does: a good file is taken, a
+ * broken one changes nothing; the broker runs on either way. */
+static void
+test_sighup (Fixture       *fixture,
+             gconstpointer  data)
+{
+  guint32 pid = broker_pid (fixture);
+  ExpectedIds fresh = { fixture, "corp,fresh" };
+
+  burrow_test_broker_write_user (fixture->broker,
+                                 "<secsh-broker><profiles>"
+                                 "<profile id=\"fresh\" host=\"fresh.example.com\"/>"
+                                 "</profiles></secsh-broker>\n");
+  g_assert_cmpint (kill ((pid_t) pid, SIGHUP), ==, 0);
+  g_assert_true (burrow_test_wait_until (profile_ids_are, &fresh, 5000));
+
+  burrow_test_broker_write_user (fixture->broker, "<secsh-broker><profiles>\n<profile/>\n");
+  g_assert_cmpint (kill ((pid_t) pid, SIGHUP), ==, 0);
+  g_assert_true (burrow_test_wait_until (has_config_errors, fixture->proxy, 5000));
+  g_assert_true (profile_ids_are (&fresh));
+  g_assert_cmpuint (broker_pid (fixture), ==, pid);
+}
+
+typedef struct
+{
   GSubprocess *process;
   gboolean exited;
 } Child;
@@ -630,6 +668,7 @@ main (int   argc,
   ADD ("/broker/dbus/rules-ftp", test_rules_ftp);
   ADD ("/broker/dbus/capture-settings", test_capture_settings);
   ADD ("/broker/dbus/sigterm", test_sigterm);
+  ADD ("/broker/dbus/sighup", test_sighup);
   ADD ("/broker/dbus/replace", test_replace);
 #undef ADD
 
