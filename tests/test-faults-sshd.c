@@ -51,6 +51,10 @@
 #define RSS_GROWTH_MAX_KIB (10 * 1024)
 /* GLib's thread pools keep a few idle threads for a while. */
 #define THREAD_GROWTH_MAX 4
+/* The broker's default connect timeout (BrokerSessionParams). */
+#define CONNECT_TIMEOUT_S 10
+/* A handshake's worth on a loaded machine. */
+#define RECONNECT_MAX_S 10.0
 #define DOWNLOAD_BYTES (4 * 1024 * 1024)
 #define ENDLESS_BYTES (G_GUINT64_CONSTANT (1) << 30)
 
@@ -748,8 +752,16 @@ test_network_blackholed (void)
   g_assert_cmpfloat (app_s, >=, 0);
   g_assert_cmpfloat (app_s, <=, limit);
   g_assert_cmpfloat (cpu_percent, <, IDLE_CPU_PERCENT_MAX);
+  /* Told within the connect timeout, never served, during the outage. */
   for (guint i = 0; i < started; i++)
-    g_assert_false (attempts[i].answered);
+    {
+      g_assert_false (attempts[i].answered);
+      g_assert_cmpfloat (attempts[i].ended_s, >=, 0);
+      g_assert_cmpfloat (attempts[i].ended_s, <=, CONNECT_TIMEOUT_S + DETECTION_SLACK_S);
+    }
+  /* The last attempt's failure (about +50 s) backs off for 8 s: the first
+   * connection after the network is back starts a fresh connect. */
+  g_assert_cmpfloat (reconnect_s, <=, RECONNECT_MAX_S);
 }
 
 /* ---- 3. the host key changed between two connections ------------------------------ */
