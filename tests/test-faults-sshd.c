@@ -625,40 +625,116 @@ attempt_poll (Attempt *attempt)
     attempt->ended_s = seconds_since (attempt->started);
 }
 
-/* Until both the application and the session have seen the connection
- * die, or @limit_s: what each saw, in seconds after @start. */
-static void
-watch_detection (const char *path,
-                 int         fd,
-                 gint64      start,
-                 double      limit_s,
-                 double     *app_s,
-                 double     *session_s)
+/* Starts an upload that never ends through the tunnel at @port and sends
+ * its first MiB; -1 if that fails. */
+static int
+start_upload (guint16 port)
 {
   static guint8 buffer[64 * 1024];
+  gsize sent = 0;
+  int fd = burrow_test_connect (port);
 
-  *app_s = *session_s = -1;
-  while ((*app_s < 0 || *session_s < 0) && seconds_since (start) < limit_s)
+  if (fd < 0)
+    return -1;
+  if (send (fd, "U", 1, 0) != 1)
     {
-      struct pollfd poll_fd = { fd, POLLIN, 0 };
+      close (fd);
+      return -1;
+    }
+  /* SO_SNDTIMEO (30 s) bounds each write, the size the count. */
+  while (sent < 1024 * 1024)
+    {
+      ssize_t n = send (fd, buffer, sizeof buffer, 0);
 
-      if (*app_s < 0 && poll (&poll_fd, 1, 50) > 0)
+      if (n <= 0)
         {
-          ssize_t n = recv (fd, buffer, sizeof buffer, MSG_DONTWAIT);
-
-          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-            *app_s = seconds_since (start);
+          close (fd);
+          return -1;
         }
-      if (*session_s < 0)
+      sent += n;
+    }
+  return fd;
+}
+
+/* An application with a transfer in flight when the network goes: it
+ * keeps reading (and, uploading, writing) until its connection ends. */
+typedef struct
+{
+  const char *what;
+  int fd;
+  gboolean sends;
+  double end_s;
+} Transfer;
+
+static void
+transfer_step (Transfer *transfer,
+               short     revents,
+               gint64    start)
+{
+  static guint8 buffer[64 * 1024];
+  ssize_t n;
+
+  if (transfer->end_s >= 0)
+    return;
+  if (revents & (POLLIN | POLLHUP | POLLERR))
+    {
+      n = recv (transfer->fd, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        {
+          transfer->end_s = seconds_since (start);
+          return;
+        }
+    }
+  if (transfer->sends && (revents & POLLOUT))
+    {
+      n = send (transfer->fd, buffer, sizeof buffer, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0 && errno != EAGAIN && errno != EINTR)
+        transfer->end_s = seconds_since (start);
+    }
+}
+
+/* Until the transfers and the session have all seen the connection die,
+ * or @limit_s: the session's time, in seconds after @start. */
+static double
+watch_detection (const char *path,
+                 Transfer   *transfers,
+                 guint       n_transfers,
+                 gint64      start,
+                 double      limit_s)
+{
+  double session_s = -1;
+  gboolean all_ended = FALSE;
+
+  while ((!all_ended || session_s < 0) && seconds_since (start) < limit_s)
+    {
+      struct pollfd poll_fds[4];
+
+      g_assert_cmpuint (n_transfers, <=, G_N_ELEMENTS (poll_fds));
+      all_ended = TRUE;
+      for (guint i = 0; i < n_transfers; i++)
+        {
+          gboolean open = transfers[i].end_s < 0;
+
+          poll_fds[i] = (struct pollfd) { open ? transfers[i].fd : -1,
+                                          POLLIN | (transfers[i].sends ? POLLOUT : 0), 0 };
+          all_ended = all_ended && !open;
+        }
+      if (poll (poll_fds, n_transfers, 50) < 0)
+        g_usleep (50 * 1000);
+      for (guint i = 0; i < n_transfers; i++)
+        transfer_step (&transfers[i], poll_fds[i].revents, start);
+      if (session_s < 0)
         {
           g_autofree char *state = session_string (path, "State");
 
           if (g_str_equal (state, "failed"))
-            *session_s = seconds_since (start);
+            session_s = seconds_since (start);
         }
-      if (*app_s >= 0)
-        g_usleep (50 * 1000);
+      /* Only the transfers were left: no need to spin on a writable socket. */
+      if (session_s >= 0)
+        g_usleep (20 * 1000);
     }
+  return session_s;
 }
 
 static void
@@ -674,12 +750,14 @@ test_network_blackholed (void)
   const guint attempt_at_s[] = { 10, 25, 40 };
   Attempt attempts[G_N_ELEMENTS (attempt_at_s)] = { 0 };
   guint started = 0;
-  double app_s, session_s, cpu_percent, reconnect_s;
+  Transfer transfers[] = { { "a download", -1, FALSE, -1 },
+                           { "an upload", -1, TRUE, -1 } };
+  double session_s, cpu_percent, reconnect_s;
   guint64 cpu_before, cpu_after, switches_before, switches_after;
   gint64 cut_at;
   long ticks_per_s = sysconf (_SC_CLK_TCK);
   guint tries = 0;
-  int fd, probe;
+  int probe;
   GPid pid;
 
   if (world.far == NULL)
@@ -689,8 +767,12 @@ test_network_blackholed (void)
     }
   path = connect_session ("far");
   g_assert_true (wait_for_state (path, "connected", 15000));
-  fd = start_download (world.far_port);
-  g_assert_cmpint (fd, >=, 0);
+  /* Both ways: the broker mostly reads in one, mostly writes in the
+   * other, where a full socket buffer must not hold it up. */
+  transfers[0].fd = start_download (world.far_port);
+  g_assert_cmpint (transfers[0].fd, >=, 0);
+  transfers[1].fd = start_upload (world.far_port);
+  g_assert_cmpint (transfers[1].fd, >=, 0);
 
   pid = broker_pid ();
   cpu_before = cpu_ticks (pid);
@@ -700,12 +782,16 @@ test_network_blackholed (void)
   g_assert_no_error (error);
   probe = start_probe ();
 
-  watch_detection (path, fd, cut_at, limit + 10, &app_s, &session_s);
-  close (fd);
+  session_s = watch_detection (path, transfers, G_N_ELEMENTS (transfers), cut_at, limit + 10);
   reason = session_string (path, "FailureReason");
-  g_test_message ("network dropped: the session failed after %.2f s (\"%s\"), the "
-                  "application saw the end after %.2f s; keepalive %u s, limit %.1f s",
-                  session_s, reason, app_s, FAR_KEEPALIVE_S, limit);
+  g_test_message ("network dropped: the session failed after %.2f s (\"%s\"); keepalive %u s, "
+                  "limit %.1f s", session_s, reason, FAR_KEEPALIVE_S, limit);
+  for (guint i = 0; i < G_N_ELEMENTS (transfers); i++)
+    {
+      g_test_message ("the application with %s in flight saw the end after %.2f s",
+                      transfers[i].what, transfers[i].end_s);
+      close (transfers[i].fd);
+    }
 
   /* The rest of the outage: only the applications' attempts. */
   while (seconds_since (cut_at) < OUTAGE_S)
@@ -749,8 +835,11 @@ test_network_blackholed (void)
 
   g_assert_cmpfloat (session_s, >=, 0);
   g_assert_cmpfloat (session_s, <=, limit);
-  g_assert_cmpfloat (app_s, >=, 0);
-  g_assert_cmpfloat (app_s, <=, limit);
+  for (guint i = 0; i < G_N_ELEMENTS (transfers); i++)
+    {
+      g_assert_cmpfloat (transfers[i].end_s, >=, 0);
+      g_assert_cmpfloat (transfers[i].end_s, <=, limit);
+    }
   g_assert_cmpfloat (cpu_percent, <, IDLE_CPU_PERCENT_MAX);
   /* Told within the connect timeout, never served, during the outage. */
   for (guint i = 0; i < started; i++)
