@@ -80,6 +80,8 @@ ask (BrokerSessionWorker *self,
 {
   self->resume = self->phase;
   self->phase = PHASE_WAITING;
+  /* The user takes the time they need. */
+  broker_session_worker_set_deadline (self, FALSE);
   g_clear_pointer (&self->answer, broker_answer_free);
   send_question (self, question);
   broker_session_worker_post (self, BROKER_SESSION_WAITING_FOR_USER, NULL, NULL);
@@ -110,6 +112,7 @@ answer_in_worker (gpointer data)
     return G_SOURCE_REMOVE;
   self->answer = g_steal_pointer (&delivery->answer);
   self->phase = self->resume;
+  broker_session_worker_set_deadline (self, TRUE);
   broker_session_worker_post (self, BROKER_SESSION_CONNECTING, NULL, NULL);
   broker_session_worker_step_auth (self);
   return G_SOURCE_REMOVE;

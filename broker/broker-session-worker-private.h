@@ -121,6 +121,7 @@ struct _BrokerSessionWorker
   gboolean had_channels;
   gboolean had_remotes;        /* incoming channels may arrive */
   GSource *lost_source;        /* the connection broke inside a libssh call */
+  GSource *deadline_source;    /* the server must answer before it fires */
 };
 
 void broker_session_worker_post           (BrokerSessionWorker *self,
@@ -134,6 +135,8 @@ void broker_session_worker_watch_socket   (BrokerSessionWorker *self);
 void broker_session_worker_fail           (BrokerSessionWorker *self,
                                            const char          *what);
 void broker_session_worker_connected      (BrokerSessionWorker *self);
+void broker_session_worker_set_deadline   (BrokerSessionWorker *self,
+                                           gboolean             armed);
 
 /* broker-session-worker-auth.c */
 void broker_session_worker_step_auth      (BrokerSessionWorker *self);

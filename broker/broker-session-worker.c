@@ -151,6 +151,7 @@ broker_session_worker_finish (BrokerSessionWorker *self,
   if (self->phase == PHASE_DONE)
     return;
   self->phase = PHASE_DONE;
+  broker_session_worker_set_deadline (self, FALSE);
   clear_ssh_source (self);
   if (self->lost_source != NULL)
     {
@@ -289,6 +290,50 @@ step_connect (BrokerSessionWorker *self)
     }
 }
 
+/* libssh applies SSH_OPTIONS_TIMEOUT in blocking mode only.  Without a
+ * deadline of the worker's own, a connect to a server whose packets are
+ * dropped lasts until the kernel gives up on the SYN (about 2 minutes),
+ * a handshake that stalls after it for ever, and the applications waiting
+ * for the session wait as long; a connect still pending when the network
+ * comes back then waits for the next SYN retransmission rather than
+ * starting afresh. */
+static gboolean
+on_deadline (gpointer user_data)
+{
+  BrokerSessionWorker *self = user_data;
+  g_autofree char *reason = NULL;
+  g_autofree char *via = NULL;
+
+  g_clear_pointer (&self->deadline_source, g_source_unref);
+  if (self->params->via != NULL)
+    via = g_strdup_printf (" (through gateway profile %s)", self->params->via);
+  reason = g_strdup_printf ("cannot connect to %s@%s:%u%s: no answer within %u s",
+                            self->params->user, self->params->host, self->params->port,
+                            via != NULL ? via : "", self->params->timeout);
+  broker_session_worker_finish (self, BROKER_SESSION_FAILED, reason);
+  return G_SOURCE_REMOVE;
+}
+
+/* Armed afresh (the full timeout) whenever the worker starts waiting for
+ * the server before the session is up; disarmed while the user is asked,
+ * once connected, and when done. */
+void
+broker_session_worker_set_deadline (BrokerSessionWorker *self,
+                                    gboolean             armed)
+{
+  if (self->deadline_source != NULL)
+    {
+      g_source_destroy (self->deadline_source);
+      g_clear_pointer (&self->deadline_source, g_source_unref);
+    }
+  if (!armed || self->params->timeout == 0)
+    return;
+  /* Milliseconds: a seconds source may fire up to a second late. */
+  self->deadline_source = g_timeout_source_new (self->params->timeout * 1000);
+  g_source_set_callback (self->deadline_source, on_deadline, self, NULL);
+  g_source_attach (self->deadline_source, self->context);
+}
+
 /* The session is authenticated: channels may flow. */
 /* libssh writes with blocking send()s: a server that stops reading must
  * not hold this thread (and so stop()) for ever. */
@@ -305,6 +350,7 @@ void
 broker_session_worker_connected (BrokerSessionWorker *self)
 {
   self->phase = PHASE_CONNECTED;
+  broker_session_worker_set_deadline (self, FALSE);
   bound_sends (self);
   self->event = ssh_event_new ();
   ssh_event_add_session (self->event, self->ssh);
@@ -407,6 +453,7 @@ start_in_worker (gpointer user_data)
   self->ssh = ssh_new ();
   configure (self);
   broker_session_worker_post (self, BROKER_SESSION_CONNECTING, NULL, NULL);
+  broker_session_worker_set_deadline (self, TRUE);
   step (self);
   return G_SOURCE_REMOVE;
 }
@@ -434,6 +481,7 @@ run_thread (gpointer user_data)
 
   g_main_context_push_thread_default (self->context);
   g_main_loop_run (self->loop);
+  broker_session_worker_set_deadline (self, FALSE);
   clear_ssh_source (self);
   broker_session_worker_fini_channels (self);
   broker_session_worker_clear_secrets (self);

@@ -30,7 +30,8 @@ typedef struct
   char *save_known_hosts;     /* where a saved key goes */
   char *ssh_dir;              /* for libssh's own lookups: never the real ~ */
   BrokerHostKeyPolicy policy;
-  guint timeout;              /* seconds for the TCP connect */
+  guint timeout;              /* seconds the server has to connect and shake hands (the
+                               * user's answers not counted); 0: no limit */
   guint keepalive;            /* seconds, 0 = off */
   guint idle_timeout;         /* seconds after the last channel closed */
   int transport_fd;           /* >= 0: a connected stream (a gateway's channel), taken */

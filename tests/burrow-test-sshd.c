@@ -38,6 +38,7 @@ struct _BurrowTestSshd
   char *pid_file;
   char *log;
   char *fingerprint;
+  const char *log_level;       /* sshd's LogLevel, a static string */
   char *password;              /* set: password and PAM logins, in a mount namespace */
   char *shadow;
   char *pam_dir;
@@ -192,6 +193,7 @@ sshd_new (GError **error)
   g_autoptr(BurrowTestSshd) self = g_new0 (BurrowTestSshd, 1);
 
   self->context = g_main_context_new ();
+  self->log_level = "VERBOSE";
   /* The name lets `pgrep -f burrow-sshd` find a leaked server: the config
    * path is in sshd's command line. */
   self->dir = g_dir_make_tmp ("burrow-sshd-XXXXXX", error);
@@ -264,7 +266,7 @@ write_config (BurrowTestSshd  *self,
                           "PasswordAuthentication %s\n"
                           "KbdInteractiveAuthentication %s\n"
                           "UsePAM %s\n"
-                          "LogLevel VERBOSE\n"
+                          "LogLevel %s\n"
                           "AllowTcpForwarding yes\n"
                           "GatewayPorts no\n"
                           /* ~/.ssh/rc is the server-side way to read the
@@ -278,7 +280,8 @@ write_config (BurrowTestSshd  *self,
                           self->password != NULL ? "yes" : "prohibit-password",
                           self->password != NULL ? "yes" : "no",
                           self->password != NULL ? "yes" : "no",
-                          self->password != NULL ? "yes" : "no");
+                          self->password != NULL ? "yes" : "no",
+                          self->log_level);
 
   return g_file_set_contents (self->config, text, -1, error);
 }
@@ -427,6 +430,13 @@ start_on_free_port (BurrowTestSshd  *self,
 BurrowTestSshd *
 burrow_test_sshd_start (GError **error)
 {
+  return burrow_test_sshd_start_with_log_level ("VERBOSE", error);
+}
+
+BurrowTestSshd *
+burrow_test_sshd_start_with_log_level (const char  *log_level,
+                                       GError     **error)
+{
   g_autoptr(BurrowTestSshd) self = NULL;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -435,9 +445,10 @@ burrow_test_sshd_start (GError **error)
     return NULL;
 
   self = sshd_new (error);
-  if (self == NULL
-      || !make_keys (self, error)
-      || !start_on_free_port (self, error))
+  if (self == NULL)
+    return NULL;
+  self->log_level = g_intern_string (log_level);
+  if (!make_keys (self, error) || !start_on_free_port (self, error))
     return NULL;
 
   return g_steal_pointer (&self);

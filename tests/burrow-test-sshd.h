@@ -25,6 +25,11 @@ typedef struct _BurrowTestSshd BurrowTestSshd;
  * not installed, so the caller can g_test_skip().  Other errors carry sshd's
  * log in the message. */
 BurrowTestSshd *burrow_test_sshd_start                    (GError        **error);
+/* Like burrow_test_sshd_start(), with sshd's LogLevel @log_level
+ * ("VERBOSE" there): at "DEBUG1", every authentication request shows in
+ * the log as "userauth-request". */
+BurrowTestSshd *burrow_test_sshd_start_with_log_level     (const char     *log_level,
+                                                           GError        **error);
 /* For a test program's main(): the sshd, or NULL after g_test_skip() when
  * OpenSSH is not installed (then return g_test_run ()). */
 BurrowTestSshd *burrow_test_sshd_start_or_skip            (void);
