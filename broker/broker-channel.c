@@ -22,7 +22,6 @@
 
 typedef enum
 {
-  STATE_SOCKS,            /* reading the application's SOCKS request */
   STATE_OPENING,          /* direct-tcpip sent, waiting for the server */
   STATE_CONNECTING,       /* incoming channel, local connect under way */
   STATE_OPEN,
@@ -49,7 +48,6 @@ struct _BrokerChannel
   char *dst_host;
   guint16 dst_port;
   BrokerTraffic *tunnel;
-  BrokerSocks *socks;
 
   FdSource *source;
   GByteArray *to_app;          /* from the server, waiting for the fd */
@@ -125,8 +123,6 @@ broker_channel_abort (BrokerChannel *self)
 static gboolean
 wants_read (BrokerChannel *self)
 {
-  if (self->state == STATE_SOCKS)
-    return TRUE;
   return self->state == STATE_OPEN && !self->app_eof && !self->wait_window &&
          !self->wait_congestion && self->to_server->len == 0;
 }
@@ -462,8 +458,6 @@ write_pending_to_app (BrokerChannel *self)
   check_done (self);
 }
 
-static void socks_readable (BrokerChannel *self);
-
 static gboolean
 fd_source_dispatch (GSource     *source,
                     GSourceFunc  callback,
@@ -479,9 +473,7 @@ fd_source_dispatch (GSource     *source,
   if (condition & G_IO_HUP)
     self->hung_up = TRUE;
 
-  if (self->state == STATE_SOCKS && (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
-    socks_readable (self);
-  else if (condition & G_IO_ERR)
+  if (condition & G_IO_ERR)
     finish (self);
   else
     {
@@ -514,31 +506,35 @@ watch_fd (BrokerChannel *self)
   update_watch (self);
 }
 
+/* A SOCKS client's answer, or nothing for a plain connection. */
+static gboolean
+answer_socks (BrokerChannel *self,
+              gboolean       success)
+{
+  g_autoptr(GByteArray) reply = NULL;
+  gsize written = 0;
+
+  if (self->mode == BROKER_CHANNEL_DIRECT)
+    return TRUE;
+  reply = g_byte_array_new ();
+  broker_socks_append_reply (self->mode == BROKER_CHANNEL_SOCKS4 ? 4 : 5, success, reply);
+  /* A few bytes into a fresh connection: they fit. */
+  return write_to_app (self, reply->data, reply->len, &written) && written == reply->len;
+}
+
 static void
 opened (BrokerChannel *self)
 {
-  GByteArray *reply;
-
   g_debug ("channel to %s:%u open", self->dst_host, self->dst_port);
   broker_open_report_send (self->report, TRUE, NULL);
   self->state = STATE_OPEN;
   self->counted = TRUE;
   broker_traffic_channel_open (self->tunnel);
   broker_traffic_channel_open (self->host.traffic);
-  if (self->socks != NULL)
+  if (!answer_socks (self, TRUE))
     {
-      gsize written = 0;
-
-      reply = g_byte_array_new ();
-      broker_socks_reply (self->socks, TRUE, reply);
-      /* A few bytes into a fresh connection: they fit. */
-      if (!write_to_app (self, reply->data, reply->len, &written) || written < reply->len)
-        {
-          g_byte_array_unref (reply);
-          finish (self);
-          return;
-        }
-      g_byte_array_unref (reply);
+      finish (self);
+      return;
     }
   flush_to_server (self);
   if (self->state != STATE_OPEN)
@@ -553,14 +549,8 @@ refuse (BrokerChannel *self,
 {
   g_debug ("channel to %s:%u refused: %s", self->dst_host, self->dst_port, why);
   broker_open_report_send (self->report, FALSE, why);
-  if (self->socks != NULL && self->fd >= 0)
-    {
-      g_autoptr(GByteArray) reply = g_byte_array_new ();
-      gsize written;
-
-      broker_socks_reply (self->socks, FALSE, reply);
-      write_to_app (self, reply->data, reply->len, &written);
-    }
+  if (self->fd >= 0)
+    answer_socks (self, FALSE);
   finish (self);
 }
 
@@ -595,46 +585,6 @@ open_channel (BrokerChannel *self)
   self->state = STATE_OPENING;
   update_watch (self);
   broker_channel_continue_open (self);
-}
-
-static void
-socks_readable (BrokerChannel *self)
-{
-  guint8 buffer[512];
-  g_autoptr(GByteArray) reply = g_byte_array_new ();
-  g_autoptr(GError) error = NULL;
-  BrokerSocksStatus status = BROKER_SOCKS_NEED_MORE;
-  gsize consumed = 0;
-  ssize_t n;
-
-  /* Peek, so bytes after the request stay in the socket as application data. */
-  n = recv (self->fd, buffer, sizeof buffer, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR))
-    return;
-  if (n <= 0)
-    {
-      finish (self);
-      return;
-    }
-  status = broker_socks_feed (self->socks, buffer, n, &consumed, reply, &error);
-  recv (self->fd, buffer, consumed, MSG_DONTWAIT);
-  if (reply->len > 0 && status != BROKER_SOCKS_REQUEST)
-    {
-      gsize written;
-
-      write_to_app (self, reply->data, reply->len, &written);
-    }
-  if (status == BROKER_SOCKS_ERROR)
-    {
-      g_message ("SOCKS request refused: %s", error->message);
-      finish (self);
-    }
-  else if (status == BROKER_SOCKS_REQUEST)
-    {
-      self->dst_host = g_strdup (broker_socks_get_host (self->socks));
-      self->dst_port = broker_socks_get_port (self->socks);
-      open_channel (self);
-    }
 }
 
 static BrokerChannel *
@@ -697,14 +647,7 @@ broker_channel_start (BrokerChannel *self)
   if (self->state == STATE_CONNECTING || self->state == STATE_DONE)
     return;
   watch_fd (self);
-  if (self->mode == BROKER_CHANNEL_SOCKS)
-    {
-      self->socks = broker_socks_new ();
-      self->state = STATE_SOCKS;
-      update_watch (self);
-    }
-  else
-    open_channel (self);
+  open_channel (self);
 }
 
 void
@@ -788,7 +731,6 @@ broker_channel_free (BrokerChannel *self)
       broker_traffic_channel_done (self->host.traffic);
     }
   g_clear_pointer (&self->tunnel, broker_traffic_unref);
-  g_clear_pointer (&self->socks, broker_socks_free);
   g_clear_pointer (&self->report, broker_open_report_free);
   g_byte_array_unref (self->to_app);
   g_byte_array_unref (self->to_server);

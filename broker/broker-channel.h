@@ -39,10 +39,14 @@ typedef struct
   gpointer owner;
 } BrokerChannelHost;
 
+/* Whom the application expects an answer from once the channel opened or
+ * failed: nobody, or a SOCKS client (its request already read, see
+ * broker-socks-handshake.h). */
 typedef enum
 {
   BROKER_CHANNEL_DIRECT,                /* direct-tcpip to host:port */
-  BROKER_CHANNEL_SOCKS,                 /* destination from a SOCKS request */
+  BROKER_CHANNEL_SOCKS4,                /* ...answered as SOCKS4 */
+  BROKER_CHANNEL_SOCKS5,                /* ...answered as SOCKS5 */
 } BrokerChannelMode;
 
 BrokerChannel *broker_channel_new_outgoing (const BrokerChannelHost *host,

@@ -626,6 +626,19 @@ profile_tunnels (BrokerService *self,
 }
 
 static void
+start_profile_tunnel (BrokerService            *self,
+                      BrokerSession            *session,
+                      const BrokerProfile      *profile,
+                      const BrokerTunnelConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (add_tunnel (self, session, config, TRUE, &error) == NULL)
+    g_message ("%s:%u: profile %s: %s", profile->file != NULL ? profile->file : "",
+               config->line, profile->id, error->message);
+}
+
+static void
 start_profile_tunnels (BrokerService *self,
                        BrokerSession *session)
 {
@@ -635,14 +648,55 @@ start_profile_tunnels (BrokerService *self,
   if (started->len > 0)
     return;
   for (guint i = 0; i < profile->tunnels->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
+    start_profile_tunnel (self, session, profile, profile->tunnels->pdata[i]);
+}
 
-      if (add_tunnel (self, session, profile->tunnels->pdata[i], TRUE, &error) == NULL)
-        g_message ("%s:%u: profile %s: %s", profile->file != NULL ? profile->file : "",
-                   ((BrokerTunnelConfig *) profile->tunnels->pdata[i])->line, profile->id,
-                   error->message);
+/* A connected profile follows its edited tunnels: one whose settings did
+ * not change keeps listening and keeps its connections; one removed or
+ * changed is closed with its connections (first, so that its port is
+ * free again), and the new settings start listening.  A deleted
+ * profile's tunnels close. */
+static void
+update_profile_tunnels (BrokerService *self,
+                        BrokerSession *session)
+{
+  const char *id = broker_session_get_profile (session)->id;
+  BrokerProfile *profile = broker_config_find_profile (current_config (self), id);
+  g_autoptr(GPtrArray) started = profile_tunnels (self, session);
+  g_autoptr(GPtrArray) wanted = g_ptr_array_new ();
+
+  if (profile != NULL)
+    g_ptr_array_extend (wanted, profile->tunnels, NULL, NULL);
+  for (guint i = 0; i < started->len; i++)
+    {
+      const BrokerTunnelConfig *config = broker_tunnel_get_config (started->pdata[i]);
+      guint index;
+
+      if (g_ptr_array_find_with_equal_func (wanted, config,
+                                            (GEqualFunc) broker_tunnel_config_equal, &index))
+        g_ptr_array_remove_index (wanted, index);
+      else
+        forget_tunnel (self, started->pdata[i]);
     }
+  for (guint i = 0; i < wanted->len; i++)
+    start_profile_tunnel (self, session, profile, wanted->pdata[i]);
+}
+
+static void
+update_all_profile_tunnels (BrokerService *self)
+{
+  g_autoptr(GHashTable) sessions = g_hash_table_new (NULL, NULL);
+  g_autoptr(GList) keys = NULL;
+  GHashTableIter iter;
+  TunnelEntry *entry;
+
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->from_profile)
+      g_hash_table_add (sessions, broker_tunnel_get_session (entry->tunnel));
+  keys = g_hash_table_get_keys (sessions);
+  for (GList *l = keys; l != NULL; l = l->next)
+    update_profile_tunnels (self, l->data);
 }
 
 static void
@@ -973,6 +1027,7 @@ on_config_changed (BrokerService *self,
 {
   sync_properties (self);
   update_capture_files (self);
+  update_all_profile_tunnels (self);
   schedule_reap (self);         /* a deleted profile's session may go */
   burrow_dbus_broker1_emit_config_changed (BURROW_DBUS_BROKER1 (self), serial);
 }

@@ -558,9 +558,19 @@ broker_socks_reply (BrokerSocks *self,
 {
   g_return_if_fail (self != NULL);
   g_return_if_fail (self->state == STATE_DONE);
+
+  broker_socks_append_reply (self->version, success, reply);
+}
+
+void
+broker_socks_append_reply (guint       version,
+                           gboolean    success,
+                           GByteArray *reply)
+{
+  g_return_if_fail (version == 4 || version == 5);
   g_return_if_fail (reply != NULL);
 
-  if (self->version == 4)
+  if (version == 4)
     append_v4_reply (reply, success ? SOCKS4_GRANTED : SOCKS4_REJECTED);
   else
     append_v5_reply (reply, success ? SOCKS5_SUCCEEDED : SOCKS5_CONNECTION_REFUSED);

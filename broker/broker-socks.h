@@ -62,6 +62,11 @@ guint16            broker_socks_get_port    (BrokerSocks   *self);
 void               broker_socks_reply       (BrokerSocks   *self,
                                              gboolean       success,
                                              GByteArray    *reply);
+/* The same for a request of SOCKS @version (4 or 5), once the parser is
+ * gone. */
+void               broker_socks_append_reply (guint         version,
+                                              gboolean      success,
+                                              GByteArray   *reply);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BrokerSocks, broker_socks_free)
 

@@ -25,6 +25,17 @@ broker_tunnel_config_copy (const BrokerTunnelConfig *self)
   return copy;
 }
 
+/* The same settings; where in its file each stands does not count. */
+gboolean
+broker_tunnel_config_equal (const BrokerTunnelConfig *a,
+                            const BrokerTunnelConfig *b)
+{
+  return a->kind == b->kind && a->type == b->type && a->listen_port == b->listen_port &&
+         a->dst_port == b->dst_port && a->allow_relay == b->allow_relay &&
+         g_strcmp0 (a->listen_address, b->listen_address) == 0 &&
+         g_strcmp0 (a->dst_host, b->dst_host) == 0;
+}
+
 void
 broker_tunnel_config_free (BrokerTunnelConfig *self)
 {

@@ -34,6 +34,8 @@ struct _BrokerTunnelConfig
 BrokerTunnelConfig *broker_tunnel_config_new  (BrokerTunnelKind          kind);
 BrokerTunnelConfig *broker_tunnel_config_copy (const BrokerTunnelConfig *self);
 void                broker_tunnel_config_free (BrokerTunnelConfig       *self);
+gboolean            broker_tunnel_config_equal (const BrokerTunnelConfig *a,
+                                                const BrokerTunnelConfig *b);
 
 const char *broker_tunnel_kind_to_string        (BrokerTunnelKind  kind);
 const char *broker_tunnel_kind_element          (BrokerTunnelKind  kind);

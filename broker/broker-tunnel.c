@@ -7,6 +7,7 @@
 #include "broker-ftp-control.h"
 #include "broker-ftp-rewriter.h"
 #include "broker-session.h"
+#include "broker-socks-handshake.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,9 @@ struct _BrokerTunnel
   guint pause_id;
   guint16 bound_port;          /* of the listener here */
   gboolean closed;
+
+  /* dynamic */
+  GHashTable *handshakes;      /* BrokerSocksHandshake set: requests being read */
 
   /* FTP */
   GPtrArray *controls;         /* BrokerFtpControl */
@@ -213,21 +217,35 @@ broker_tunnel_take_incoming (BrokerTunnel *self,
                                          self->cancellable, on_server_connected, connect);
 }
 
+/* Dynamic: the session gets the client once it has named its destination. */
+static void
+on_socks_request (BrokerSocksHandshake *handshake,
+                  int                   fd,
+                  guint                 version,
+                  const char           *host,
+                  guint16               port,
+                  gpointer              user_data)
+{
+  BrokerTunnel *self = user_data;
+
+  if (fd >= 0)
+    broker_session_open_channel (self->session,
+                                 version == 4 ? BROKER_CHANNEL_SOCKS4 : BROKER_CHANNEL_SOCKS5, fd,
+                                 host, port, self->traffic, NULL);
+  g_hash_table_remove (self->handshakes, handshake);
+}
+
 static void
 accept_one (BrokerTunnel *self,
             int           fd)
 {
-  BrokerChannelMode mode = BROKER_CHANNEL_DIRECT;
-
   if (self->config->type == BROKER_TUNNEL_TYPE_FTP)
-    {
-      accept_ftp_local (self, fd);
-      return;
-    }
-  if (self->config->kind == BROKER_TUNNEL_KIND_DYNAMIC)
-    mode = BROKER_CHANNEL_SOCKS;
-  broker_session_open_channel (self->session, mode, fd, self->config->dst_host,
-                               self->config->dst_port, self->traffic, NULL);
+    accept_ftp_local (self, fd);
+  else if (self->config->kind == BROKER_TUNNEL_KIND_DYNAMIC)
+    g_hash_table_add (self->handshakes, broker_socks_handshake_new (fd, on_socks_request, self));
+  else
+    broker_session_open_channel (self->session, BROKER_CHANNEL_DIRECT, fd, self->config->dst_host,
+                                 self->config->dst_port, self->traffic, NULL);
 }
 
 static void watch_listener (BrokerTunnel *self);
@@ -443,6 +461,7 @@ broker_tunnel_close (BrokerTunnel *self)
   g_clear_handle_id (&self->publish_id, g_source_remove);
   g_clear_handle_id (&self->pause_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
+  g_hash_table_remove_all (self->handshakes);
   g_ptr_array_set_size (self->controls, 0);
   broker_session_close_tunnel (self->session, self);
 }
@@ -481,6 +500,7 @@ broker_tunnel_finalize (GObject *object)
   g_clear_pointer (&self->config, broker_tunnel_config_free);
   g_clear_pointer (&self->traffic, broker_traffic_unref);
   g_clear_pointer (&self->controls, g_ptr_array_unref);
+  g_clear_pointer (&self->handshakes, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (broker_tunnel_parent_class)->finalize (object);
 }
@@ -506,5 +526,7 @@ static void
 broker_tunnel_init (BrokerTunnel *self)
 {
   self->controls = g_ptr_array_new_with_free_func ((GDestroyNotify) broker_ftp_control_free);
+  self->handshakes = g_hash_table_new_full (NULL, NULL,
+                                            (GDestroyNotify) broker_socks_handshake_free, NULL);
   self->cancellable = g_cancellable_new ();
 }
