@@ -77,7 +77,7 @@ nth_address (GSocketFamily family,
 
   if (family == G_SOCKET_FAMILY_IPV4)
     {
-      guint32 value = (ipv4_base[0] << 24 | ipv4_base[1] << 16) + n;
+      guint32 value = ((guint32) ipv4_base[0] << 24 | (guint32) ipv4_base[1] << 16) + n;
 
       bytes[0] = value >> 24;
       bytes[1] = value >> 16;

@@ -972,6 +972,9 @@ broker_session_worker_free_channels (BrokerSessionWorker *self)
   while (g_hash_table_iter_next (&iter, NULL, &cancellable))
     g_cancellable_cancel (cancellable);
   reap (self);
+  /* reap() arms the idle timeout of a session left without channels; this
+   * one is ending, and the source would outlive the worker. */
+  clear_source (&self->idle_source);
 }
 
 /* When the thread ends. */

@@ -565,9 +565,10 @@ burrow_test_sshd_start_with_password (const char  *password,
                                       GError     **error)
 {
   g_autoptr(BurrowTestSshd) self = NULL;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
 
   if (geteuid () != 0 || !g_file_test ("/usr/bin/unshare", G_FILE_TEST_IS_EXECUTABLE) ||
-      g_find_program_in_path ("openssl") == NULL)
+      openssl == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    "password logins need root (a mount namespace for sshd), unshare and openssl");

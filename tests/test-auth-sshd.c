@@ -744,6 +744,7 @@ make_encrypted_key (void)
   g_autofree char *authorized = NULL;
   g_autofree char *authorized_path = NULL;
   g_autofree char *line = NULL;
+  g_autofree char *joined = NULL;
   int status = -1;
   const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", PASSPHRASE, "-C", "encrypted",
                          "-f", NULL, NULL };
@@ -758,8 +759,8 @@ make_encrypted_key (void)
   /* sshd reads the client key's .pub as authorized_keys: add this one. */
   authorized_path = g_strconcat (burrow_test_sshd_get_client_key (world.sshd), ".pub", NULL);
   g_assert_true (g_file_get_contents (authorized_path, &authorized, NULL, NULL));
-  g_assert_true (g_file_set_contents (authorized_path,
-                                      g_strconcat (authorized, line, NULL), -1, NULL));
+  joined = g_strconcat (authorized, line, NULL);
+  g_assert_true (g_file_set_contents (authorized_path, joined, -1, NULL));
 }
 
 /* changed_sshd's key is recorded as another ed25519 key: it "changed". */

@@ -760,3 +760,18 @@ capture_dns_new (void)
     }
   return self;
 }
+
+/* Called once nothing serves from @self any more.  A relay thread still
+ * answering (the program ended mid-query) holds it: it is then left to the
+ * process's exit rather than freed under that thread.  A thread's last use
+ * of it is its count's decrement (finish_work()). */
+void
+capture_dns_free (CaptureDns *self)
+{
+  if (self == NULL || atomic_load (&self->busy) > 0 || atomic_load (&self->connections) > 0)
+    return;
+  close (self->udp);
+  close (self->tcp);
+  pthread_mutex_destroy (&self->lock);
+  free (self);
+}

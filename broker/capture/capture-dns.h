@@ -13,6 +13,7 @@ typedef struct _CaptureDns CaptureDns;
  * 127.0.0.1, ports the kernel picks).  NULL with errno on failure.  It
  * lives as long as the process: its threads may still be answering. */
 CaptureDns *capture_dns_new (void);
+void capture_dns_free (CaptureDns *self);
 
 /* For the supervisor's poll(): each is readable when there is work, then
  * capture_dns_serve_*() takes it without waiting. */

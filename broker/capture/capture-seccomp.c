@@ -418,11 +418,14 @@ capture_seccomp_run (char *const argv[])
                strerror (saved));
       if (self.child > 0)
         waitpid (self.child, NULL, 0);
+      capture_dns_free (self.calls.dns);
+      free (self.request);
       return 125;
     }
   /* After the fork: SIG_IGN would outlive the program's exec. */
   signal (SIGPIPE, SIG_IGN);
   supervise (&self);
+  capture_dns_free (self.calls.dns);
   free (self.request);
   return self.child_done ? exit_status (self.status) : 1;
 }

@@ -597,6 +597,7 @@ burrowctl_connect_objects (int *exit_status)
 {
   g_autoptr(GDBusObjectManager) objects = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *owner = NULL;
 
   objects = burrow_dbus_object_manager_client_new_for_bus_sync (
     G_BUS_TYPE_SESSION, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, BROKER_BUS_NAME,
@@ -606,7 +607,8 @@ burrowctl_connect_objects (int *exit_status)
       *exit_status = burrowctl_report_error (error);
       return NULL;
     }
-  if (g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (objects)) == NULL)
+  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (objects));
+  if (owner == NULL)
     {
       fprintf (stderr, "burrowctl: the broker is not running\n");
       *exit_status = BURROWCTL_EXIT_NO_BROKER;
