@@ -386,13 +386,40 @@ connect_in_thread (GTask        *task,
   g_task_return_pointer (task, address_key ((struct sockaddr *) &local), g_free);
 }
 
+/* @join's entry in the endpoint's table, if it is still @join's. */
+static void
+forget_join (Join *join)
+{
+  if (g_hash_table_lookup (join->endpoint->expected, join->key) == join)
+    g_hash_table_steal (join->endpoint->expected, join->key);
+}
+
+/* @join waits for its connection under its key.  A join still waiting
+ * under the same key belongs to a program socket that is gone (its port
+ * was taken again): it fails, rather than being dropped from the table
+ * and never freed, or taking the newer join's entry when it times out. */
+static void
+expect_join (BrokerCaptureEndpoint *self,
+             Join                  *join)
+{
+  Join *stale = g_hash_table_lookup (self->expected, join->key);
+
+  if (stale != NULL)
+    {
+      g_hash_table_steal (self->expected, stale->key);
+      finish_join (stale, -1, "the program's socket was replaced before it reached the "
+                              "capture endpoint");
+    }
+  g_hash_table_insert (self->expected, g_strdup (join->key), join);
+}
+
 static gboolean
 on_join_timeout (gpointer user_data)
 {
   Join *join = user_data;
 
   join->timeout_source = 0;
-  g_hash_table_steal (join->endpoint->expected, join->key);
+  forget_join (join);
   finish_join (join, -1, "the program's connection to the capture endpoint did not arrive");
   return G_SOURCE_REMOVE;
 }
@@ -428,7 +455,7 @@ on_connected (GObject      *source,
       finish_join (join, fd, NULL);
       return;
     }
-  g_hash_table_replace (self->expected, g_strdup (key), join);
+  expect_join (self, join);
   join->timeout_source = g_timeout_add_seconds (JOIN_TIMEOUT_SECONDS, on_join_timeout, join);
 }
 
