@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "burrow-session"
 
 #include "broker-session-worker-private.h"
+#include "broker-handoff.h"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -101,8 +102,8 @@ post_remote (BrokerSessionWorker *self,
   letter->bound = forward->bound;
   letter->error = g_strdup (error);
   letter->used = used;
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver_remote, letter,
-                              (GDestroyNotify) remote_letter_free);
+  broker_handoff_invoke (self->main_context, deliver_remote, letter,
+                         (GDestroyNotify) remote_letter_free);
 }
 
 /* A connection handed over to the main thread. */
@@ -375,8 +376,8 @@ broker_session_worker_add_channel (BrokerSessionWorker *self,
   add->request->dst_port = dst_port;
   add->request->tunnel = tunnel != NULL ? broker_traffic_ref (tunnel) : NULL;
   add->request->report = report;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, add_channel_in_worker, add,
-                              (GDestroyNotify) add_channel_free);
+  broker_handoff_invoke (self->context, add_channel_in_worker, add,
+                         (GDestroyNotify) add_channel_free);
 }
 
 /* Remote listeners: global requests, one at a time */
@@ -515,8 +516,8 @@ broker_session_worker_add_remote (BrokerSessionWorker *self,
   add->forward->target_port = target_port;
   add->forward->flags = flags;
   add->forward->tunnel = broker_traffic_ref (tunnel);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, add_remote_in_worker, add,
-                              (GDestroyNotify) add_remote_free);
+  broker_handoff_invoke (self->context, add_remote_in_worker, add,
+                         (GDestroyNotify) add_remote_free);
 }
 
 /* Incoming forwarded-tcpip channels */
@@ -634,8 +635,8 @@ hand_over (BrokerSessionWorker *self,
   letter->tunnel = broker_traffic_ref (forward->tunnel);
   letter->fd = pair[1];
   letter->originator = g_strdup (originator);
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver_incoming, letter,
-                              (GDestroyNotify) incoming_letter_free);
+  broker_handoff_invoke (self->main_context, deliver_incoming, letter,
+                         (GDestroyNotify) incoming_letter_free);
 }
 
 static void
@@ -918,8 +919,8 @@ post_close_tunnel (BrokerSessionWorker *self,
   close_tunnel->self = self;
   close_tunnel->tunnel = broker_traffic_ref (tunnel);
   close_tunnel->keep_channels = keep_channels;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, close_tunnel_in_worker,
-                              close_tunnel, (GDestroyNotify) close_tunnel_free);
+  broker_handoff_invoke (self->context, close_tunnel_in_worker,
+                         close_tunnel, (GDestroyNotify) close_tunnel_free);
 }
 
 void

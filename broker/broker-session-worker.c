@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "burrow-session"
 
 #include "broker-session-worker-private.h"
+#include "broker-handoff.h"
 
 #include "broker-error.h"
 #include "broker-host-keys.h"
@@ -101,8 +102,7 @@ broker_session_worker_post (BrokerSessionWorker *self,
   letter->state = state;
   letter->reason = g_strdup (reason);
   letter->fingerprint = g_strdup (fingerprint);
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver, letter,
-                              (GDestroyNotify) letter_free);
+  broker_handoff_invoke (self->main_context, deliver, letter, (GDestroyNotify) letter_free);
 }
 
 static void
@@ -519,7 +519,7 @@ broker_session_worker_start (BrokerSessionParams       *params,
   self->transport_fd = self->transport_lib_fd = -1;
   broker_session_worker_init_channels (self);
   self->thread = g_thread_new (name, run_thread, self);
-  g_main_context_invoke (self->context, start_in_worker, self);
+  broker_handoff_invoke (self->context, start_in_worker, self, NULL);
   return self;
 }
 
@@ -544,6 +544,6 @@ broker_session_worker_stop (BrokerSessionWorker *self)
     return;
   self->mailbox->stopped = TRUE;
   thread = self->thread;
-  g_main_context_invoke (self->context, quit_in_worker, self);
+  broker_handoff_invoke (self->context, quit_in_worker, self, NULL);
   g_thread_unref (thread);
 }
