@@ -32,7 +32,7 @@ typedef struct
 static void
 question_letter_free (QuestionLetter *letter)
 {
-  g_rc_box_release (letter->mailbox);
+  g_atomic_rc_box_release (letter->mailbox);
   broker_question_free (letter->question);
   g_free (letter);
 }
@@ -67,7 +67,7 @@ send_question (BrokerSessionWorker *self,
 {
   QuestionLetter *letter = g_new0 (QuestionLetter, 1);
 
-  letter->mailbox = g_rc_box_acquire (self->mailbox);
+  letter->mailbox = g_atomic_rc_box_acquire (self->mailbox);
   letter->question = question;
   letter->serial = ++self->serial;
   broker_handoff_invoke (self->main_context, deliver_question, letter,

@@ -72,7 +72,7 @@ typedef struct
 static void
 remote_letter_free (RemoteLetter *letter)
 {
-  g_rc_box_release (letter->mailbox);
+  g_atomic_rc_box_release (letter->mailbox);
   broker_traffic_unref (letter->tunnel);
   g_free (letter->error);
   g_free (letter);
@@ -97,7 +97,7 @@ post_remote (BrokerSessionWorker *self,
 {
   RemoteLetter *letter = g_new0 (RemoteLetter, 1);
 
-  letter->mailbox = g_rc_box_acquire (self->mailbox);
+  letter->mailbox = g_atomic_rc_box_acquire (self->mailbox);
   letter->tunnel = broker_traffic_ref (forward->tunnel);
   letter->bound = forward->bound;
   letter->error = g_strdup (error);
@@ -118,7 +118,7 @@ typedef struct
 static void
 incoming_letter_free (IncomingLetter *letter)
 {
-  g_rc_box_release (letter->mailbox);
+  g_atomic_rc_box_release (letter->mailbox);
   broker_traffic_unref (letter->tunnel);
   if (letter->fd >= 0)
     close (letter->fd);
@@ -631,7 +631,7 @@ hand_over (BrokerSessionWorker *self,
     }
   broker_channel_attach_fd (channel, pair[0]);
   letter = g_new0 (IncomingLetter, 1);
-  letter->mailbox = g_rc_box_acquire (self->mailbox);
+  letter->mailbox = g_atomic_rc_box_acquire (self->mailbox);
   letter->tunnel = broker_traffic_ref (forward->tunnel);
   letter->fd = pair[1];
   letter->originator = g_strdup (originator);
