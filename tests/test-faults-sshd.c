@@ -558,7 +558,12 @@ test_killed_mid_transfer (void)
                   RSS_GROWTH_MAX_KIB, after.threads, before.threads);
   g_assert_cmpuint (clean, ==, KILL_ROUNDS);
   g_assert_cmpuint (after.fds, <=, before.fds);
+#ifndef __SANITIZE_THREAD__
+  /* Not under ThreadSanitizer (build-tsan): its shadow memory and access
+   * history grow with the memory the broker touches (+16.6 MiB after 20
+   * rounds there, limit 10); the plain build checks for leaks this way. */
   g_assert_cmpuint (after.rss_kib, <=, before.rss_kib + RSS_GROWTH_MAX_KIB);
+#endif
   g_assert_cmpuint (after.threads, <=, before.threads + THREAD_GROWTH_MAX);
 }
 
