@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "burrow-broker"
 
 #include "broker-capture-endpoint.h"
+#include "broker-handoff.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -373,16 +374,19 @@ connect_in_thread (GTask        *task,
   struct sockaddr_storage local;
   socklen_t local_length = sizeof local;
 
+  broker_handoff_receive (join);
   if (connect_and_wait (join->fd, (struct sockaddr *) &join->target, join->target_length) < 0
       || getsockname (join->fd, (struct sockaddr *) &local, &local_length) < 0)
     {
       int saved = errno;
 
+      broker_handoff_send (join);
       g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
                                "cannot connect the program's socket to the capture "
                                "endpoint: %s", g_strerror (saved));
       return;
     }
+  broker_handoff_send (join);
   g_task_return_pointer (task, address_key ((struct sockaddr *) &local), g_free);
 }
 
@@ -436,6 +440,7 @@ on_connected (GObject      *source,
   Arrival *arrival;
   int fd;
 
+  broker_handoff_receive (join);
   g_task_set_task_data (G_TASK (result), NULL, NULL);
   close (join->fd);   /* the program keeps its own */
   join->fd = -1;
@@ -485,6 +490,7 @@ broker_capture_endpoint_join (BrokerCaptureEndpoint *self,
     }
   choose_target (self, join);
   g_task_set_task_data (task, join, NULL);
+  broker_handoff_send (join);
   g_task_run_in_thread (task, connect_in_thread);
 }
 
@@ -514,8 +520,11 @@ connect_direct_in_thread (GTask        *task,
                           GCancellable *cancellable)
 {
   Direct *direct = task_data;
-  int status = connect_and_wait (direct->fd, (struct sockaddr *) &direct->target, direct->length);
+  int status;
 
+  broker_handoff_receive (direct);
+  status = connect_and_wait (direct->fd, (struct sockaddr *) &direct->target, direct->length);
+  broker_handoff_send (direct);
   g_task_return_int (task, status == 0 ? 0 : errno);
 }
 
@@ -526,6 +535,7 @@ on_direct_connected (GObject      *source,
 {
   Direct *direct = g_task_get_task_data (G_TASK (result));
 
+  broker_handoff_receive (direct);
   direct->func ((int) g_task_propagate_int (G_TASK (result), NULL), direct->user_data);
 }
 
@@ -549,5 +559,6 @@ broker_capture_connect_direct (int                      socket_fd,
       return;
     }
   g_task_set_task_data (task, direct, (GDestroyNotify) direct_free);
+  broker_handoff_send (direct);
   g_task_run_in_thread (task, connect_direct_in_thread);
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "broker-manager.h"
+#include "broker-handoff.h"
 
 #include "broker-config-file.h"
 #include "broker-config-loader.h"
@@ -110,6 +111,7 @@ run_operation (GTask        *task,
   g_autoptr(BrokerConfig) config = NULL;
   GError *error = NULL;
 
+  broker_handoff_receive (op);
   global = broker_config_file_load (op->global_path, TRUE, BROKER_CONFIG_ORIGIN_GLOBAL, NULL,
                                     &error);
   if (global != NULL && op->edit != NULL)
@@ -118,6 +120,7 @@ run_operation (GTask        *task,
     config = broker_config_file_load (op->user_path, TRUE, BROKER_CONFIG_ORIGIN_USER, global,
                                       &error);
 
+  broker_handoff_send (op);
   if (config == NULL)
     g_task_return_error (task, error);
   else
@@ -163,6 +166,7 @@ operation_done (GObject      *source,
   g_autoptr(BrokerConfig) config = NULL;
   g_autoptr(GError) error = NULL;
 
+  broker_handoff_receive (op);
   config = g_task_propagate_pointer (G_TASK (result), &error);
   self->busy = FALSE;
   if (config != NULL)
@@ -199,6 +203,7 @@ run_next (BrokerManager *self)
   worker = g_task_new (NULL, NULL, operation_done, task);
   g_task_set_source_tag (worker, run_next);
   g_task_set_task_data (worker, op, NULL);
+  broker_handoff_send (op);
   g_task_run_in_thread (worker, run_operation);
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "broker-open-report.h"
+#include "broker-handoff.h"
 
 struct _BrokerOpenReport
 {
@@ -62,8 +63,7 @@ broker_open_report_send (BrokerOpenReport *self,
   delivery->user_data = self->user_data;
   delivery->opened = opened;
   delivery->why = g_strdup (why);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, deliver, delivery,
-                              (GDestroyNotify) delivery_free);
+  broker_handoff_invoke (self->context, deliver, delivery, (GDestroyNotify) delivery_free);
 }
 
 void

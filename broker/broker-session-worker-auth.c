@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "burrow-session"
 
 #include "broker-session-worker-private.h"
+#include "broker-handoff.h"
 
 #include "broker-error.h"
 #include "broker-host-keys.h"
@@ -31,7 +32,7 @@ typedef struct
 static void
 question_letter_free (QuestionLetter *letter)
 {
-  g_rc_box_release (letter->mailbox);
+  g_atomic_rc_box_release (letter->mailbox);
   broker_question_free (letter->question);
   g_free (letter);
 }
@@ -66,11 +67,11 @@ send_question (BrokerSessionWorker *self,
 {
   QuestionLetter *letter = g_new0 (QuestionLetter, 1);
 
-  letter->mailbox = g_rc_box_acquire (self->mailbox);
+  letter->mailbox = g_atomic_rc_box_acquire (self->mailbox);
   letter->question = question;
   letter->serial = ++self->serial;
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver_question, letter,
-                              (GDestroyNotify) question_letter_free);
+  broker_handoff_invoke (self->main_context, deliver_question, letter,
+                         (GDestroyNotify) question_letter_free);
 }
 
 /* Asks, and parks the connection until the answer comes back. */
@@ -128,8 +129,8 @@ broker_session_worker_answer (BrokerSessionWorker *self,
   delivery->self = self;
   delivery->serial = serial;
   delivery->answer = answer;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, answer_in_worker, delivery,
-                              (GDestroyNotify) answer_delivery_free);
+  broker_handoff_invoke (self->context, answer_in_worker, delivery,
+                         (GDestroyNotify) answer_delivery_free);
 }
 
 /* The answer just delivered, taken (NULL if none). */

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "burrow-session"
 
 #include "broker-session-worker-private.h"
+#include "broker-handoff.h"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -71,7 +72,7 @@ typedef struct
 static void
 remote_letter_free (RemoteLetter *letter)
 {
-  g_rc_box_release (letter->mailbox);
+  g_atomic_rc_box_release (letter->mailbox);
   broker_traffic_unref (letter->tunnel);
   g_free (letter->error);
   g_free (letter);
@@ -96,13 +97,13 @@ post_remote (BrokerSessionWorker *self,
 {
   RemoteLetter *letter = g_new0 (RemoteLetter, 1);
 
-  letter->mailbox = g_rc_box_acquire (self->mailbox);
+  letter->mailbox = g_atomic_rc_box_acquire (self->mailbox);
   letter->tunnel = broker_traffic_ref (forward->tunnel);
   letter->bound = forward->bound;
   letter->error = g_strdup (error);
   letter->used = used;
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver_remote, letter,
-                              (GDestroyNotify) remote_letter_free);
+  broker_handoff_invoke (self->main_context, deliver_remote, letter,
+                         (GDestroyNotify) remote_letter_free);
 }
 
 /* A connection handed over to the main thread. */
@@ -117,7 +118,7 @@ typedef struct
 static void
 incoming_letter_free (IncomingLetter *letter)
 {
-  g_rc_box_release (letter->mailbox);
+  g_atomic_rc_box_release (letter->mailbox);
   broker_traffic_unref (letter->tunnel);
   if (letter->fd >= 0)
     close (letter->fd);
@@ -375,8 +376,8 @@ broker_session_worker_add_channel (BrokerSessionWorker *self,
   add->request->dst_port = dst_port;
   add->request->tunnel = tunnel != NULL ? broker_traffic_ref (tunnel) : NULL;
   add->request->report = report;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, add_channel_in_worker, add,
-                              (GDestroyNotify) add_channel_free);
+  broker_handoff_invoke (self->context, add_channel_in_worker, add,
+                         (GDestroyNotify) add_channel_free);
 }
 
 /* Remote listeners: global requests, one at a time */
@@ -515,8 +516,8 @@ broker_session_worker_add_remote (BrokerSessionWorker *self,
   add->forward->target_port = target_port;
   add->forward->flags = flags;
   add->forward->tunnel = broker_traffic_ref (tunnel);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, add_remote_in_worker, add,
-                              (GDestroyNotify) add_remote_free);
+  broker_handoff_invoke (self->context, add_remote_in_worker, add,
+                         (GDestroyNotify) add_remote_free);
 }
 
 /* Incoming forwarded-tcpip channels */
@@ -630,12 +631,12 @@ hand_over (BrokerSessionWorker *self,
     }
   broker_channel_attach_fd (channel, pair[0]);
   letter = g_new0 (IncomingLetter, 1);
-  letter->mailbox = g_rc_box_acquire (self->mailbox);
+  letter->mailbox = g_atomic_rc_box_acquire (self->mailbox);
   letter->tunnel = broker_traffic_ref (forward->tunnel);
   letter->fd = pair[1];
   letter->originator = g_strdup (originator);
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver_incoming, letter,
-                              (GDestroyNotify) incoming_letter_free);
+  broker_handoff_invoke (self->main_context, deliver_incoming, letter,
+                         (GDestroyNotify) incoming_letter_free);
 }
 
 static void
@@ -918,8 +919,8 @@ post_close_tunnel (BrokerSessionWorker *self,
   close_tunnel->self = self;
   close_tunnel->tunnel = broker_traffic_ref (tunnel);
   close_tunnel->keep_channels = keep_channels;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, close_tunnel_in_worker,
-                              close_tunnel, (GDestroyNotify) close_tunnel_free);
+  broker_handoff_invoke (self->context, close_tunnel_in_worker,
+                         close_tunnel, (GDestroyNotify) close_tunnel_free);
 }
 
 void

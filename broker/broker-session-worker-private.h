@@ -21,7 +21,9 @@ typedef enum
 
 /* Shared by the worker's letters and the main thread: stop() sets stopped
  * on the main thread, where every letter is delivered, so a notification
- * never reaches a caller that has gone. */
+ * never reaches a caller that has gone.  The worker's thread takes a
+ * reference for each letter while the main thread drops those of letters
+ * delivered: an atomic rc-box. */
 typedef struct
 {
   gboolean stopped;
@@ -57,7 +59,7 @@ struct _BrokerSessionWorker
   BrokerSessionParams *params;
   BrokerTraffic *traffic;
   GMainContext *main_context;
-  Mailbox *mailbox;            /* rc-box */
+  Mailbox *mailbox;            /* atomic rc-box */
 
   GThread *thread;
   GMainContext *context;

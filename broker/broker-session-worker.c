@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "burrow-session"
 
 #include "broker-session-worker-private.h"
+#include "broker-handoff.h"
 
 #include "broker-error.h"
 #include "broker-host-keys.h"
@@ -71,7 +72,7 @@ typedef struct
 static void
 letter_free (Letter *letter)
 {
-  g_rc_box_release (letter->mailbox);
+  g_atomic_rc_box_release (letter->mailbox);
   g_free (letter->reason);
   g_free (letter->fingerprint);
   g_free (letter);
@@ -97,12 +98,11 @@ broker_session_worker_post (BrokerSessionWorker *self,
 {
   Letter *letter = g_new0 (Letter, 1);
 
-  letter->mailbox = g_rc_box_acquire (self->mailbox);
+  letter->mailbox = g_atomic_rc_box_acquire (self->mailbox);
   letter->state = state;
   letter->reason = g_strdup (reason);
   letter->fingerprint = g_strdup (fingerprint);
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, deliver, letter,
-                              (GDestroyNotify) letter_free);
+  broker_handoff_invoke (self->main_context, deliver, letter, (GDestroyNotify) letter_free);
 }
 
 static void
@@ -464,7 +464,7 @@ worker_free (BrokerSessionWorker *self)
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
   g_main_context_unref (self->main_context);
-  g_rc_box_release (self->mailbox);
+  g_atomic_rc_box_release (self->mailbox);
   g_string_free (self->tried, TRUE);
   broker_session_params_free (self->params);
   broker_traffic_unref (self->traffic);
@@ -510,7 +510,7 @@ broker_session_worker_start (BrokerSessionParams       *params,
   self->params = params;
   self->traffic = broker_traffic_ref (traffic);
   self->main_context = g_main_context_ref_thread_default ();
-  self->mailbox = g_rc_box_new0 (Mailbox);
+  self->mailbox = g_atomic_rc_box_new0 (Mailbox);
   self->mailbox->events = *events;
   self->mailbox->user_data = user_data;
   self->tried = g_string_new (NULL);
@@ -519,7 +519,7 @@ broker_session_worker_start (BrokerSessionParams       *params,
   self->transport_fd = self->transport_lib_fd = -1;
   broker_session_worker_init_channels (self);
   self->thread = g_thread_new (name, run_thread, self);
-  g_main_context_invoke (self->context, start_in_worker, self);
+  broker_handoff_invoke (self->context, start_in_worker, self, NULL);
   return self;
 }
 
@@ -544,6 +544,6 @@ broker_session_worker_stop (BrokerSessionWorker *self)
     return;
   self->mailbox->stopped = TRUE;
   thread = self->thread;
-  g_main_context_invoke (self->context, quit_in_worker, self);
+  broker_handoff_invoke (self->context, quit_in_worker, self, NULL);
   g_thread_unref (thread);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "broker-traffic.h"
+#include "broker-handoff.h"
 
 BrokerTraffic *
 broker_traffic_new (void)
@@ -27,12 +28,14 @@ clear_parent (gpointer data)
 {
   BrokerTraffic *self = data;
 
+  broker_handoff_receive (self);   /* every other holder's last use */
   g_clear_pointer (&self->parent, broker_traffic_unref);
 }
 
 void
 broker_traffic_unref (BrokerTraffic *self)
 {
+  broker_handoff_send (self);   /* to whichever thread drops the last reference */
   g_atomic_rc_box_release_full (self, clear_parent);
 }
 

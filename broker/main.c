@@ -7,6 +7,9 @@
 #include <locale.h>
 #include <sys/resource.h>
 #include <stdlib.h>
+#ifdef HAVE_LIBCRYPTO
+#include <openssl/crypto.h>
+#endif
 
 #include "broker-caller-guard.h"
 #include "broker-config-file.h"
@@ -273,6 +276,15 @@ main (int   argc,
     { NULL }
   };
 
+#ifdef HAVE_LIBCRYPTO
+  /* Stopped sessions end on their own threads (broker-session-worker.c),
+   * still disconnecting when main() returns.  OpenSSL's atexit cleanup
+   * would free the locks they take for random bytes under them: a crash at
+   * exit, found by ThreadSanitizer.  The process's end frees it all anyway.
+   * Only OpenSSL's first initialisation can say so; nothing before main()
+   * initialises it (libssh's constructor does not). */
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, NULL);
+#endif
   /* Every level on stderr (the journal, or the bus's log), debug messages
    * (G_MESSAGES_DEBUG) included: GLib would print those on stdout. */
   g_log_writer_default_set_use_stderr (TRUE);

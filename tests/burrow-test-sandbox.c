@@ -40,6 +40,24 @@ add_root_directories (GPtrArray *argv)
     }
 }
 
+/* In a sanitizer build (tests/meson.build sets their options): the
+ * suppressions, which ThreadSanitizer reads at start-up and dies without,
+ * and the report files' directory, writable, so that a sandboxed
+ * burrow-capture runs and reports like any other program. */
+static void
+add_sanitizer_directories (GPtrArray *argv)
+{
+  g_autofree char *suppressions = NULL;
+  g_autofree char *reports = NULL;
+
+  if (g_getenv ("TSAN_OPTIONS") == NULL && g_getenv ("ASAN_OPTIONS") == NULL)
+    return;
+  suppressions = g_build_filename (g_getenv ("BURROW_SOURCE_ROOT"), "tests", "sanitizers", NULL);
+  reports = g_build_filename (g_getenv ("BURROW_BUILD_ROOT"), "tests", NULL);
+  add_bind (argv, "--ro-bind", suppressions, suppressions);
+  add_bind (argv, "--bind", reports, reports);
+}
+
 void
 burrow_test_sandbox_add_argv (GPtrArray  *argv,
                               const char *dir,
@@ -64,6 +82,7 @@ burrow_test_sandbox_add_argv (GPtrArray  *argv,
   g_ptr_array_add (argv, g_strdup ("/dev"));
   add_bind (argv, "--bind", dir, dir);
   add_bind (argv, "--ro-bind", g_getenv ("BURROW_BUILD_ROOT"), g_getenv ("BURROW_BUILD_ROOT"));
+  add_sanitizer_directories (argv);
   add_bind (argv, "--ro-bind", info_path, "/.flatpak-info");
   g_ptr_array_add (argv, g_strdup ("--"));
 }

@@ -1250,7 +1250,12 @@ measure_under_load (void)
   g_test_message ("figure: bulk, MB per second of the broker's CPU time, without / with: "
                   "median %.0f / %.0f (%.0f%%)", median (capacity[0], BULK_PAIRS),
                   median (capacity[1], BULK_PAIRS), 100 * ratio);
+#ifndef __SANITIZE_THREAD__
+  /* Not under ThreadSanitizer (build-tsan): there the ratio measures its
+   * instrumentation of the slow clients' code (90% once, on a loaded
+   * machine), not what Burrow makes of a CPU. */
   g_assert_cmpfloat (ratio, >=, 0.9);
+#endif
 }
 
 static void
