@@ -24,7 +24,6 @@
 #define SSH_PORT 22
 #define READY_TIMEOUT_MS 10000
 #define POLL_INTERVAL_MS 50
-#define EXIT_TIMEOUT_MS 5000
 /* R's holder outlives any test run (meson's timeout is shorter); it is
  * stopped by pid long before. */
 #define ROUTER_LIFETIME "900"
@@ -52,44 +51,6 @@ struct _BurrowTestBlackhole
 
 /* ---- processes ---------------------------------------------------------- */
 
-static GPid
-subprocess_pid (GSubprocess *process)
-{
-  const char *identifier = process != NULL ? g_subprocess_get_identifier (process) : NULL;
-
-  return identifier != NULL ? (GPid) g_ascii_strtoll (identifier, NULL, 10) : 0;
-}
-
-/* GLib's worker thread reaps every GSubprocess; the identifier goes NULL
- * then. */
-static gboolean
-wait_subprocess_gone (GSubprocess *process)
-{
-  for (guint waited_ms = 0; waited_ms < EXIT_TIMEOUT_MS; waited_ms += 10)
-    {
-      if (g_subprocess_get_identifier (process) == NULL)
-        return TRUE;
-      g_usleep (10 * 1000);
-    }
-  return FALSE;
-}
-
-static gboolean
-stop_process (GSubprocess *process)
-{
-  if (process == NULL || g_subprocess_get_identifier (process) == NULL)
-    return TRUE;
-
-  burrow_test_process_end_descendants (subprocess_pid (process));
-  g_subprocess_send_signal (process, SIGTERM);
-  if (wait_subprocess_gone (process))
-    return TRUE;
-  g_message ("pid %s ignored SIGTERM for %u ms, killing it",
-             g_subprocess_get_identifier (process), EXIT_TIMEOUT_MS);
-  g_subprocess_force_exit (process);
-  return wait_subprocess_gone (process);
-}
-
 void
 burrow_test_blackhole_stop (BurrowTestBlackhole *self)
 {
@@ -99,7 +60,7 @@ burrow_test_blackhole_stop (BurrowTestBlackhole *self)
     return;
 
   g_clear_pointer (&self->peer, burrow_test_peer_stop);
-  stopped = stop_process (self->sshd) && stop_process (self->router);
+  stopped = burrow_test_subprocess_stop (self->sshd) && burrow_test_subprocess_stop (self->router);
   if (!stopped)
     g_warning ("a process of the blackhole helper survived SIGKILL; leaking %s", self->dir);
   else if (self->dir != NULL)
@@ -174,7 +135,7 @@ check_support (BurrowTestBlackhole  *self,
 static char *
 netns_path (GSubprocess *process)
 {
-  return g_strdup_printf ("/proc/%d/ns/net", (int) subprocess_pid (process));
+  return g_strdup_printf ("/proc/%d/ns/net", (int) burrow_test_subprocess_pid (process));
 }
 
 /* Runs ip in the caller's namespace (@process NULL) or in @process's; its
@@ -187,9 +148,6 @@ run_ip (BurrowTestBlackhole  *self,
         ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *err = NULL;
-  g_autofree char *command = NULL;
-  int status = 0;
   va_list args;
 
   if (process != NULL)
@@ -206,15 +164,7 @@ run_ip (BurrowTestBlackhole  *self,
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL,
-                     G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, NULL,
-                     &err, &status, error))
-    return FALSE;
-  if (g_spawn_check_wait_status (status, NULL))
-    return TRUE;
-  command = g_strjoinv (" ", (char **) argv->pdata);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed: %s", command, err);
-  return FALSE;
+  return burrow_test_spawn_checked ((const char * const *) argv->pdata, error);
 }
 
 /* R: a namespace that forwards, held by a sleep.  Without --fork, unshare
@@ -234,7 +184,7 @@ start_router (BurrowTestBlackhole  *self,
     "echo 1 > /proc/sys/net/ipv4/ip_forward && exec sleep " ROUTER_LIFETIME, NULL);
   if (self->router == NULL)
     return FALSE;
-  comm = g_strdup_printf ("/proc/%d/comm", (int) subprocess_pid (self->router));
+  comm = g_strdup_printf ("/proc/%d/comm", (int) burrow_test_subprocess_pid (self->router));
   for (guint i = 0; i < READY_TIMEOUT_MS / POLL_INTERVAL_MS; i++)
     {
       g_autofree char *name = NULL;
@@ -297,8 +247,8 @@ static gboolean
 link_up (BurrowTestBlackhole  *self,
          GError              **error)
 {
-  g_autofree char *router_pid = g_strdup_printf ("%d", (int) subprocess_pid (self->router));
-  g_autofree char *sshd_pid = g_strdup_printf ("%d", (int) subprocess_pid (self->sshd));
+  g_autofree char *router_pid = g_strdup_printf ("%d", (int) burrow_test_subprocess_pid (self->router));
+  g_autofree char *sshd_pid = g_strdup_printf ("%d", (int) burrow_test_subprocess_pid (self->sshd));
 
   return run_ip (self, NULL, error, "link", "add", "fault0", "type", "veth", "peer", "name",
                  "fault1", "netns", router_pid, NULL)
@@ -322,47 +272,14 @@ link_up (BurrowTestBlackhole  *self,
                     ROUTER_SERVER_SIDE, NULL);
 }
 
-typedef struct
-{
-  const char *netns_path;
-  BurrowTestPeer *peer;
-  int saved_errno;
-} PeerStart;
-
-/* A thread may switch its own network namespace; the peer's sockets stay
- * in S whichever thread uses them later. */
-static gpointer
-start_peer_in_netns (gpointer data)
-{
-  PeerStart *start = data;
-  int fd = open (start->netns_path, O_RDONLY | O_CLOEXEC);
-
-  if (fd < 0 || setns (fd, CLONE_NEWNET) != 0)
-    start->saved_errno = errno;
-  else
-    start->peer = burrow_test_peer_start ();
-  if (fd >= 0)
-    close (fd);
-  return NULL;
-}
-
 static gboolean
 start_peer (BurrowTestBlackhole  *self,
             GError              **error)
 {
   g_autofree char *path = netns_path (self->sshd);
-  PeerStart start = { path, NULL, 0 };
 
-  g_thread_join (g_thread_new ("blackhole-peer-start", start_peer_in_netns, &start));
-  if (start.peer == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (start.saved_errno),
-                   "Cannot enter the network namespace %s: %s", path,
-                   g_strerror (start.saved_errno));
-      return FALSE;
-    }
-  self->peer = start.peer;
-  return TRUE;
+  self->peer = burrow_test_peer_start_in_netns (path, error);
+  return self->peer != NULL;
 }
 
 /* One try: the banner within 2 s (SO_SNDTIMEO bounds connect()). */
@@ -527,5 +444,5 @@ GPid
 burrow_test_blackhole_get_sshd_pid (BurrowTestBlackhole *self)
 {
   g_return_val_if_fail (self != NULL, 0);
-  return subprocess_pid (self->sshd);
+  return burrow_test_subprocess_pid (self->sshd);
 }

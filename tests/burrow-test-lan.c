@@ -197,9 +197,6 @@ run_ip (BurrowTestLan  *self,
         ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *err = NULL;
-  g_autofree char *command = NULL;
-  int status = 0;
   va_list args;
 
   g_ptr_array_add (argv, self->ip_path);
@@ -214,16 +211,7 @@ run_ip (BurrowTestLan  *self,
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL,
-                     G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, NULL,
-                     &err, &status, error))
-    return FALSE;
-  if (g_spawn_check_wait_status (status, NULL))
-    return TRUE;
-
-  command = g_strjoinv (" ", (char **) argv->pdata);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed: %s", command, err);
-  return FALSE;
+  return burrow_test_spawn_checked ((const char * const *) argv->pdata, error);
 }
 
 /* ---- set-up: support, mounts, resolver files ------------------------------ */

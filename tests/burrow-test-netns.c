@@ -26,7 +26,6 @@
 #define READY_TIMEOUT_MS 10000
 #define POLL_INTERVAL_MS 50
 #define PROBE_TIMEOUT_S 2
-#define EXIT_TIMEOUT_MS 5000
 #define MAX_PEER_ATTEMPTS 5
 /* More live outer sshd processes than any test needs means something loops:
  * refuse rather than fork without end. */
@@ -64,51 +63,6 @@ struct _BurrowTestHops
   char *outer_log;
   char *outer_fingerprint;
 };
-
-/* ---- processes ---------------------------------------------------------- */
-
-static GPid
-subprocess_pid (GSubprocess *process)
-{
-  const char *identifier = process != NULL ? g_subprocess_get_identifier (process) : NULL;
-
-  return identifier != NULL ? (GPid) g_ascii_strtoll (identifier, NULL, 10) : 0;
-}
-
-/* From /proc/PID/stat, "PID (COMM) STATE PPID …"; COMM may hold ')'. */
-
-/* GLib's worker thread reaps every GSubprocess; the identifier goes NULL
- * then. */
-static gboolean
-wait_subprocess_gone (GSubprocess *process)
-{
-  for (guint waited_ms = 0; waited_ms < EXIT_TIMEOUT_MS; waited_ms += 10)
-    {
-      if (g_subprocess_get_identifier (process) == NULL)
-        return TRUE;
-      g_usleep (10 * 1000);
-    }
-
-  return FALSE;
-}
-
-/* TRUE once @process and everything it forked are gone. */
-static gboolean
-stop_process (GSubprocess *process)
-{
-  if (process == NULL || g_subprocess_get_identifier (process) == NULL)
-    return TRUE;
-
-  burrow_test_process_end_descendants (subprocess_pid (process));
-  g_subprocess_send_signal (process, SIGTERM);
-  if (wait_subprocess_gone (process))
-    return TRUE;
-
-  g_message ("pid %s ignored SIGTERM for %u ms, killing it",
-             g_subprocess_get_identifier (process), EXIT_TIMEOUT_MS);
-  g_subprocess_force_exit (process);
-  return wait_subprocess_gone (process);
-}
 
 /* ---- files and tools ---------------------------------------------------- */
 
@@ -322,7 +276,7 @@ wait_inner_ready (BurrowTestHops  *self,
       if (!exited && burrow_test_file_contains (self->inner_log, needle))
         {
           self->netns_path = g_strdup_printf ("/proc/%d/ns/net",
-                                              (int) subprocess_pid (self->inner));
+                                              (int) burrow_test_subprocess_pid (self->inner));
           return TRUE;
         }
       if (exited)
@@ -368,31 +322,6 @@ start_inner (BurrowTestHops  *self,
          && wait_inner_ready (self, error);
 }
 
-typedef struct
-{
-  const char *netns_path;
-  BurrowTestPeer *peer;
-  int saved_errno;
-} PeerStart;
-
-/* A thread may switch its own network namespace; the peer's sockets stay
- * in N whichever thread uses them later. */
-static gpointer
-start_peer_in_netns (gpointer data)
-{
-  PeerStart *start = data;
-  int fd = open (start->netns_path, O_RDONLY | O_CLOEXEC);
-
-  if (fd < 0 || setns (fd, CLONE_NEWNET) != 0)
-    start->saved_errno = errno;
-  else
-    start->peer = burrow_test_peer_start ();
-  if (fd >= 0)
-    close (fd);
-
-  return NULL;
-}
-
 /* The peer's port number is also reserved here, so the test can show the
  * peer is out of reach but through the inner hop; a number already taken
  * here means another try. */
@@ -402,25 +331,19 @@ start_peer (BurrowTestHops  *self,
 {
   for (guint attempt = 1; attempt <= MAX_PEER_ATTEMPTS; attempt++)
     {
-      PeerStart start = { self->netns_path, NULL, 0 };
+      BurrowTestPeer *peer = burrow_test_peer_start_in_netns (self->netns_path, error);
 
-      g_thread_join (g_thread_new ("hops-peer-start", start_peer_in_netns, &start));
-      if (start.peer == NULL)
-        {
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (start.saved_errno),
-                       "Cannot enter the network namespace %s: %s", self->netns_path,
-                       g_strerror (start.saved_errno));
-          return FALSE;
-        }
-      self->peer_reservation = bind_loopback (burrow_test_peer_port (start.peer), 0, NULL);
+      if (peer == NULL)
+        return FALSE;
+      self->peer_reservation = bind_loopback (burrow_test_peer_port (peer), 0, NULL);
       if (self->peer_reservation >= 0)
         {
-          self->peer = start.peer;
+          self->peer = peer;
           return TRUE;
         }
-      g_debug ("peer port %u is taken outside N, attempt %u", burrow_test_peer_port (start.peer),
+      g_debug ("peer port %u is taken outside N, attempt %u", burrow_test_peer_port (peer),
                attempt);
-      burrow_test_peer_stop (start.peer);
+      burrow_test_peer_stop (peer);
     }
 
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
@@ -515,7 +438,7 @@ accept_loop (gpointer data)
     }
 
   for (guint i = 0; i < processes->len; i++)
-    if (!stop_process (processes->pdata[i]))
+    if (!burrow_test_subprocess_stop (processes->pdata[i]))
       g_message ("outer sshd (pid %s) survived SIGKILL",
                  g_subprocess_get_identifier (processes->pdata[i]));
 
@@ -611,7 +534,7 @@ burrow_test_hops_stop (BurrowTestHops *self)
   if (self->peer_reservation >= 0)
     close (self->peer_reservation);
 
-  if (!stop_process (self->inner))
+  if (!burrow_test_subprocess_stop (self->inner))
     {
       g_warning ("inner sshd (pid %s) survived SIGKILL; leaking %s",
                  g_subprocess_get_identifier (self->inner), self->dir);
@@ -668,7 +591,7 @@ GPid
 burrow_test_hops_get_inner_pid (BurrowTestHops *self)
 {
   g_return_val_if_fail (self != NULL, 0);
-  return subprocess_pid (self->inner);
+  return burrow_test_subprocess_pid (self->inner);
 }
 
 const char *

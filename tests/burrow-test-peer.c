@@ -3,9 +3,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -184,8 +187,8 @@ accept_loop (gpointer data)
   return NULL;
 }
 
-static int
-listen_loopback (guint16 port)
+int
+burrow_test_listen_loopback (guint16 port)
 {
   struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (port) };
   int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -193,13 +196,16 @@ listen_loopback (guint16 port)
 
   address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
   setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &address, sizeof address), ==, 0);
-  g_assert_cmpint (listen (fd, 1024), ==, 0);
+  if (bind (fd, (struct sockaddr *) &address, sizeof address) != 0 || listen (fd, 1024) != 0)
+    {
+      close (fd);
+      return -1;
+    }
   return fd;
 }
 
-static guint16
-local_port (int fd)
+guint16
+burrow_test_local_port (int fd)
 {
   struct sockaddr_in address;
   socklen_t len = sizeof address;
@@ -208,13 +214,23 @@ local_port (int fd)
   return ntohs (address.sin_port);
 }
 
+/* A listener on a port of its own choosing. */
+static int
+listen_anywhere (void)
+{
+  int fd = burrow_test_listen_loopback (0);
+
+  g_assert_cmpint (fd, >=, 0);
+  return fd;
+}
+
 BurrowTestPeer *
 burrow_test_peer_start (void)
 {
   BurrowTestPeer *self = g_new0 (BurrowTestPeer, 1);
 
-  self->listen_fd = listen_loopback (0);
-  self->port = local_port (self->listen_fd);
+  self->listen_fd = listen_anywhere ();
+  self->port = burrow_test_local_port (self->listen_fd);
   g_assert_cmpint (pipe (self->wake), ==, 0);
   self->thread = g_thread_new ("peer-accept", accept_loop, self);
   return self;
@@ -242,8 +258,8 @@ burrow_test_peer_stop (BurrowTestPeer *self)
 guint16
 burrow_test_free_port (void)
 {
-  int fd = listen_loopback (0);
-  guint16 port = local_port (fd);
+  int fd = listen_anywhere ();
+  guint16 port = burrow_test_local_port (fd);
 
   close (fd);
   return port;
@@ -372,4 +388,42 @@ gboolean
 burrow_test_echo_begin (int fd)
 {
   return write_all (fd, (const guint8 *) "E", 1);
+}
+
+typedef struct
+{
+  const char *netns_path;
+  BurrowTestPeer *peer;
+  int saved_errno;
+} PeerStart;
+
+/* A thread may switch its own network namespace; the peer's sockets stay
+ * in that namespace whichever thread uses them later. */
+static gpointer
+start_peer_in_netns (gpointer data)
+{
+  PeerStart *start = data;
+  int fd = open (start->netns_path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0 || setns (fd, CLONE_NEWNET) != 0)
+    start->saved_errno = errno;
+  else
+    start->peer = burrow_test_peer_start ();
+  if (fd >= 0)
+    close (fd);
+  return NULL;
+}
+
+BurrowTestPeer *
+burrow_test_peer_start_in_netns (const char  *netns_path,
+                                 GError     **error)
+{
+  PeerStart start = { netns_path, NULL, 0 };
+
+  g_thread_join (g_thread_new ("peer-start", start_peer_in_netns, &start));
+  if (start.peer == NULL)
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (start.saved_errno),
+                 "Cannot enter the network namespace %s: %s", netns_path,
+                 g_strerror (start.saved_errno));
+  return start.peer;
 }

@@ -15,6 +15,11 @@ G_BEGIN_DECLS
 typedef struct _BurrowTestPeer BurrowTestPeer;
 
 BurrowTestPeer *burrow_test_peer_start (void);
+/* The same, its sockets in the network namespace @netns_path (a
+ * /proc/PID/ns/net), entered by a thread of its own; NULL with @error if
+ * that cannot be. */
+BurrowTestPeer *burrow_test_peer_start_in_netns (const char  *netns_path,
+                                                 GError     **error);
 guint16         burrow_test_peer_port  (BurrowTestPeer *self);
 void            burrow_test_peer_stop  (BurrowTestPeer *self);
 
@@ -44,6 +49,10 @@ gboolean        burrow_test_echo_once  (int            fd,
                                         const char    *message);
 /* A free port on 127.0.0.1 (bound and released: use it at once). */
 guint16         burrow_test_free_port  (void);
+/* A socket listening on 127.0.0.1:@port (0: any), or -1. */
+int             burrow_test_listen_loopback (guint16 port);
+/* The local port of the socket @fd. */
+guint16         burrow_test_local_port      (int     fd);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowTestPeer, burrow_test_peer_stop)
 

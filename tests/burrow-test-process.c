@@ -110,3 +110,60 @@ burrow_test_process_die_with_parent (G_GNUC_UNUSED gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 #endif
 }
+
+GPid
+burrow_test_subprocess_pid (GSubprocess *process)
+{
+  const char *identifier = process != NULL ? g_subprocess_get_identifier (process) : NULL;
+
+  return identifier != NULL ? (GPid) g_ascii_strtoll (identifier, NULL, 10) : 0;
+}
+
+/* GLib's worker thread reaps every GSubprocess; the identifier goes NULL
+ * then. */
+static gboolean
+wait_subprocess_gone (GSubprocess *process)
+{
+  for (guint waited_ms = 0; waited_ms < EXIT_TIMEOUT_MS; waited_ms += 10)
+    {
+      if (g_subprocess_get_identifier (process) == NULL)
+        return TRUE;
+      g_usleep (10 * 1000);
+    }
+  return FALSE;
+}
+
+gboolean
+burrow_test_subprocess_stop (GSubprocess *process)
+{
+  if (process == NULL || g_subprocess_get_identifier (process) == NULL)
+    return TRUE;
+
+  burrow_test_process_end_descendants (burrow_test_subprocess_pid (process));
+  g_subprocess_send_signal (process, SIGTERM);
+  if (wait_subprocess_gone (process))
+    return TRUE;
+  g_message ("pid %s ignored SIGTERM for %u ms, killing it",
+             g_subprocess_get_identifier (process), EXIT_TIMEOUT_MS);
+  g_subprocess_force_exit (process);
+  return wait_subprocess_gone (process);
+}
+
+gboolean
+burrow_test_spawn_checked (const char * const  *argv,
+                           GError             **error)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *command = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL,
+                     G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, NULL,
+                     &err, &status, error))
+    return FALSE;
+  if (g_spawn_check_wait_status (status, NULL))
+    return TRUE;
+  command = g_strjoinv (" ", (char **) argv);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed: %s", command, err);
+  return FALSE;
+}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -22,5 +22,15 @@ void      burrow_test_process_end_descendants (GPid parent);
  * SIGTERM when the test that started it dies, so an aborted test leaves
  * nothing listening. */
 void      burrow_test_process_die_with_parent (gpointer user_data);
+
+/* The pid of @process (a GSubprocess still running), or 0. */
+GPid      burrow_test_subprocess_pid          (GSubprocess *process);
+/* TRUE once @process (NULL: none) and everything it forked are gone:
+ * its descendants ended, then it gets SIGTERM, then SIGKILL after 5 s. */
+gboolean  burrow_test_subprocess_stop         (GSubprocess *process);
+/* Runs @argv (a full path first) to completion, its stdout discarded;
+ * FALSE, with the command and its stderr in @error, unless it exits 0. */
+gboolean  burrow_test_spawn_checked           (const char * const *argv,
+                                               GError            **error);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 
 #include "broker-host-keys.h"
 #include "broker-keyring.h"
+#include "burrow-test-agent.h"
 #include "burrow-test-broker.h"
 #include "burrow-test-ssh-tools.h"
 #include "burrow-test-sshd.h"
@@ -47,13 +48,6 @@ typedef struct
 
 static World world;
 
-typedef struct
-{
-  GSubprocess *process;
-  char *out_path;
-  char *err_path;
-} Agent;
-
 static char *
 read_file (const char *path)
 {
@@ -62,14 +56,6 @@ read_file (const char *path)
   if (!g_file_get_contents (path, &text, NULL, NULL))
     return g_strdup ("");
   return text;
-}
-
-static gboolean
-agent_ready (gpointer data)
-{
-  g_autofree char *err = read_file (((Agent *) data)->err_path);
-
-  return strstr (err, "answering the broker's questions") != NULL;
 }
 
 /* Nothing wakes a main loop when a file grows: look every 20 ms. */
@@ -88,54 +74,23 @@ file_says (const char *path,
   return FALSE;
 }
 
-/* A scripted agent registered with the broker. */
+typedef BurrowTestAgent Agent;
+
 static Agent *
 agent_start (const char *script)
 {
-  Agent *agent = g_new0 (Agent, 1);
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autofree char *ctl = burrow_test_build_path ("broker", "ctl", "burrowctl", NULL);
-  g_autofree char *script_path = g_build_filename (world.dir, "agent-script", NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_file_set_contents (script_path, script, -1, NULL));
-  agent->out_path = g_build_filename (world.dir, "agent-out", NULL);
-  agent->err_path = g_build_filename (world.dir, "agent-err", NULL);
-  g_assert_true (g_file_set_contents (agent->out_path, "", 0, NULL));
-  g_assert_true (g_file_set_contents (agent->err_path, "", 0, NULL));
-  g_subprocess_launcher_set_stdout_file_path (launcher, agent->out_path);
-  g_subprocess_launcher_set_stderr_file_path (launcher, agent->err_path);
-  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
-                                burrow_test_broker_get_address (world.broker), TRUE);
-  agent->process = g_subprocess_launcher_spawn (launcher, &error, ctl, "agent", "--script",
-                                                script_path, NULL);
-  g_assert_no_error (error);
-  /* Nothing wakes a main loop when a file grows: look every 20 ms. */
-  for (guint i = 0; i < 500 && !agent_ready (agent); i++)
-    g_usleep (20 * 1000);
-  g_assert_true (agent_ready (agent));
-  return agent;
+  return burrow_test_agent_start (world.broker, world.dir, script);
 }
 
-/* Stops the agent and returns what it printed. */
+/* Stops the agent and returns what it printed; all it said is kept for
+ * the last test. */
 static char *
 agent_stop (Agent *agent)
 {
-  char *out;
+  g_autofree char *err = NULL;
+  char *out = burrow_test_agent_stop (agent, &err);
 
-  g_subprocess_send_signal (agent->process, SIGTERM);
-  g_subprocess_wait (agent->process, NULL, NULL);
-  out = read_file (agent->out_path);
-  {
-    g_autofree char *err = read_file (agent->err_path);
-
-    g_test_message ("agent said: %s%s", out, err);
-    g_string_append_printf (world.agents_said, "%s%s", out, err);
-  }
-  g_object_unref (agent->process);
-  g_free (agent->out_path);
-  g_free (agent->err_path);
-  g_free (agent);
+  g_string_append_printf (world.agents_said, "%s%s", out, err);
   return out;
 }
 

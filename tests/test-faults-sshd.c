@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "burrow-test-blackhole.h"
+#include "burrow-test-agent.h"
 #include "burrow-test-broker.h"
 #include "burrow-test-lan.h"
 #include "burrow-test-peer.h"
@@ -292,38 +293,49 @@ seconds_since (gint64 start)
 
 /* ---- applications ------------------------------------------------------------- */
 
+/* Connects through the tunnel at @port, asks the peer for @request and
+ * moves the first MiB of the transfer (sends it when @upload, else reads
+ * it); -1 if that fails.  SO_SNDTIMEO and SO_RCVTIMEO (30 s) bound each
+ * call, the size their count. */
+static int
+start_transfer (guint16       port,
+                const guint8 *request,
+                gsize         request_length,
+                gboolean      upload)
+{
+  static guint8 buffer[64 * 1024];
+  gsize moved = 0;
+  int fd = burrow_test_connect (port);
+  gboolean ok;
+
+  if (fd < 0)
+    return -1;
+  ok = send (fd, request, request_length, 0) == (ssize_t) request_length;
+  while (ok && moved < 1024 * 1024)
+    {
+      ssize_t n = upload ? send (fd, buffer, sizeof buffer, 0) : recv (fd, buffer, sizeof buffer, 0);
+
+      ok = n > 0;
+      moved += MAX (n, 0);
+    }
+  if (!ok)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
 /* Starts a download too long to finish through the tunnel at @port and
  * reads its first MiB; -1 if that fails. */
 static int
 start_download (guint16 port)
 {
   guint8 request[9] = { 'D' };
-  static guint8 buffer[64 * 1024];
-  gsize received = 0;
-  int fd = burrow_test_connect (port);
 
-  if (fd < 0)
-    return -1;
   for (guint i = 0; i < 8; i++)
     request[1 + i] = (guint8) (ENDLESS_BYTES >> (56 - 8 * i));
-  if (send (fd, request, sizeof request, 0) != sizeof request)
-    {
-      close (fd);
-      return -1;
-    }
-  /* SO_RCVTIMEO (30 s) bounds each read, the size the count. */
-  while (received < 1024 * 1024)
-    {
-      ssize_t n = recv (fd, buffer, sizeof buffer, 0);
-
-      if (n <= 0)
-        {
-          close (fd);
-          return -1;
-        }
-      received += n;
-    }
-  return fd;
+  return start_transfer (port, request, sizeof request, FALSE);
 }
 
 /* Drains @fd for at most @limit_s; the seconds until it ended (EOF or an
@@ -636,30 +648,7 @@ attempt_poll (Attempt *attempt)
 static int
 start_upload (guint16 port)
 {
-  static guint8 buffer[64 * 1024];
-  gsize sent = 0;
-  int fd = burrow_test_connect (port);
-
-  if (fd < 0)
-    return -1;
-  if (send (fd, "U", 1, 0) != 1)
-    {
-      close (fd);
-      return -1;
-    }
-  /* SO_SNDTIMEO (30 s) bounds each write, the size the count. */
-  while (sent < 1024 * 1024)
-    {
-      ssize_t n = send (fd, buffer, sizeof buffer, 0);
-
-      if (n <= 0)
-        {
-          close (fd);
-          return -1;
-        }
-      sent += n;
-    }
-  return fd;
+  return start_transfer (port, (const guint8 *) "U", 1, TRUE);
 }
 
 /* An application with a transfer in flight when the network goes: it
@@ -861,13 +850,6 @@ test_network_blackholed (void)
 
 /* ---- 3. the host key changed between two connections ------------------------------ */
 
-typedef struct
-{
-  GSubprocess *process;
-  char *out_path;
-  char *err_path;
-} Agent;
-
 static char *
 read_file (const char *path)
 {
@@ -893,46 +875,10 @@ file_says (const char *path,
 }
 
 /* "burrowctl agent --script", registered with the broker: the user. */
-static Agent *
+static BurrowTestAgent *
 agent_start (const char *script)
 {
-  Agent *agent = g_new0 (Agent, 1);
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autofree char *ctl = burrow_test_build_path ("broker", "ctl", "burrowctl", NULL);
-  g_autofree char *script_path = g_build_filename (world.dir, "agent-script", NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_file_set_contents (script_path, script, -1, NULL));
-  agent->out_path = g_build_filename (world.dir, "agent-out", NULL);
-  agent->err_path = g_build_filename (world.dir, "agent-err", NULL);
-  g_assert_true (g_file_set_contents (agent->out_path, "", 0, NULL));
-  g_assert_true (g_file_set_contents (agent->err_path, "", 0, NULL));
-  g_subprocess_launcher_set_stdout_file_path (launcher, agent->out_path);
-  g_subprocess_launcher_set_stderr_file_path (launcher, agent->err_path);
-  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
-                                burrow_test_broker_get_address (world.broker), TRUE);
-  agent->process = g_subprocess_launcher_spawn (launcher, &error, ctl, "agent", "--script",
-                                                script_path, NULL);
-  g_assert_no_error (error);
-  g_assert_true (file_says (agent->err_path, "answering the broker's questions"));
-  return agent;
-}
-
-/* Stops the agent by its pid; what it printed. */
-static char *
-agent_stop (Agent *agent)
-{
-  char *out;
-
-  g_subprocess_send_signal (agent->process, SIGTERM);
-  g_subprocess_wait (agent->process, NULL, NULL);
-  out = read_file (agent->out_path);
-  g_test_message ("agent said: %s", out);
-  g_object_unref (agent->process);
-  g_free (agent->out_path);
-  g_free (agent->err_path);
-  g_free (agent);
-  return out;
+  return burrow_test_agent_start (world.broker, world.dir, script);
 }
 
 static void
@@ -1009,12 +955,12 @@ test_host_key_changed (void)
   g_autofree char *state = NULL;
   const char *new_fingerprint;
   const char *mark;
-  Agent *agent;
+  BurrowTestAgent *agent;
 
   /* First contact: the user saves the key, as the dialog would. */
   agent = agent_start ("host-key save\n");
   run_ctl (&first, "connect", "rekeyed");
-  out = agent_stop (agent);
+  out = burrow_test_agent_stop (agent, NULL);
   g_assert_cmpint (first.status, ==, 0);
   g_assert_nonnull (strstr (out, old_fingerprint));
   g_assert_nonnull (strstr (out, "→ save"));
@@ -1036,7 +982,7 @@ test_host_key_changed (void)
   agent = agent_start ("");
   run_ctl (&second, "connect", "rekeyed");
   g_clear_pointer (&out, g_free);
-  out = agent_stop (agent);
+  out = burrow_test_agent_stop (agent, NULL);
   g_test_message ("second connect: status %d, %s", second.status, second.err);
   g_assert_cmpint (second.status, ==, 1);
   g_assert_nonnull (strstr (second.err, "has CHANGED"));

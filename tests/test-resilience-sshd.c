@@ -86,32 +86,6 @@ banner_loop (gpointer data)
   return NULL;
 }
 
-/* A listening socket on 127.0.0.1:@port (0: any), or -1. */
-static int
-listen_loopback (guint16 port)
-{
-  struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (port) };
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  if (bind (fd, (struct sockaddr *) &address, sizeof address) != 0 || listen (fd, 1024) != 0)
-    {
-      close (fd);
-      return -1;
-    }
-  return fd;
-}
-
-static guint16
-socket_port (int fd)
-{
-  struct sockaddr_in address;
-  socklen_t len = sizeof address;
-
-  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &address, &len), ==, 0);
-  return ntohs (address.sin_port);
-}
-
 static Banner *
 banner_start (int         listen_fd,
               const char *banner)
@@ -148,7 +122,7 @@ listen_in_netns (gpointer data)
   int fd = -1;
 
   if (ns >= 0 && setns (ns, CLONE_NEWNET) == 0)
-    fd = listen_loopback (0);
+    fd = burrow_test_listen_loopback (0);
   if (ns >= 0)
     close (ns);
   return GINT_TO_POINTER (fd);
@@ -188,13 +162,13 @@ start_banners (void)
       int here;
 
       g_assert_cmpint (inside, >=, 0);
-      here = listen_loopback (socket_port (inside));
+      here = burrow_test_listen_loopback (burrow_test_local_port (inside));
       if (here < 0)
         {
           close (inside);
           continue;
         }
-      world.banner_port = socket_port (inside);
+      world.banner_port = burrow_test_local_port (inside);
       world.tunnelled = banner_start (inside, TUNNEL_BANNER);
       world.decoy = banner_start (here, DIRECT_BANNER);
     }
