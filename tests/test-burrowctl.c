@@ -53,16 +53,33 @@ test_usage (void)
   const char *none[] = { NULL };
   const char *unknown[] = { "frobnicate", NULL };
   const char *help[] = { "--help", NULL };
+  const char *zero_timeout[] = { "connect", "--timeout", "0", "harness", NULL };
 
   for (guint i = 0; commands[i] != NULL; i++)
     {
       g_auto(BurrowTestCtlResult) result = { 0 };
       const char *args[] = { commands[i], "--help", NULL };
+      g_autofree char *usage = g_strdup_printf ("Usage:\n  burrowctl %s [OPTION", commands[i]);
 
       burrow_test_run_ctl (&result, NULL, args);
       g_assert_cmpint (result.status, ==, 0);
-      g_assert_nonnull (strstr (result.out, "Usage:"));
+      g_assert_nonnull (strstr (result.out, usage));
     }
+  {
+    g_auto(BurrowTestCtlResult) result = { 0 };
+    const char *args[] = { "rules", "--help", NULL };
+
+    /* --app is optional, and the usage line says so. */
+    burrow_test_run_ctl (&result, NULL, args);
+    g_assert_nonnull (strstr (result.out, "[test --host HOST --port PORT [--app PATH]]"));
+  }
+  {
+    g_auto(BurrowTestCtlResult) result = { 0 };
+
+    burrow_test_run_ctl (&result, NULL, zero_timeout);
+    g_assert_cmpint (result.status, ==, 2);
+    g_assert_nonnull (strstr (result.err, "--timeout must be at least 1 second"));
+  }
   {
     g_auto(BurrowTestCtlResult) result = { 0 };
 

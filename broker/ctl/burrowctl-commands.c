@@ -377,7 +377,7 @@ cmd_rules (int    argc,
       "Test against this file instead of the broker's configuration", "FILE" },
     { NULL }
   };
-  int exit_status = burrowctl_parse_options (&argc, &argv, "[test --app PATH --host HOST --port PORT]",
+  int exit_status = burrowctl_parse_options (&argc, &argv, "[test --host HOST --port PORT [--app PATH]]",
                                    "Lists the filter rules in evaluation order, or tells which "
                                    "rule a connection would match and why.", entries);
   g_auto(GVariantDict) query = G_VARIANT_DICT_INIT (NULL);
@@ -530,9 +530,14 @@ cmd_connect (int    argc,
 
   if (exit_status >= 0)
     return exit_status;
-  if (argc != 2 || seconds < 1)
+  if (argc != 2)
     {
       fprintf (stderr, "burrowctl connect: expected one PROFILE\n");
+      return BURROWCTL_EXIT_USAGE;
+    }
+  if (seconds < 1)
+    {
+      fprintf (stderr, "burrowctl connect: --timeout must be at least 1 second\n");
       return BURROWCTL_EXIT_USAGE;
     }
   if ((broker = burrowctl_connect_broker ()) == NULL)

@@ -45,7 +45,13 @@ main (int   argc,
     }
   for (const BurrowctlCommand *c = burrowctl_commands (); c->name != NULL; c++)
     if (g_str_equal (argv[1], c->name))
-      return c->run (argc - 1, argv + 1);
+      {
+        g_autofree char *prgname = g_strdup_printf ("burrowctl %s", c->name);
+
+        /* A command's --help reads "Usage: burrowctl COMMAND …". */
+        g_set_prgname (prgname);
+        return c->run (argc - 1, argv + 1);
+      }
 
   fprintf (stderr, "burrowctl: unknown command \"%s\"\n\n", argv[1]);
   print_usage (stderr);
