@@ -10,9 +10,6 @@
 #define IPV4_COUNT ((1u << 17) - 2)
 #define IPV6_COUNT G_MAXUINT32
 
-static const guint8 ipv4_base[4] = { 198, 18, 0, 0 };
-static const guint8 ipv6_base[16] = { 0xfd, 0x62, 0x75, 0x72, 0x72, 0x6f, 0x77, 0x00 };
-
 /* ::ffff:198.18.0.1 as 198.18.0.1: a dual-stack program (Java) connects
  * an IPv6 socket to the IPv4 address it was given.  (The capture server's
  * g_socket_address_new_from_native() already gives IPv4 for those; an
@@ -77,7 +74,8 @@ nth_address (GSocketFamily family,
 
   if (family == G_SOCKET_FAMILY_IPV4)
     {
-      guint32 value = ((guint32) ipv4_base[0] << 24 | (guint32) ipv4_base[1] << 16) + n;
+      guint32 value = ((guint32) burrow_capture_synthetic_ipv4[0] << 24
+                       | (guint32) burrow_capture_synthetic_ipv4[1] << 16) + n;
 
       bytes[0] = value >> 24;
       bytes[1] = value >> 16;
@@ -85,7 +83,8 @@ nth_address (GSocketFamily family,
       bytes[3] = value;
       return g_inet_address_new_from_bytes (bytes, G_SOCKET_FAMILY_IPV4);
     }
-  memcpy (bytes, ipv6_base, sizeof bytes);
+  memset (bytes, 0, sizeof bytes);
+  memcpy (bytes, burrow_capture_synthetic_ipv6, sizeof burrow_capture_synthetic_ipv6);
   bytes[12] = n >> 24;
   bytes[13] = n >> 16;
   bytes[14] = n >> 8;

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
  * connect to that address back into the name.  One address per name (case
  * and a final dot do not count) and family, for the broker's lifetime:
  * IPv4 from 198.18.0.0/15 (RFC 2544, never routed), IPv6 from
- * fd62:7572:726f:7700::/64 (a unique local prefix of Burrow's own).  No I/O. */
+ * fd62:7572:726f:7700::/64 (the bases burrow-capture-protocol.h gives).
+ * No I/O. */
 typedef struct _BrokerCaptureNames BrokerCaptureNames;
 
 BrokerCaptureNames *broker_capture_names_new          (void);

@@ -543,13 +543,16 @@ burrow_capture_message_get_sockaddr (const BurrowCaptureMessage *message,
   return 0;
 }
 
+const uint8_t burrow_capture_synthetic_ipv4[2] = { 198, 18 };
+const uint8_t burrow_capture_synthetic_ipv6[8] = { 0xfd, 0x62, 0x75, 0x72, 0x72, 0x6f, 0x77, 0x00 };
+
 int
 burrow_capture_is_synthetic (int            family,
                              const uint8_t *bytes)
 {
-  static const uint8_t ipv6_prefix[8] = { 0xfd, 0x62, 0x75, 0x72, 0x72, 0x6f, 0x77, 0x00 };
-
   if (family == AF_INET)
-    return bytes[0] == 198 && (bytes[1] & 0xfe) == 18;
-  return family == AF_INET6 && memcmp (bytes, ipv6_prefix, sizeof ipv6_prefix) == 0;
+    return bytes[0] == burrow_capture_synthetic_ipv4[0]
+           && (bytes[1] & 0xfe) == burrow_capture_synthetic_ipv4[1];
+  return family == AF_INET6
+         && memcmp (bytes, burrow_capture_synthetic_ipv6, sizeof burrow_capture_synthetic_ipv6) == 0;
 }

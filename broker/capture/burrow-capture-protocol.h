@@ -132,9 +132,14 @@ int burrow_capture_executable_is_valid (const char *path,
                                         size_t      length);
 
 /* Synthetic addresses, handed out in RESOLVED for names a TUNNEL rule
- * covers: 198.18.0.0/15 and fd62:7572:726f:7700::/64.  A connect to one
- * is always the broker's to decide (only it knows the name behind it).
- * @family is AF_INET (4 bytes) or AF_INET6 (16 bytes). */
+ * covers: 198.18.0.0/15 (RFC 2544, never routed) and
+ * fd62:7572:726f:7700::/64 (a unique local prefix of Burrow's own).  The
+ * broker numbers them from these bases; a connect to one is always the
+ * broker's to decide (only it knows the name behind it). */
+extern const uint8_t burrow_capture_synthetic_ipv4[2];  /* 198.18, the /15's first 16 bits */
+extern const uint8_t burrow_capture_synthetic_ipv6[8];  /* the /64 */
+
+/* @family is AF_INET (4 bytes) or AF_INET6 (16 bytes). */
 int burrow_capture_is_synthetic (int            family,
                                  const uint8_t *bytes);
 
