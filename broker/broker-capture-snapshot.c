@@ -218,7 +218,12 @@ write_text (const char  *path,
             GError     **error)
 {
   g_autofree char *directory = g_path_get_dirname (path);
+  g_autofree char *current = NULL;
 
+  /* Every configuration change comes here; the file changes only when
+   * what captured programs read from it does. */
+  if (g_file_get_contents (path, &current, NULL, NULL) && g_str_equal (current, text))
+    return TRUE;
   if (g_mkdir_with_parents (directory, 0700) < 0)
     {
       int saved = errno;

@@ -413,6 +413,21 @@ test_write (void)
                                      "host-regex ^(example\\.com)$\nports 443\nend\n"));
   g_assert_cmpint (g_stat (path, &info), ==, 0);
   g_assert_cmpint (info.st_mode & 0777, ==, 0600);
+  /* The same rules again: the file is left as it is (a new file would
+   * have come in by rename, with another inode). */
+  {
+    GStatBuf again;
+
+    g_assert_true (broker_capture_snapshot_write (config, path, &error));
+    g_assert_cmpint (g_stat (path, &again), ==, 0);
+    g_assert_cmpuint (again.st_ino, ==, info.st_ino);
+  }
+  /* Something else in the file: it is replaced. */
+  g_assert_true (g_file_set_contents (path, "stale\n", -1, NULL));
+  g_assert_true (broker_capture_snapshot_write (config, path, &error));
+  g_clear_pointer (&written, g_free);
+  g_assert_true (g_file_get_contents (path, &written, NULL, NULL));
+  g_assert_cmpstr (written, ==, expected);
   g_assert_cmpint (g_remove (path), ==, 0);
   g_autofree char *parent = g_path_get_dirname (path);
   g_assert_cmpint (g_rmdir (parent), ==, 0);
