@@ -36,6 +36,10 @@ static const char user_config[] =
   "  <profiles>\n"
   "    <profile id=\"harness\" host=\"127.0.0.1\" port=\"%u\"/>\n"
   "  </profiles>\n"
+  "  <filter-engine>\n"
+  "    <rule host=\"tunnelled\\.test\" ports=\"80\" action=\"TUNNEL\" profile=\"harness\"/>\n"
+  "    <rule host=\".*\" ports=\"9\" action=\"BLOCK\"/>\n"
+  "  </filter-engine>\n"
   "</secsh-broker>\n";
 
 static struct
@@ -49,6 +53,7 @@ static struct
   char *capture_dir;
   char *log_path;
   char *script;
+  char *ask_script;            /* capture-ask.py */
   char *session_path;          /* the harness profile's Session1 object */
   GDBusConnection *connection; /* this user's */
 } world;
@@ -383,6 +388,68 @@ test_capture_socket (void)
   g_assert_cmpstr (result.out, ==, "EACCES\n");
 }
 
+/* Runs capture-ask.py (@question, @argument) as @who against the capture
+ * socket; its one line of answer. */
+static char *
+ask_capture (Who         who,
+             const char *question,
+             const char *argument)
+{
+  g_autofree char *socket_path = g_build_filename (world.capture_dir, "capture", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_auto(BurrowTestToolResult) result = { 0 };
+
+  if (who == AS_NOBODY)
+    for (const char * const *p = (const char *[]) { "setpriv", "--reuid=nobody", "--regid=nogroup",
+                                                     "--clear-groups", NULL }; *p != NULL; p++)
+      g_ptr_array_add (argv, (char *) *p);
+  for (const char * const *p = (const char *[]) { "/usr/bin/python3", world.ask_script,
+                                                   socket_path, question, argument, NULL };
+       *p != NULL; p++)
+    g_ptr_array_add (argv, (char *) *p);
+  g_ptr_array_add (argv, NULL);
+  burrow_test_run_tool (&result, world.dir, (const char * const *) argv->pdata, NULL,
+                        TOOL_TIMEOUT_S);
+  burrow_test_assert_tool_ok (&result, "capture-ask.py");
+  return g_strdup (g_strchomp (result.out));
+}
+
+/* Modes loosened behind the broker's back (the directory and the socket
+ * open to all): the socket's own check still keeps another user's
+ * programs out of the rules.  They get neither a synthetic address nor a
+ * block, only "connect directly", as if nothing captured them. */
+static void
+test_capture_socket_loosened (void)
+{
+  g_autofree char *socket_path = g_build_filename (world.capture_dir, "capture", NULL);
+  g_autofree char *own_resolve = NULL;
+  g_autofree char *own_connect = NULL;
+  g_autofree char *other_resolve = NULL;
+  g_autofree char *other_connect = NULL;
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("becoming another user (setpriv) needs root");
+      return;
+    }
+  own_resolve = ask_capture (AS_THIS_USER, "resolve", "tunnelled.test");
+  g_assert_true (g_str_has_prefix (own_resolve, "resolved 198.18."));
+  own_connect = ask_capture (AS_THIS_USER, "connect", "9");
+  g_assert_true (g_str_has_prefix (own_connect, "verdict fail "));
+
+  g_assert_cmpint (g_chmod (world.runtime_dir, 0711), ==, 0);
+  g_assert_cmpint (g_chmod (world.capture_dir, 0711), ==, 0);
+  g_assert_cmpint (g_chmod (socket_path, 0666), ==, 0);
+  other_resolve = ask_capture (AS_NOBODY, "resolve", "tunnelled.test");
+  other_connect = ask_capture (AS_NOBODY, "connect", "9");
+  g_assert_cmpint (g_chmod (socket_path, 0600), ==, 0);
+  g_assert_cmpint (g_chmod (world.capture_dir, 0700), ==, 0);
+  g_assert_cmpint (g_chmod (world.runtime_dir, 0700), ==, 0);
+
+  g_assert_cmpstr (other_resolve, ==, "verdict direct");
+  g_assert_cmpstr (other_connect, ==, "verdict direct");
+}
+
 /* A capture directory that belongs to someone else is not used: the broker
  * says so and runs on without a capture socket. */
 static void
@@ -422,6 +489,13 @@ make_world (void)
   g_assert_true (g_file_get_contents (source, &script_text, NULL, NULL));
   g_assert_true (g_file_set_contents (world.script, script_text, -1, NULL));
   g_assert_cmpint (g_chmod (world.script, 0644), ==, 0);
+  g_clear_pointer (&source, g_free);
+  g_clear_pointer (&script_text, g_free);
+  source = g_test_build_filename (G_TEST_DIST, "access", "capture-ask.py", NULL);
+  world.ask_script = g_build_filename (world.dir, "capture-ask.py", NULL);
+  g_assert_true (g_file_get_contents (source, &script_text, NULL, NULL));
+  g_assert_true (g_file_set_contents (world.ask_script, script_text, -1, NULL));
+  g_assert_cmpint (g_chmod (world.ask_script, 0644), ==, 0);
   world.config_path = g_build_filename (world.dir, "broker-config.xml", NULL);
   g_assert_true (g_file_set_contents (world.config_path, config, -1, NULL));
   world.log_path = g_build_filename (world.dir, "broker.log", NULL);
@@ -481,6 +555,7 @@ main (int   argc,
   g_test_add_func ("/access/other-user", test_other_user);
   g_test_add_func ("/access/burrow-flatpak", test_burrow_flatpak);
   g_test_add_func ("/access/capture-socket", test_capture_socket);
+  g_test_add_func ("/access/capture-socket-loosened", test_capture_socket_loosened);
   g_test_add_func ("/access/capture-directory-of-another-user",
                    test_capture_directory_of_another_user);
 
