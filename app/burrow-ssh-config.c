@@ -14,18 +14,20 @@
 
 #include "burrow-ssh-config.h"
 
+#include "burrow-ssh-expansion.h"
+#include "burrow-ssh-forward.h"
+#include "burrow-ssh-hop.h"
+#include "burrow-ssh-values.h"
+
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#define MAX_NAME_BYTES 255   /* the broker's limit for ids, hosts and users */
-#define MAX_JUMP_HOPS 31     /* the broker refuses gateway chains over 32 */
 #define MAX_LIST 100         /* identity files and forwards per profile, as ssh */
 #define MAX_MESSAGES 1000
 #define MAX_ID_CHARS 64
 /* Steps of pattern matching for the whole file: every profile evaluates
  * every Host line, and a crafted file could make that take hours. */
 #define MAX_WORK 50000000
-#define DEFAULT_LISTEN_ADDRESS "127.0.0.1"  /* the broker's, when none is given */
 
 typedef enum
 {
@@ -39,7 +41,7 @@ typedef enum
   KEYWORD_IDENTITY_FILE,
   KEYWORD_PROXY_JUMP,
   KEYWORD_PROXY_COMMAND,
-  KEYWORD_LOCAL_FORWARD,   /* the forwards in the order of tunnel_keys */
+  KEYWORD_LOCAL_FORWARD,   /* the forwards in the order of BurrowSshForwardKind */
   KEYWORD_REMOTE_FORWARD,
   KEYWORD_DYNAMIC_FORWARD,
 } Keyword;
@@ -47,10 +49,6 @@ typedef enum
 static const char * const keyword_names[] = {
   NULL, "Host", "Match", "Include", "HostName", "Port", "User", "IdentityFile", "ProxyJump",
   "ProxyCommand", "LocalForward", "RemoteForward", "DynamicForward",
-};
-
-static const char * const tunnel_keys[] = {
-  "local-tunnels", "remote-tunnels", "dynamic-tunnels",
 };
 
 typedef struct
@@ -159,23 +157,6 @@ typedef struct
   guint16 port;
 } Builder;
 
-typedef struct
-{
-  char *user;
-  char *host;
-  guint16 port;
-} Hop;
-
-typedef struct
-{
-  guint kind;              /* index in tunnel_keys */
-  char *listen_address;    /* NULL: the broker's default */
-  guint16 listen_port;
-  char *dst_host;
-  guint16 dst_port;
-  guint line;
-} Forward;
-
 static void
 entry_free (Entry *entry)
 {
@@ -205,24 +186,6 @@ resolution_free (Resolution *resolution)
   g_free (resolution->id);
   g_free (resolution);
 }
-
-static void
-hop_clear (Hop *hop)
-{
-  g_clear_pointer (&hop->user, g_free);
-  g_clear_pointer (&hop->host, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Hop, hop_clear)
-
-static void
-forward_clear (Forward *forward)
-{
-  g_clear_pointer (&forward->listen_address, g_free);
-  g_clear_pointer (&forward->dst_host, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Forward, forward_clear)
 
 void
 burrow_ssh_config_import_free (BurrowSshConfigImport *self)
@@ -304,38 +267,6 @@ skip (Importer   *self,
   reason = g_strdup_vprintf (format, args);
   va_end (args);
   add_message (self, line, reason);
-}
-
-/* The broker's rule for ids, hosts and users (broker_name_problem()). */
-static const char *
-name_problem (const char *name)
-{
-  if (*name == '\0')
-    return _("is empty");
-  if (strlen (name) > MAX_NAME_BYTES)
-    return _("is longer than 255 bytes");
-  if (*name == '-')
-    return _("starts with '-'");
-  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
-        return _("contains a blank or a control character");
-    }
-  return NULL;
-}
-
-static gboolean
-parse_port (const char *text,
-            guint16    *port)
-{
-  guint64 number = 0;
-
-  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT16, &number, NULL))
-    return FALSE;
-  *port = (guint16) number;
-  return TRUE;
 }
 
 /* Reading the lines */
@@ -525,7 +456,7 @@ read_host (Importer  *self,
       block->patterns[i] = g_ascii_strdown (args[i], -1);
       if (is_pattern (args[i]))
         report_pattern (self, line, args[i]);
-      else if (strlen (args[i]) > MAX_NAME_BYTES)
+      else if (strlen (args[i]) > BURROW_SSH_MAX_NAME_BYTES)
         report_long_alias (self, line, args[i]);
       else
         add_alias (self, args[i], line);
@@ -844,30 +775,6 @@ has_one_value (Builder     *self,
   return FALSE;
 }
 
-/* HostName knows only %h (the alias) and %%. */
-static char *
-expand_host_name (const char *text,
-                  const char *alias)
-{
-  g_autoptr(GString) out = g_string_new (NULL);
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p != '%')
-        g_string_append_c (out, *p);
-      else if (p[1] == '%')
-        g_string_append_c (out, *++p);
-      else if (p[1] == 'h')
-        {
-          g_string_append (out, alias);
-          p++;
-        }
-      else
-        return NULL;
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 static gboolean
 add_host (Builder *self)
 {
@@ -879,14 +786,14 @@ add_host (Builder *self)
     host = g_strdup (self->request->name);
   else if (!has_one_value (self, entry))
     return FALSE;
-  else if ((host = expand_host_name (entry->args[0], self->request->name)) == NULL)
+  else if ((host = burrow_ssh_expand_host_name (entry->args[0], self->request->name)) == NULL)
     {
       skip (self->importer, entry->line,
             _("%s: HostName %s: only %%h and %%%% can be expanded; not imported"),
             self->label, entry->args[0]);
       return FALSE;
     }
-  problem = name_problem (host);
+  problem = burrow_ssh_name_problem (host);
   if (problem != NULL)
     {
       skip (self->importer, builder_line (self, entry),
@@ -909,7 +816,7 @@ add_port (Builder *self)
     return TRUE;
   else if (!has_one_value (self, entry))
     return FALSE;
-  else if (!parse_port (entry->args[0], &self->port))
+  else if (!burrow_ssh_parse_port (entry->args[0], &self->port))
     {
       skip (self->importer, entry->line,
             _("%s: Port %s: not a port number from 1 to 65535; not imported"),
@@ -934,7 +841,7 @@ add_user (Builder *self)
     return FALSE;
   else
     self->user = g_strdup (entry->args[0]);
-  problem = name_problem (self->user);
+  problem = burrow_ssh_name_problem (self->user);
   if (problem != NULL)
     {
       skip (self->importer, builder_line (self, entry),
@@ -946,67 +853,6 @@ add_user (Builder *self)
 }
 
 /* ProxyJump */
-
-/* [ssh://][USER@]HOST[:PORT], HOST an IPv6 address in brackets. */
-static char *
-parse_hop (const char *text,
-           Hop        *hop)
-{
-  const char *at;
-  const char *port = NULL;
-  const char *problem;
-
-  if (g_ascii_strncasecmp (text, "ssh://", 6) == 0)
-    text += 6;
-  at = strrchr (text, '@');
-  if (at != NULL)
-    {
-      hop->user = g_strndup (text, at - text);
-      text = at + 1;
-    }
-  if (text[0] == '[')
-    {
-      const char *close = strchr (text, ']');
-
-      if (close == NULL || (close[1] != '\0' && close[1] != ':'))
-        return g_strdup_printf (_("jump host \"%s\": a '[' without its ']'"), text);
-      hop->host = g_strndup (text + 1, close - text - 1);
-      port = close[1] == ':' ? close + 2 : NULL;
-    }
-  else
-    {
-      const char *colon = strchr (text, ':');
-
-      hop->host = colon != NULL ? g_strndup (text, colon - text) : g_strdup (text);
-      port = colon != NULL ? colon + 1 : NULL;
-    }
-  if (port != NULL && !parse_port (port, &hop->port))
-    return g_strdup_printf (_("jump host \"%s\": \"%s\" is not a port number from 1 to 65535"),
-                            text, port);
-  if ((problem = name_problem (hop->host)) != NULL)
-    return g_strdup_printf (_("the host name \"%s\" %s"), hop->host, problem);
-  if (hop->user != NULL && (problem = name_problem (hop->user)) != NULL)
-    return g_strdup_printf (_("the user name \"%s\" %s"), hop->user, problem);
-  return NULL;
-}
-
-static char *
-check_jump (const char *jump)
-{
-  g_auto(GStrv) hops = g_strsplit (jump, ",", -1);
-
-  if (g_strv_length (hops) > MAX_JUMP_HOPS)
-    return g_strdup_printf (_("more than %u jump hosts"), MAX_JUMP_HOPS);
-  for (guint i = 0; hops[i] != NULL; i++)
-    {
-      g_auto(Hop) hop = { 0 };
-      char *problem = parse_hop (hops[i], &hop);
-
-      if (problem != NULL)
-        return problem;
-    }
-  return NULL;
-}
 
 static Outcome resolve (Importer          *self,
                         const Request     *request,
@@ -1022,7 +868,7 @@ report_gateway (Builder    *self,
 {
   if (outcome == OUTCOME_TOO_DEEP)
     skip (self->importer, line, _("%s: ProxyJump %s: more than %u jump hosts in a row; not "
-                                  "imported"), self->label, jump, MAX_JUMP_HOPS);
+                                  "imported"), self->label, jump, BURROW_SSH_MAX_JUMP_HOPS);
   else if (outcome == OUTCOME_LOOP)
     skip (self->importer, line, _("%s: ProxyJump %s: the jump hosts form a loop; not imported"),
           self->label, jump);
@@ -1039,9 +885,9 @@ follow_jump (Builder    *self,
              const char *jump,
              guint       line)
 {
-  g_autofree char *problem = check_jump (jump);
+  g_autofree char *problem = burrow_ssh_jump_check (jump);
   g_autofree char *before = NULL;
-  g_auto(Hop) hop = { 0 };
+  g_auto(BurrowSshHop) hop = { 0 };
   const char *last = strrchr (jump, ',');
   const Resolution *gateway = NULL;
   Request next = { 0 };
@@ -1055,7 +901,7 @@ follow_jump (Builder    *self,
     }
   before = last != NULL ? g_strndup (jump, last - jump) : NULL;
   next.text = last != NULL ? last + 1 : jump;
-  g_free (parse_hop (next.text, &hop));
+  g_free (burrow_ssh_hop_parse (next.text, &hop));
   next.name = hop.host;
   next.user = hop.user;
   next.port = hop.port;
@@ -1069,7 +915,7 @@ follow_jump (Builder    *self,
       self->too_deep = TRUE;
       return FALSE;
     }
-  if (outcome == OUTCOME_OK && gateway->chain >= MAX_JUMP_HOPS)
+  if (outcome == OUTCOME_OK && gateway->chain >= BURROW_SSH_MAX_JUMP_HOPS)
     outcome = OUTCOME_TOO_DEEP;
   if (!report_gateway (self, outcome, jump, next.text, line))
     return FALSE;
@@ -1106,122 +952,9 @@ add_gateway (Builder *self)
 
 /* IdentityFile */
 
-typedef struct
-{
-  const char *home_dir;
-  const char *local_user;
-  const char *host;
-  const char *remote_user;
-  const char *alias;
-  char port[8];
-} Expansion;
-
-static const char *
-expansion_value (const Expansion *ex,
-                 char             token)
-{
-  switch (token)
-    {
-    case '%': return "%";
-    case 'd': return ex->home_dir;
-    case 'u': return ex->local_user;
-    case 'h': return ex->host;
-    case 'r': return ex->remote_user;
-    case 'n': return ex->alias;
-    case 'p': return ex->port;
-    default: return NULL;
-    }
-}
-
-static char *
-expand_percent (const Expansion  *ex,
-                const char       *text,
-                char            **problem)
-{
-  g_autoptr(GString) out = g_string_new (NULL);
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      const char *value;
-
-      if (*p != '%')
-        {
-          g_string_append_c (out, *p);
-          continue;
-        }
-      if (*++p == '\0')
-        {
-          /* Translators: the character %, not a placeholder.
-           * xgettext:no-c-format */
-          *problem = g_strdup (_("a '%' ends the path"));
-          return NULL;
-        }
-      value = expansion_value (ex, *p);
-      if (value == NULL)
-        {
-          *problem = g_strdup_printf (_("%%%.*s is not expanded by Burrow"),
-                                      (int) (g_utf8_next_char (p) - p), p);
-          return NULL;
-        }
-      g_string_append (out, value);
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
-/* A leading ~ or ~USER (the importing user only), then the % tokens. */
-static char *
-expand_tilde (const Expansion  *ex,
-              const char       *path,
-              char            **problem)
-{
-  const char *slash = strchr (path, '/');
-  gsize user_length = slash != NULL ? (gsize) (slash - path - 1) : strlen (path) - 1;
-  g_autofree char *rest = NULL;
-
-  if (user_length > 0 &&
-      (strlen (ex->local_user) != user_length ||
-       strncmp (path + 1, ex->local_user, user_length) != 0))
-    {
-      *problem = g_strdup_printf (_("~%.*s is not expanded by Burrow"), (int) user_length,
-                                  path + 1);
-      return NULL;
-    }
-  rest = expand_percent (ex, slash != NULL ? slash : "", problem);
-  if (rest == NULL)
-    return NULL;
-  return g_build_filename (ex->home_dir, rest, NULL);
-}
-
-static char *
-expand_identity (const Expansion  *ex,
-                 const char       *path,
-                 char            **problem)
-{
-  g_autofree char *expanded = NULL;
-
-  if (strstr (path, "${") != NULL)
-    {
-      *problem = g_strdup (_("environment variables are not expanded by Burrow"));
-      return NULL;
-    }
-  if (path[0] == '~')
-    expanded = expand_tilde (ex, path, problem);
-  else
-    expanded = expand_percent (ex, path, problem);
-  if (expanded == NULL)
-    return NULL;
-  if (expanded[0] != '/')
-    *problem = g_strdup (_("a relative path; write it from ~/ or /"));
-  else if (!g_utf8_validate (expanded, -1, NULL))
-    *problem = g_strdup (_("the expanded path is not valid UTF-8"));
-  else
-    return g_steal_pointer (&expanded);
-  return NULL;
-}
-
 static void
 add_identity (Builder         *self,
-              const Expansion *ex,
+              const BurrowSshExpansion *ex,
               const Entry     *entry,
               GPtrArray       *files)
 {
@@ -1234,7 +967,7 @@ add_identity (Builder         *self,
   if (g_strv_length (entry->args) != 1)
     problem = g_strdup (_("needs exactly one value"));
   else
-    path = expand_identity (ex, entry->args[0], &problem);
+    path = burrow_ssh_expand_identity (ex, entry->args[0], &problem);
   if (path == NULL)
     {
       g_autofree char *joined = g_strjoinv (" ", entry->args);
@@ -1253,7 +986,7 @@ add_identities (Builder *self)
   Importer *importer = self->importer;
   GPtrArray *entries = self->settings.identities;
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  Expansion ex = {
+  BurrowSshExpansion ex = {
     .home_dir = importer->home_dir,
     .local_user = importer->user_name,
     .host = self->host,
@@ -1277,181 +1010,19 @@ add_identities (Builder *self)
 
 /* Forwards */
 
-/* [BIND:]PORT:HOST:HOSTPORT split at ':' or '/' outside brackets, as ssh
- * does; the brackets are taken off. */
-static gboolean
-split_forward (const char *spec,
-               GPtrArray  *fields)
-{
-  const char *p = spec;
-
-  while (TRUE)
-    {
-      if (*p == '[')
-        {
-          const char *close = strchr (p, ']');
-
-          if (close == NULL || (close[1] != '\0' && close[1] != ':' && close[1] != '/'))
-            return FALSE;
-          g_ptr_array_add (fields, g_strndup (p + 1, close - p - 1));
-          p = close + 1;
-        }
-      else
-        {
-          gsize length = strcspn (p, ":/");
-
-          g_ptr_array_add (fields, g_strndup (p, length));
-          p += length;
-        }
-      if (*p == '\0')
-        return TRUE;
-      if (fields->len >= 4)
-        return FALSE;
-      p++;
-    }
-}
-
-static gboolean
-is_ipv4_loopback (const char *address)
-{
-  g_auto(GStrv) parts = g_strsplit (address, ".", -1);
-
-  if (g_strv_length (parts) != 4 || strcmp (parts[0], "127") != 0)
-    return FALSE;
-  for (guint i = 1; i < 4; i++)
-    if (strlen (parts[i]) > 3 ||
-        !g_ascii_string_to_unsigned (parts[i], 10, 0, 255, NULL, NULL))
-      return FALSE;
-  return TRUE;
-}
-
-/* Only listeners on this computer are imported: a forward other hosts can
- * use should be a decision made in Burrow, with allow-relay. */
-static char *
-read_bind_address (const char  *address,
-                   char       **out)
-{
-  if (g_ascii_strcasecmp (address, "localhost") == 0 ||
-      strcmp (address, DEFAULT_LISTEN_ADDRESS) == 0)
-    return NULL;
-  if (strcmp (address, "::1") == 0 || is_ipv4_loopback (address))
-    {
-      *out = g_strdup (address);
-      return NULL;
-    }
-  return g_strdup_printf (_("the bind address \"%s\" lets other computers connect; add the "
-                            "forward in Burrow if that is meant"), address);
-}
-
-static char *
-forward_syntax (guint kind)
-{
-  if (kind == 2)
-    return g_strdup (_("expected [bind_address:]port"));
-  return g_strdup (_("expected [bind_address:]port host:hostport"));
-}
-
-static char *
-read_forward_fields (GPtrArray *fields,
-                     Forward   *forward)
-{
-  guint destination = forward->kind == 2 ? 0 : 2;
-  guint first;
-  const char *problem;
-
-  if (fields->len != destination + 1 && fields->len != destination + 2)
-    return forward_syntax (forward->kind);
-  first = fields->len - 1 - destination;
-  if (first == 1)
-    {
-      char *refusal = read_bind_address (fields->pdata[0], &forward->listen_address);
-
-      if (refusal != NULL)
-        return refusal;
-    }
-  if (!parse_port (fields->pdata[first], &forward->listen_port))
-    return g_strdup_printf (_("\"%s\" is not a port number from 1 to 65535"),
-                            (const char *) fields->pdata[first]);
-  if (destination == 0)
-    return NULL;
-  forward->dst_host = g_strdup (fields->pdata[first + 1]);
-  if ((problem = name_problem (forward->dst_host)) != NULL)
-    return g_strdup_printf (_("the destination \"%s\" %s"), forward->dst_host, problem);
-  if (!parse_port (fields->pdata[first + 2], &forward->dst_port))
-    return g_strdup_printf (_("\"%s\" is not a port number from 1 to 65535"),
-                            (const char *) fields->pdata[first + 2]);
-  return NULL;
-}
-
-/* LocalForward [BIND:]PORT HOST:HOSTPORT, RemoteForward likewise,
- * DynamicForward [BIND:]PORT.  Returns why not, or NULL. */
-static char *
-parse_forward (const Entry *entry,
-               Forward     *forward)
-{
-  g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *spec = NULL;
-  guint count = g_strv_length (entry->args);
-
-  forward->kind = entry->keyword - KEYWORD_LOCAL_FORWARD;
-  forward->line = entry->line;
-  if (forward->kind == 1 && count == 1)
-    return g_strdup (_("a SOCKS proxy at the server's end is not supported by Burrow"));
-  if (count != (forward->kind == 2 ? 1u : 2u))
-    return forward_syntax (forward->kind);
-  for (guint i = 0; i < count; i++)
-    if (entry->args[i][0] == '/' || entry->args[i][0] == '~')
-      return g_strdup (_("Unix-domain sockets are not supported by Burrow"));
-  if (count == 1)
-    spec = g_strdup (entry->args[0]);
-  else
-    spec = g_strconcat (entry->args[0], ":", entry->args[1], NULL);
-  if (!split_forward (spec, fields))
-    return forward_syntax (forward->kind);
-  return read_forward_fields (fields, forward);
-}
-
-static const char *
-effective_address (const Forward *forward)
-{
-  return forward->listen_address != NULL ? forward->listen_address : DEFAULT_LISTEN_ADDRESS;
-}
-
-/* As the broker's listeners_clash(): local and dynamic listen here,
- * remote ones at the server. */
-static const Forward *
-find_clash (GArray        *taken,
-            const Forward *forward)
+/* The forward in @taken that listens where @forward would, or NULL. */
+static const BurrowSshForward *
+find_clash (GArray                 *taken,
+            const BurrowSshForward *forward)
 {
   for (guint i = 0; i < taken->len; i++)
     {
-      const Forward *other = &g_array_index (taken, Forward, i);
+      const BurrowSshForward *other = &g_array_index (taken, BurrowSshForward, i);
 
-      if ((other->kind == 1) == (forward->kind == 1) &&
-          other->listen_port == forward->listen_port &&
-          strcmp (effective_address (other), effective_address (forward)) == 0)
+      if (burrow_ssh_forward_clashes (forward, other))
         return other;
     }
   return NULL;
-}
-
-static GVariant *
-tunnel_variant (const Forward *forward)
-{
-  GVariantDict dict;
-
-  g_variant_dict_init (&dict, NULL);
-  if (forward->kind != 2)
-    g_variant_dict_insert (&dict, "type", "s", "TCP");
-  if (forward->listen_address != NULL)
-    g_variant_dict_insert (&dict, "listen-address", "s", forward->listen_address);
-  g_variant_dict_insert (&dict, "listen-port", "q", forward->listen_port);
-  if (forward->kind != 2)
-    {
-      g_variant_dict_insert (&dict, "dst-host", "s", forward->dst_host);
-      g_variant_dict_insert (&dict, "dst-port", "q", forward->dst_port);
-    }
-  return g_variant_dict_end (&dict);
 }
 
 static void
@@ -1459,14 +1030,18 @@ take_forward (Builder     *self,
               const Entry *entry,
               GArray      *taken)
 {
-  g_auto(Forward) forward = { 0 };
-  g_autofree char *problem = parse_forward (entry, &forward);
-  const Forward *clash = NULL;
+  g_auto(BurrowSshForward) forward = { 0 };
+  g_autofree char *problem = burrow_ssh_forward_parse (entry->keyword - KEYWORD_LOCAL_FORWARD,
+                                                       (const char * const *) entry->args,
+                                                       &forward);
+  const BurrowSshForward *clash = NULL;
   g_autofree char *joined = NULL;
 
+  forward.line = entry->line;
   if (problem == NULL && (clash = find_clash (taken, &forward)) != NULL)
     problem = g_strdup_printf (_("%s port %u is already used by the forward on line %u"),
-                               effective_address (&forward), forward.listen_port, clash->line);
+                               burrow_ssh_forward_listen_address (&forward), forward.listen_port,
+                               clash->line);
   if (problem == NULL)
     {
       g_array_append_val (taken, forward);
@@ -1482,7 +1057,7 @@ static void
 insert_tunnels (Builder *self,
                 GArray  *taken)
 {
-  for (guint kind = 0; kind < G_N_ELEMENTS (tunnel_keys); kind++)
+  for (guint kind = 0; kind < BURROW_SSH_FORWARD_KINDS; kind++)
     {
       GVariantBuilder list;
       gboolean any = FALSE;
@@ -1490,15 +1065,15 @@ insert_tunnels (Builder *self,
       g_variant_builder_init (&list, G_VARIANT_TYPE ("aa{sv}"));
       for (guint i = 0; i < taken->len; i++)
         {
-          const Forward *forward = &g_array_index (taken, Forward, i);
+          const BurrowSshForward *forward = &g_array_index (taken, BurrowSshForward, i);
 
           if (forward->kind != kind)
             continue;
-          g_variant_builder_add_value (&list, tunnel_variant (forward));
+          g_variant_builder_add_value (&list, burrow_ssh_forward_to_variant (forward));
           any = TRUE;
         }
       if (any)
-        g_variant_dict_insert_value (&self->dict, tunnel_keys[kind],
+        g_variant_dict_insert_value (&self->dict, burrow_ssh_forward_list_key (kind),
                                      g_variant_builder_end (&list));
       else
         g_variant_builder_clear (&list);
@@ -1509,9 +1084,9 @@ static void
 add_tunnels (Builder *self)
 {
   GPtrArray *entries = self->settings.forwards;
-  g_autoptr(GArray) taken = g_array_new (FALSE, TRUE, sizeof (Forward));
+  g_autoptr(GArray) taken = g_array_new (FALSE, TRUE, sizeof (BurrowSshForward));
 
-  g_array_set_clear_func (taken, (GDestroyNotify) forward_clear);
+  g_array_set_clear_func (taken, (GDestroyNotify) burrow_ssh_forward_clear);
   for (guint i = 0; i < entries->len && i < MAX_LIST; i++)
     take_forward (self, entries->pdata[i], taken);
   if (entries->len > MAX_LIST)
@@ -1683,7 +1258,7 @@ resolve (Importer          *self,
   *found = NULL;
   if (resolution == NULL)
     {
-      if (depth > MAX_JUMP_HOPS)
+      if (depth > BURROW_SSH_MAX_JUMP_HOPS)
         return OUTCOME_TOO_DEEP;
       if (!has_room (self, request))
         return OUTCOME_FAILED;
