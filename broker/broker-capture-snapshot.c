@@ -3,8 +3,11 @@
 
 #include "capture-rules.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Longer values are left to the broker: the library reads lines of at
  * most CAPTURE_RULES_MAX_LINE bytes. */
@@ -205,11 +208,39 @@ broker_capture_snapshot_render (const BrokerConfig *config)
 {
   GString *out = g_string_new (CAPTURE_RULES_MAGIC "\n");
 
-  g_string_append (out, "# Written by burrow-broker whenever its configuration changes, for\n"
+  g_string_append (out, "# Written by burrow-broker whenever the rules in it change, for\n"
                         "# libburrow-capture.so. Do not edit: change the configuration.\n");
   for (guint i = 0; i < config->rules->len; i++)
     render_rule (out, i, config->rules->pdata[i]);
   return g_string_free (out, FALSE);
+}
+
+/* Whether @path is already the snapshot as it would be written: this
+ * user's regular file, 0600, holding @text.  Opened without blocking and
+ * without following a link, so that a FIFO or a link planted there is
+ * replaced by the rename, not waited on. */
+static gboolean
+already_written (const char *path,
+                 const char *text)
+{
+  gsize length = strlen (text);
+  g_autofree char *current = NULL;
+  struct stat info;
+  gssize got;
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+
+  if (fd < 0)
+    return FALSE;
+  if (fstat (fd, &info) < 0 || !S_ISREG (info.st_mode) || info.st_uid != getuid ()
+      || (info.st_mode & 07777) != 0600 || (guint64) info.st_size != length)
+    {
+      close (fd);
+      return FALSE;
+    }
+  current = g_malloc (length + 1);
+  got = read (fd, current, length + 1);
+  close (fd);
+  return got == (gssize) length && memcmp (current, text, length) == 0;
 }
 
 static gboolean
@@ -218,11 +249,10 @@ write_text (const char  *path,
             GError     **error)
 {
   g_autofree char *directory = g_path_get_dirname (path);
-  g_autofree char *current = NULL;
 
   /* Every configuration change comes here; the file changes only when
    * what captured programs read from it does. */
-  if (g_file_get_contents (path, &current, NULL, NULL) && g_str_equal (current, text))
+  if (already_written (path, text))
     return TRUE;
   if (g_mkdir_with_parents (directory, 0700) < 0)
     {

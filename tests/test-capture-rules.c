@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <regex.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Parsing */
 
@@ -419,15 +420,32 @@ test_write (void)
     GStatBuf again;
 
     g_assert_true (broker_capture_snapshot_write (config, path, &error));
+    g_assert_no_error (error);
     g_assert_cmpint (g_stat (path, &again), ==, 0);
     g_assert_cmpuint (again.st_ino, ==, info.st_ino);
   }
-  /* Something else in the file: it is replaced. */
-  g_assert_true (g_file_set_contents (path, "stale\n", -1, NULL));
-  g_assert_true (broker_capture_snapshot_write (config, path, &error));
-  g_clear_pointer (&written, g_free);
-  g_assert_true (g_file_get_contents (path, &written, NULL, NULL));
-  g_assert_cmpstr (written, ==, expected);
+  /* Something else in the file, the same text open to others, a FIFO
+   * (which a blocking read would wait on for ever): each is replaced by
+   * the snapshot, 0600. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_cmpint (g_remove (path), ==, 0);
+      if (i == 0)
+        g_assert_true (g_file_set_contents (path, "stale\n", -1, NULL));
+      else if (i == 1)
+        g_assert_true (g_file_set_contents_full (path, expected, -1, G_FILE_SET_CONTENTS_NONE,
+                                                 0644, NULL));
+      else
+        g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+      g_assert_true (broker_capture_snapshot_write (config, path, &error));
+      g_assert_no_error (error);
+      g_clear_pointer (&written, g_free);
+      g_assert_true (g_file_get_contents (path, &written, NULL, NULL));
+      g_assert_cmpstr (written, ==, expected);
+      g_assert_cmpint (g_stat (path, &info), ==, 0);
+      g_assert_true (S_ISREG (info.st_mode));
+      g_assert_cmpint (info.st_mode & 0777, ==, 0600);
+    }
   g_assert_cmpint (g_remove (path), ==, 0);
   g_autofree char *parent = g_path_get_dirname (path);
   g_assert_cmpint (g_rmdir (parent), ==, 0);
