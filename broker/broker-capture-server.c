@@ -871,6 +871,24 @@ take_program_pid (Client *client)
              (int) client->peer.pid, (int) claimed);
 }
 
+/* Another user's program, with this user's capture settings (a shell of
+ * `su` keeps LD_PRELOAD): what it would get were it not captured.  A name
+ * gets no synthetic address, a connect is made directly. */
+static void
+pass_through (Client *client)
+{
+  BurrowCaptureMessage reply;
+
+  if (client->request.type != BURROW_CAPTURE_RESOLVE)
+    {
+      answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
+      return;
+    }
+  burrow_capture_message_init (&reply, BURROW_CAPTURE_RESOLVED);
+  send_reply (client, &reply);
+  client_free (client);
+}
+
 static void
 handle_request (Client *client)
 {
@@ -885,7 +903,7 @@ handle_request (Client *client)
     }
   if (client->peer.uid != getuid ())
     {
-      answer (client, BURROW_CAPTURE_ACTION_DIRECT, 0);
+      pass_through (client);
       return;
     }
   take_program_pid (client);

@@ -43,6 +43,9 @@
  *
  * Any other type is an error.  The socket a CONNECT is about travels beside
  * it in SCM_RIGHTS; that is the transport's business, not the codec's.
+ * A client of another uid than the broker's (SO_PEERCRED) gets what it
+ * would get uncaptured: RESOLVED without ADDRESS, VERDICT DIRECT, and its
+ * REPORTs are dropped.
  *
  *   tag  field    length  value
  *   1    ADDRESS  7       u8 family 4, u16 port, 4 address bytes

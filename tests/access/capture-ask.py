@@ -3,14 +3,14 @@
 """Asks the broker's capture socket one question, as a captured program's
 library would, and prints its answer on one line.
 
-  capture-ask.py SOCKET resolve NAME       -> "resolved ADDRESS" | "verdict ..."
-  capture-ask.py SOCKET connect PORT       -> "verdict direct" | "verdict tunnelled"
-                                              | "verdict fail ERRNO"
+  capture-ask.py SOCKET resolve NAME   -> "resolved ADDRESS" | "resolved none"
+  capture-ask.py SOCKET connect PORT   -> "verdict direct" | "verdict tunnelled"
+                                          | "verdict fail ERRNO"
 (a connect to 127.0.0.1:PORT, with an unconnected TCP socket beside it)
 
-Other lines: "closed" (no answer), "error ERRNO", or the errno name of a
-failed connect to SOCKET (EACCES).  The wire format is in
-broker/capture/burrow-capture-protocol.h.
+Other lines: "closed" (no answer), "error ERRNO", "type 0xNN" (an answer
+of another type), or the errno name of a failed connect to SOCKET
+(EACCES).  The wire format is in broker/capture/burrow-capture-protocol.h.
 """
 import errno
 import ipaddress
