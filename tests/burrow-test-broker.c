@@ -366,6 +366,8 @@ burrow_test_run_ctl (BurrowTestCtlResult *result,
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
                                 address != NULL ? address : "unix:path=/nonexistent/burrow-test-bus",
                                 TRUE);
+  /* GLib's part of --help ("Usage:") is translated too. */
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &result->out, &result->err, &error);

@@ -49,7 +49,9 @@ test_check_names_the_line (void)
 static void
 test_usage (void)
 {
-  const char *commands[] = { "status", "reload", "profiles", "rules", "check", NULL };
+  const char *commands[] = { "status", "reload", "profiles", "rules", "check", "connect",
+                             "disconnect", "forward", "tunnels", "connections", "capture",
+                             "agent", NULL };
   const char *none[] = { NULL };
   const char *unknown[] = { "frobnicate", NULL };
   const char *help[] = { "--help", NULL };

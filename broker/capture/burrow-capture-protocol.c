@@ -554,5 +554,6 @@ burrow_capture_is_synthetic (int            family,
     return bytes[0] == burrow_capture_synthetic_ipv4[0]
            && (bytes[1] & 0xfe) == burrow_capture_synthetic_ipv4[1];
   return family == AF_INET6
-         && memcmp (bytes, burrow_capture_synthetic_ipv6, sizeof burrow_capture_synthetic_ipv6) == 0;
+         && memcmp (bytes, burrow_capture_synthetic_ipv6,
+                    sizeof burrow_capture_synthetic_ipv6) == 0;
 }

@@ -1162,7 +1162,6 @@ burrowctl_agent (int    argc,
     { NULL }
   };
 
-  g_set_prgname ("burrowctl agent");
   g_option_context_set_summary (context, "Registers an agent with the broker and answers its "
                                 "questions: host-key decisions,\npasswords, passphrases and "
                                 "keyboard-interactive prompts.");

@@ -377,9 +377,11 @@ cmd_rules (int    argc,
       "Test against this file instead of the broker's configuration", "FILE" },
     { NULL }
   };
-  int exit_status = burrowctl_parse_options (&argc, &argv, "[test --host HOST --port PORT [--app PATH]]",
-                                   "Lists the filter rules in evaluation order, or tells which "
-                                   "rule a connection would match and why.", entries);
+  int exit_status = burrowctl_parse_options (&argc, &argv,
+                                             "[test --host HOST --port PORT [--app PATH]]",
+                                             "Lists the filter rules in evaluation order, or "
+                                             "tells which rule a connection would match and why.",
+                                             entries);
   g_auto(GVariantDict) query = G_VARIANT_DICT_INIT (NULL);
 
   if (exit_status >= 0)
