@@ -9,7 +9,12 @@
  * the blocks whose patterns match, in file order, the first value of a
  * setting winning, IdentityFile and the forwards adding up.  A ProxyJump
  * hop is evaluated the same way, with its user and port winning as ssh's
- * -l and -p do, and becomes the gateway profile. */
+ * -l and -p do, and becomes the gateway profile.
+ *
+ * The values themselves are read by units of their own, pure as this one:
+ * burrow-ssh-values (names and ports), burrow-ssh-hop (ProxyJump),
+ * burrow-ssh-expansion (~ and % tokens) and burrow-ssh-forward (the
+ * *Forward lines). */
 #define G_LOG_DOMAIN "burrow-ssh-config"
 
 #include "burrow-ssh-config.h"
@@ -45,6 +50,10 @@ typedef enum
   KEYWORD_REMOTE_FORWARD,
   KEYWORD_DYNAMIC_FORWARD,
 } Keyword;
+
+/* A forward's keyword gives its kind. */
+G_STATIC_ASSERT (KEYWORD_REMOTE_FORWARD - KEYWORD_LOCAL_FORWARD == BURROW_SSH_FORWARD_REMOTE);
+G_STATIC_ASSERT (KEYWORD_DYNAMIC_FORWARD - KEYWORD_LOCAL_FORWARD == BURROW_SSH_FORWARD_DYNAMIC);
 
 static const char * const keyword_names[] = {
   NULL, "Host", "Match", "Include", "HostName", "Port", "User", "IdentityFile", "ProxyJump",
@@ -953,10 +962,10 @@ add_gateway (Builder *self)
 /* IdentityFile */
 
 static void
-add_identity (Builder         *self,
+add_identity (Builder                  *self,
               const BurrowSshExpansion *ex,
-              const Entry     *entry,
-              GPtrArray       *files)
+              const Entry              *entry,
+              GPtrArray                *files)
 {
   g_autofree char *problem = NULL;
   g_autofree char *path = NULL;

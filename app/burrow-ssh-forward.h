@@ -31,8 +31,9 @@ typedef struct
 
 void        burrow_ssh_forward_clear          (BurrowSshForward           *forward);
 /* LocalForward [BIND:]PORT HOST:HOSTPORT, RemoteForward likewise,
- * DynamicForward [BIND:]PORT, from the line's arguments.  Returns why
- * not (translated), or NULL. */
+ * DynamicForward [BIND:]PORT, from the line's arguments, into @forward,
+ * zeroed before.  Returns why not (translated), or NULL; @forward needs
+ * clearing either way. */
 char       *burrow_ssh_forward_parse          (BurrowSshForwardKind        kind,
                                                const char * const         *args,
                                                BurrowSshForward           *forward);

@@ -18,8 +18,9 @@ typedef struct
 } BurrowSshHop;
 
 void  burrow_ssh_hop_clear  (BurrowSshHop *hop);
-/* Fills in @hop as far as @text allows; returns why the broker would not
- * take it (translated), or NULL. */
+/* Fills in @hop, zeroed before, as far as @text allows; returns why the
+ * broker would not take it (translated), or NULL.  @hop needs clearing
+ * either way. */
 char *burrow_ssh_hop_parse  (const char   *text,
                              BurrowSshHop *hop);
 /* Every hop of a ProxyJump value, and how many there are; why not, or

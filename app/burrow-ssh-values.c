@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "burrow-ssh-config"
+
 #include "burrow-ssh-values.h"
 
 #include <glib/gi18n-lib.h>
