@@ -27,7 +27,8 @@ struct _BrokerCaptureEndpoint
   struct sockaddr_storage address[2];
   socklen_t address_length[2];
   GHashTable *arrived;          /* "address port" → Arrival */
-  GHashTable *expected;         /* "address port" → Join */
+  GHashTable *expected;         /* "address port" (owned) → Join (not owned: removing
+                                 * an entry frees only the key) */
   guint sweep_source;
   gboolean closed;
 };
@@ -155,7 +156,7 @@ take_connection (BrokerCaptureEndpoint *self,
 
   if (join != NULL)
     {
-      g_hash_table_steal (self->expected, key);
+      g_hash_table_remove (self->expected, key);   /* the table's copy of the key */
       g_free (key);
       finish_join (join, fd, NULL);
       return;
@@ -299,7 +300,7 @@ broker_capture_endpoint_free (BrokerCaptureEndpoint *self)
   g_hash_table_iter_init (&iter, self->expected);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &join))
     {
-      g_hash_table_iter_steal (&iter);
+      g_hash_table_iter_remove (&iter);
       finish_join (join, -1, "the broker is stopping");
     }
   endpoint_unref (self);
@@ -395,7 +396,7 @@ static void
 forget_join (Join *join)
 {
   if (g_hash_table_lookup (join->endpoint->expected, join->key) == join)
-    g_hash_table_steal (join->endpoint->expected, join->key);
+    g_hash_table_remove (join->endpoint->expected, join->key);
 }
 
 /* @join waits for its connection under its key.  A join still waiting
@@ -410,7 +411,7 @@ expect_join (BrokerCaptureEndpoint *self,
 
   if (stale != NULL)
     {
-      g_hash_table_steal (self->expected, stale->key);
+      g_hash_table_remove (self->expected, stale->key);
       finish_join (stale, -1, "the program's socket was replaced before it reached the "
                               "capture endpoint");
     }
